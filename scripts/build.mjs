@@ -1,0 +1,70 @@
+// Bundles the extension with esbuild: one bundle each for the client, the
+// server, the CLI and every webview script; with --tests, the test files too.
+//   node scripts/build.mjs [--production] [--tests] [--watch]
+import * as esbuild from "esbuild";
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const production = process.argv.includes("--production");
+const withTests = process.argv.includes("--tests");
+const watch = process.argv.includes("--watch");
+
+const nodeBundle = {
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  sourcemap: production ? false : "linked",
+  minify: production,
+  logLevel: "warning",
+  absWorkingDir: root,
+};
+
+const builds = [
+  { ...nodeBundle, entryPoints: { client: "client/src/extension.ts" }, outdir: "dist", external: ["vscode"] },
+  { ...nodeBundle, entryPoints: { server: "server/src/lsp/main.ts", cli: "server/src/cli/entry.ts" }, outdir: "dist" },
+  {
+    bundle: true,
+    platform: "browser",
+    format: "iife",
+    target: "es2022",
+    sourcemap: production ? false : "inline",
+    minify: production,
+    logLevel: "warning",
+    absWorkingDir: root,
+    entryPoints: { "lab-panel": "media/src/lab-panel.ts" },
+    outdir: "media/dist",
+  },
+];
+
+function testFiles(directory) {
+  return readdirSync(directory).flatMap((entry) => {
+    const path = join(directory, entry);
+    if (statSync(path).isDirectory()) return testFiles(path);
+    return /\.(test|run)\.ts$/.test(entry) ? [relative(root, path)] : [];
+  });
+}
+
+if (withTests) {
+  builds.push({
+    ...nodeBundle,
+    sourcemap: "inline",
+    minify: false,
+    entryPoints: testFiles(join(root, "test")),
+    outdir: "out",
+    outbase: ".",
+    // Browser drivers and the VS Code runner stay as they are in node_modules.
+    external: ["playwright-core", "@vscode/test-electron", "vscode"],
+  });
+}
+
+if (watch) {
+  for (const options of builds) await (await esbuild.context(options)).watch();
+  console.log("watching for changes…");
+} else {
+  const started = Date.now();
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+  console.log(`built ${builds.length} bundle groups in ${Date.now() - started} ms${production ? " (production)" : ""}`);
+}

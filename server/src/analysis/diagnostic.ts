@@ -1,0 +1,23 @@
+// Findings as plain data: what the analysis core hands to the LSP layer, the
+// CLI and the tests. Ranges are character offsets into the document text.
+import type { Span } from "../syntax/ast";
+
+export type Severity = "error" | "warning" | "information" | "hint";
+
+export interface Finding {
+  span: Span;
+  severity: Severity;
+  message: string;
+  /** Stable identifier of the check that produced it, e.g. `syntax` or `duplicate-name`. */
+  code: string;
+  /** Marks code that is unused, for editors that fade it. */
+  unnecessary?: boolean;
+}
+
+export function error(code: string, span: Span, message: string): Finding {
+  return { span, severity: "error", message, code };
+}
+
+export function severityRank(severity: Severity): number {
+  return ["error", "warning", "information", "hint"].indexOf(severity);
+}

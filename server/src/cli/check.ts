@@ -1,0 +1,78 @@
+// `optim check`: analyse files and report findings like a compiler does.
+import { readFile } from "node:fs/promises";
+import { analyze } from "../analysis/analyze";
+import type { Finding, Severity } from "../analysis/diagnostic";
+import { LineIndex } from "../analysis/line-index";
+
+/** One finding in the documented JSON form (docs/cli.md); lines and columns are 1-based. */
+export interface JsonDiagnostic {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  severity: Severity;
+  code: string;
+  message: string;
+}
+
+export interface JsonFileReport {
+  file: string;
+  diagnostics: JsonDiagnostic[];
+}
+
+export interface JsonCheckReport {
+  version: 1;
+  files: JsonFileReport[];
+  errors: number;
+  warnings: number;
+}
+
+export async function checkFiles(files: string[]): Promise<JsonCheckReport> {
+  const reports: JsonFileReport[] = [];
+  for (const file of files) reports.push(await checkFile(file));
+  const all = reports.flatMap((report) => report.diagnostics);
+  return {
+    version: 1,
+    files: reports,
+    errors: all.filter((diagnostic) => diagnostic.severity === "error").length,
+    warnings: all.filter((diagnostic) => diagnostic.severity === "warning").length,
+  };
+}
+
+async function checkFile(file: string): Promise<JsonFileReport> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (cause as Error).message;
+    return {
+      file,
+      diagnostics: [{ line: 1, column: 1, endLine: 1, endColumn: 1, severity: "error", code: "io", message: `cannot read ${file}: ${reason}` }],
+    };
+  }
+  const lines = new LineIndex(text);
+  return { file, diagnostics: analyze(text).findings.map((finding) => toJson(lines, finding)) };
+}
+
+function toJson(lines: LineIndex, finding: Finding): JsonDiagnostic {
+  const start = lines.positionAt(finding.span.start);
+  const end = lines.positionAt(finding.span.end);
+  return {
+    line: start.line + 1,
+    column: start.character + 1,
+    endLine: end.line + 1,
+    endColumn: end.character + 1,
+    severity: finding.severity,
+    code: finding.code,
+    message: finding.message,
+  };
+}
+
+export function formatReport(report: JsonCheckReport): string {
+  const lines = report.files.flatMap((file) =>
+    file.diagnostics.map((d) => `${file.file}:${d.line}:${d.column}: ${d.severity}: ${d.message} [${d.code}]`),
+  );
+  const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
+  lines.push(`${plural(report.files.length, "file")} checked: ${plural(report.errors, "error")}, ${plural(report.warnings, "warning")}`);
+  return lines.join("\n") + "\n";
+}

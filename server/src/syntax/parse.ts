@@ -1,0 +1,126 @@
+// text -> tokens -> declarations. Never throws: every problem becomes a
+// SyntaxError with a range, and the tree holds whatever could be recovered.
+//
+// Declaration keywords are reserved, so the token stream is cut before each
+// one and every piece is parsed on its own. A broken declaration therefore
+// never swallows the ones after it.
+import type { IRecognitionException, IToken, TokenType } from "chevrotain";
+import type * as ast from "./ast";
+import { lowerDeclaration } from "./lower";
+import { optimParser } from "./parser";
+import { DeclarationKeyword, declarationKeywords, optimLexer } from "./tokens";
+
+const declarationList = declarationKeywords.map((keyword) => keyword.LABEL?.replace(/'/g, "")).join(", ");
+
+function isDeclarationKeyword(token: IToken): boolean {
+  return token.tokenType.CATEGORIES?.includes(DeclarationKeyword) ?? false;
+}
+
+function tokenEnd(token: IToken): number {
+  return token.startOffset + token.image.length;
+}
+
+function describe(token: IToken): string {
+  if (token.tokenType.name === "EOF") return "the end of the declaration";
+  return `'${token.image}'`;
+}
+
+export function labelOf(type: TokenType): string {
+  return type.LABEL ?? type.name;
+}
+
+/** Places an error on the offending token, or just after the previous one when the token starts a new line. */
+function errorSpan(token: IToken, previous: IToken | undefined, chunkEnd: number): ast.Span {
+  const real = Number.isFinite(token.startOffset) && token.tokenType.name !== "EOF";
+  if (previous && Number.isFinite(previous.startOffset) && (!real || token.startLine !== previous.endLine)) {
+    const end = tokenEnd(previous);
+    return { start: end, end };
+  }
+  if (real) return { start: token.startOffset, end: tokenEnd(token) };
+  return { start: chunkEnd, end: chunkEnd };
+}
+
+function messageFor(error: IRecognitionException): string {
+  const found = describe(error.token);
+  switch (error.name) {
+    case "MismatchedTokenException": {
+      const expected = /Expecting (?:token of type )?--> (.+?) <--/.exec(error.message)?.[1];
+      return expected ? `expected ${expected} but found ${found}` : `unexpected ${found}`;
+    }
+    case "NotAllInputParsedException":
+      return `unexpected ${found}: expected a new declaration (${declarationList})`;
+    case "NoViableAltException":
+    case "EarlyExitException":
+      return `expected ${ruleDescription(error.context.ruleStack)} but found ${found}`;
+    default:
+      return `unexpected ${found}`;
+  }
+}
+
+
+function ruleDescription(ruleStack: string[]): string {
+  const rule = ruleStack[ruleStack.length - 1];
+  if (rule === "declaration") return `a declaration (${declarationList})`;
+  if (rule === "experimentDecl") return "run, sweep, landscape or gradcheck";
+  if (rule === "block") return "a setting or '}'";
+  return "an expression";
+}
+
+export function parse(text: string): ast.ParseResult {
+  const errors: ast.SyntaxError[] = [];
+  const lexed = optimLexer.tokenize(text);
+  for (const lexError of lexed.errors) {
+    const character = text.slice(lexError.offset, lexError.offset + lexError.length);
+    errors.push({
+      message: `unexpected character${lexError.length > 1 ? "s" : ""} '${character}'`,
+      span: { start: lexError.offset, end: lexError.offset + lexError.length },
+    });
+  }
+  const comments: ast.Comment[] = (lexed.groups.comments ?? []).map((token) => ({
+    text: token.image,
+    span: { start: token.startOffset, end: tokenEnd(token) },
+  }));
+
+  const declarations: ast.Declaration[] = [];
+  const tokens = lexed.tokens;
+  let index = 0;
+  // Tokens before the first keyword, or between a declaration's recovery and the next keyword, are stray.
+  if (tokens.length > 0 && !isDeclarationKeyword(tokens[0])) {
+    let end = 0;
+    while (end < tokens.length && !isDeclarationKeyword(tokens[end])) end++;
+    const first = tokens[0];
+    const last = tokens[end - 1];
+    errors.push({
+      message: `expected a declaration (${declarationList}) but found ${describe(first)}`,
+      span: { start: first.startOffset, end: tokenEnd(last) },
+    });
+    index = end;
+  }
+  while (index < tokens.length) {
+    let end = index + 1;
+    while (end < tokens.length && !isDeclarationKeyword(tokens[end])) end++;
+    const chunk = tokens.slice(index, end);
+    const chunkEnd = tokenEnd(chunk[chunk.length - 1]);
+    optimParser.input = chunk;
+    const cst = optimParser.declaration();
+    for (const error of optimParser.errors) {
+      // Leftover input is marked whole; anything else where the parser stopped.
+      const span =
+        error.name === "NotAllInputParsedException"
+          ? { start: error.token.startOffset, end: chunkEnd }
+          : errorSpan(error.token, previousTokenOf(chunk, error.token), chunkEnd);
+      errors.push({ message: messageFor(error), span });
+    }
+    const declaration = cst ? lowerDeclaration(cst, chunk[0].startOffset) : undefined;
+    if (declaration) declarations.push(declaration);
+    index = end;
+  }
+  errors.sort((a, b) => a.span.start - b.span.start);
+  return { document: { declarations, comments }, errors };
+}
+
+function previousTokenOf(chunk: IToken[], token: IToken): IToken | undefined {
+  if (!Number.isFinite(token.startOffset) || token.tokenType.name === "EOF") return chunk[chunk.length - 1];
+  const position = chunk.indexOf(token);
+  return position > 0 ? chunk[position - 1] : undefined;
+}

@@ -1,0 +1,72 @@
+// The CLI as a function: formats and exit codes, without spawning a process.
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { runCli } from "../../server/src/cli/main";
+
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(argv, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
+  return { code, stdout, stderr };
+}
+
+const directory = mkdtempSync(join(tmpdir(), "optim-cli-"));
+const good = join(directory, "good.optim");
+const bad = join(directory, "bad.optim");
+writeFileSync(good, "hyper reg = 1e-3\nparam W: [10, 785] = randn * 0.0001\n");
+writeFileSync(bad, "hyper reg = 1e-3\nparam W: [10 = 3\n");
+
+test("check prints compiler-style lines and exits 1 on errors", async () => {
+  const result = await run(["check", good, bad]);
+  assert.equal(result.code, 1);
+  assert.equal(result.stdout, `${bad}:2:14: error: expected ']' but found '=' [syntax]\n2 files checked: 1 error, 0 warnings\n`);
+});
+
+test("check exits 0 on a clean file", async () => {
+  const result = await run(["check", good]);
+  assert.equal(result.code, 0);
+  assert.equal(result.stdout, "1 file checked: 0 errors, 0 warnings\n");
+});
+
+test("--json prints the documented report", async () => {
+  const result = await run(["check", "--json", bad]);
+  assert.equal(result.code, 1);
+  assert.deepEqual(JSON.parse(result.stdout), {
+    version: 1,
+    files: [
+      {
+        file: bad,
+        diagnostics: [{ line: 2, column: 14, endLine: 2, endColumn: 15, severity: "error", code: "syntax", message: "expected ']' but found '='" }],
+      },
+    ],
+    errors: 1,
+    warnings: 0,
+  });
+});
+
+test("a missing file is an error that names it", async () => {
+  const missing = join(directory, "nope.optim");
+  const result = await run(["check", missing]);
+  assert.equal(result.code, 1);
+  assert.match(result.stdout, new RegExp(`^${missing}:1:1: error: cannot read ${missing}: no such file`));
+});
+
+test("usage errors exit 2 and explain", async () => {
+  assert.equal((await run([])).code, 2);
+  const unknownCommand = await run(["frobnicate"]);
+  assert.equal(unknownCommand.code, 2);
+  assert.match(unknownCommand.stderr, /unknown command 'frobnicate'/);
+  const unknownOption = await run(["check", "--nope", good]);
+  assert.equal(unknownOption.code, 2);
+  assert.match(unknownOption.stderr, /unknown option --nope/);
+  assert.equal((await run(["check"])).code, 2);
+});
+
+test("--help prints usage", async () => {
+  const result = await run(["--help"]);
+  assert.equal(result.code, 0);
+  assert.match(result.stdout, /^Usage: optim <command>/);
+});
