@@ -16,8 +16,8 @@ async function run(argv: string[]): Promise<{ code: number; stdout: string; stde
 const directory = mkdtempSync(join(tmpdir(), "optim-cli-"));
 const good = join(directory, "good.optim");
 const bad = join(directory, "bad.optim");
-writeFileSync(good, "hyper reg = 1e-3\nparam W: [10, 785] = randn * 0.0001\n");
-writeFileSync(bad, "hyper reg = 1e-3\nparam W: [10 = 3\n");
+writeFileSync(good, "hyper reg = 1e-3\nparam W: [10, 785] = randn * 0.0001\nloss L = reg * sum(W^2)\n");
+writeFileSync(bad, "hyper reg = 1e-3\nparam W: [10 = 3\nloss L = reg * sum(W^2)\n");
 
 test("check prints compiler-style lines and exits 1 on errors", async () => {
   const result = await run(["check", good, bad]);
@@ -63,6 +63,13 @@ test("usage errors exit 2 and explain", async () => {
   assert.equal(unknownOption.code, 2);
   assert.match(unknownOption.stderr, /unknown option --nope/);
   assert.equal((await run(["check"])).code, 2);
+});
+
+test("hints are printed only with --hints", async () => {
+  const unused = join(directory, "unused.optim");
+  writeFileSync(unused, "hyper reg = 1e-3\n");
+  assert.equal((await run(["check", unused])).stdout, "1 file checked: 0 errors, 0 warnings\n");
+  assert.equal((await run(["check", "--hints", unused])).stdout, `${unused}:1:7: hint: hyper reg is never used [unused]\n1 file checked: 0 errors, 0 warnings\n`);
 });
 
 test("--help prints usage", async () => {

@@ -68,9 +68,12 @@ function toJson(lines: LineIndex, finding: Finding): JsonDiagnostic {
   };
 }
 
-export function formatReport(report: JsonCheckReport): string {
+/** Compiler-style lines; hints (such as unused names) only when asked for. */
+export function formatReport(report: JsonCheckReport, withHints = false): string {
   const lines = report.files.flatMap((file) =>
-    file.diagnostics.map((d) => `${file.file}:${d.line}:${d.column}: ${d.severity}: ${d.message} [${d.code}]`),
+    file.diagnostics
+      .filter((d) => withHints || d.severity !== "hint")
+      .map((d) => `${file.file}:${d.line}:${d.column}: ${d.severity}: ${d.message} [${d.code}]`),
   );
   const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
   lines.push(`${plural(report.files.length, "file")} checked: ${plural(report.errors, "error")}, ${plural(report.warnings, "warning")}`);

@@ -9,6 +9,7 @@ Commands:
 
 Options:
   --json            print a machine-readable report (see docs/cli.md)
+  --hints           also print hints, such as unused declarations
   -h, --help        show this help
   -v, --version     show the version
 
@@ -31,7 +32,7 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
     output.stdout("optim 0.1.0\n");
     return 0;
   }
-  const known = new Set(["--json"]);
+  const known = new Set(["--json", "--hints"]);
   const unknown = [...flags].filter((flag) => !known.has(flag));
   if (unknown.length > 0) {
     output.stderr(`optim: unknown option ${unknown[0]}\n\n${usage}`);
@@ -51,6 +52,6 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
     return 2;
   }
   const report = await checkFiles(files);
-  output.stdout(flags.has("--json") ? JSON.stringify(report, null, 2) + "\n" : formatReport(report));
+  output.stdout(flags.has("--json") ? JSON.stringify(report, null, 2) + "\n" : formatReport(report, flags.has("--hints")));
   return report.errors > 0 ? 1 : 0;
 }

@@ -1,0 +1,47 @@
+// Shared steps of the project's scripts. Plain Node: they must run before
+// `npm ci` has installed anything.
+import { spawnSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = fileURLToPath(new URL("..", import.meta.url));
+
+export function step(title) {
+  console.log(`\n== ${title}`);
+}
+
+/** Runs a command in the repository, inheriting the terminal; exits on failure. */
+export function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: "inherit", ...options });
+  if (result.status !== 0) {
+    console.error(`\n${command} ${args.join(" ")} failed (${result.error?.message ?? `exit ${result.status}`})`);
+    process.exit(result.status || 1);
+  }
+}
+
+/** Installs the npm dependencies when they are missing or older than the lock file. */
+export function ensureDependencies() {
+  const installed = join(root, "node_modules", ".package-lock.json");
+  const lock = join(root, "package-lock.json");
+  if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) return;
+  step("installing npm dependencies (npm ci)");
+  run("npm", ["ci", "--no-audit", "--no-fund"]);
+}
+
+export function build({ tests = false, production = false } = {}) {
+  step("building bundles");
+  run(process.execPath, [join(root, "scripts", "build.mjs"), ...(tests ? ["--tests"] : []), ...(production ? ["--production"] : [])]);
+}
+
+/** Builds the production bundles and packs them into dist/optim-lab.vsix. */
+export function packageExtension() {
+  step("packaging the extension (.vsix)");
+  run("npm", ["run", "--silent", "package"]);
+  return join(root, "dist", "optim-lab.vsix");
+}
+
+export function setupCodeServer() {
+  step("setting up code-server and Chromium for end-to-end tests");
+  run("bash", [join(root, "scripts", "setup-e2e.sh")]);
+}

@@ -1,0 +1,961 @@
+// Semantic analysis: names and scopes, static shapes with a symbolic batch
+// dimension, settings against their schemas, grads against their targets,
+// and curvature. Produces the checked model and findings; never throws.
+import type * as ast from "../syntax/ast";
+import { builtinFunctionsByName, implicitNamesByName, initialisersByName } from "../language/builtins";
+import {
+  dataSettings,
+  dataSourcesByName,
+  experimentSettings,
+  optimizerRulesByName,
+  schedulesByName,
+  strategiesByName,
+  type CallSpec,
+  type SettingSpec,
+  type ValueKind,
+} from "../language/settings";
+import { forEachSubexpression } from "./walk";
+import { CurvatureAnalysis, type Curvature } from "./curvature";
+import { constDim, dimText, dimValue, isOne, resolve, rigidDim, shapeText, unify, varDim, type Dim, type Shape } from "./dims";
+import type { Finding } from "./diagnostic";
+import type { CheckedModel, CurvatureFact, DataFactsProvider, DeclarationFacts, Reference, SymbolInfo, SymbolKind } from "./model";
+import { didYouMean } from "./suggest";
+
+interface Typed {
+  shape: Shape;
+  /** Integer class labels (y), usable for picking and onehot. */
+  labels?: boolean;
+}
+
+const mainKinds = new Set<SymbolKind>(["data", "hyper", "param", "score", "loss", "optimizer"]);
+const splits = ["train", "val", "test"];
+
+export function check(document: ast.Document, dataFacts?: DataFactsProvider): { model: CheckedModel; findings: Finding[] } {
+  return new Checker(document, dataFacts).run();
+}
+
+class Checker {
+  private readonly findings: Finding[] = [];
+  private readonly model: CheckedModel;
+  private readonly shapeMemo = new Map<ast.Declaration, Typed | undefined>();
+  private readonly visiting = new Set<ast.Declaration>();
+
+  constructor(
+    document: ast.Document,
+    private readonly dataFacts: DataFactsProvider | undefined,
+  ) {
+    this.model = {
+      document,
+      symbols: new Map(),
+      experiments: new Map(),
+      grads: new Map(),
+      references: [],
+      facts: new Map(),
+      shapes: new Map(),
+      dims: { D: varDim("D"), C: varDim("C"), N: rigidDim("N") },
+    };
+  }
+
+  run(): { model: CheckedModel; findings: Finding[] } {
+    this.declareAll();
+    this.bindDataDims();
+    for (const declaration of this.model.document.declarations) this.checkDeclaration(declaration);
+    this.checkCurvature();
+    this.checkUnused();
+    // Hypers are folded wherever they are used, so their inner names can be recorded more than once.
+    const seen = new Set<string>();
+    this.model.references = this.model.references.filter((reference) => {
+      const key = `${reference.span.start}:${reference.span.end}`;
+      return seen.has(key) ? false : (seen.add(key), true);
+    });
+    return { model: this.model, findings: this.findings };
+  }
+
+  // ---- findings ------------------------------------------------------------
+
+  private report(severity: Finding["severity"], code: string, span: ast.Span, message: string, unnecessary?: boolean): void {
+    this.findings.push({ severity, code, span, message, ...(unnecessary ? { unnecessary } : {}) });
+  }
+
+  private error(code: string, span: ast.Span, message: string): void {
+    this.report("error", code, span, message);
+  }
+
+  // ---- names -----------------------------------------------------------------
+
+  private declareAll(): void {
+    for (const declaration of this.model.document.declarations) {
+      const name = declaration.name.text;
+      if (!name) continue;
+      const symbol: SymbolInfo = { name, kind: declaration.kind, declaration };
+      const table = declaration.kind === "grad" ? this.model.grads : mainKinds.has(declaration.kind) ? this.model.symbols : this.model.experiments;
+      const earlier = table.get(name);
+      if (earlier) {
+        this.error("duplicate-name", declaration.name.span, `'${name}' is already declared (${earlier.kind} ${name} on an earlier line)`);
+        continue;
+      }
+      if (declaration.kind !== "grad" && implicitNamesByName.has(name)) {
+        this.error("reserved-name", declaration.name.span, `'${name}' is a built-in name (${implicitNamesByName.get(name)?.doc}) and cannot be declared`);
+        continue;
+      }
+      if (builtinFunctionsByName.has(name) || initialisersByName.has(name)) {
+        this.error("reserved-name", declaration.name.span, `'${name}' is a built-in function and cannot be declared`);
+        continue;
+      }
+      table.set(name, symbol);
+      this.model.facts.set(declaration, {});
+    }
+  }
+
+  private facts(declaration: ast.Declaration): DeclarationFacts {
+    let facts = this.model.facts.get(declaration);
+    if (!facts) {
+      facts = {};
+      this.model.facts.set(declaration, facts);
+    }
+    return facts;
+  }
+
+  private reference(name: string, span: ast.Span, symbol: SymbolInfo): void {
+    this.model.references.push({ name, span, symbol } satisfies Reference);
+  }
+
+  private knownNames(): string[] {
+    return [...this.model.symbols.keys(), ...implicitNamesByName.keys(), ...builtinFunctionsByName.keys()];
+  }
+
+  // ---- data dimensions ---------------------------------------------------------
+
+  /** D and C come from the data sets; all of them must agree. */
+  private bindDataDims(): void {
+    const seen: { D?: { value: number; name: string }; C?: { value: number; name: string } } = {};
+    for (const symbol of this.model.symbols.values()) {
+      const declaration = symbol.declaration;
+      if (declaration.kind !== "data") continue;
+      const facts = this.staticDataFacts(declaration) ?? this.dataFacts?.(declaration);
+      if (!facts) continue;
+      const bias = declaration.block?.settings.some((setting) => setting.key.text === "bias_trick") ? 1 : 0;
+      const dims: Array<["D" | "C", number | undefined]> = [
+        ["D", facts.features === undefined ? undefined : facts.features + bias],
+        ["C", facts.classes],
+      ];
+      for (const [dim, value] of dims) {
+        if (value === undefined) continue;
+        const earlier = seen[dim];
+        if (earlier && earlier.value !== value) {
+          const what = dim === "D" ? "features" : "classes";
+          this.error("data-dims", declaration.name.span, `data sets disagree on ${what}: ${earlier.name} has ${earlier.value}, ${symbol.name} has ${value}; X and y can stand for only one of them`);
+          continue;
+        }
+        seen[dim] = { value, name: symbol.name };
+        unify(this.model.dims[dim], constDim(value));
+      }
+    }
+  }
+
+  /** What the generators and fixed formats say about their shape, without reading anything. */
+  private staticDataFacts(declaration: Extract<ast.Declaration, { kind: "data" }>): { features?: number; classes?: number } | undefined {
+    const source = declaration.source;
+    if (source.kind !== "call") return undefined;
+    const named = (name: string, fallback: number): number => {
+      const argument = source.args.find((candidate) => candidate.name?.text === name);
+      const value = argument ? this.constantValue(argument.value) : fallback;
+      return value !== undefined && Number.isInteger(value) && value > 0 ? value : fallback;
+    };
+    switch (source.callee.text) {
+      case "toy":
+        return { features: 1, classes: 3 };
+      case "spiral":
+        return { features: 2, classes: named("classes", 3) };
+      case "blobs":
+        return { features: named("dims", 2), classes: named("classes", 3) };
+      case "cifar10":
+        return { features: 3072, classes: 10 };
+      case "inline": {
+        const rows = source.args.find((argument) => argument.name?.text === "X")?.value;
+        const labels = source.args.find((argument) => argument.name?.text === "y")?.value;
+        const first = rows?.kind === "list" ? rows.items[0] : undefined;
+        const features = first?.kind === "list" ? first.items.length : first ? 1 : undefined;
+        const classValues = labels?.kind === "list" ? labels.items.map((item) => this.constantValue(item) ?? 0) : [];
+        return { features, classes: classValues.length > 0 ? Math.max(...classValues) + 1 : undefined };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  // ---- declarations --------------------------------------------------------------
+
+  private checkDeclaration(declaration: ast.Declaration): void {
+    switch (declaration.kind) {
+      case "data":
+        this.checkData(declaration);
+        return;
+      case "hyper": {
+        const value = this.constantValue(declaration.value, true);
+        if (value !== undefined) this.facts(declaration).value = value;
+        return;
+      }
+      case "param":
+        this.checkParam(declaration);
+        return;
+      case "score":
+      case "loss": {
+        const typed = this.typeOfDeclaration(declaration);
+        if (declaration.kind === "loss" && typed && typed.shape.length > 0) {
+          this.error("loss-not-scalar", declaration.value.span, `a loss must be a number, but ${declaration.name.text} has shape ${shapeText(typed.shape)}: reduce it with sum(...) or mean(...)`);
+        }
+        return;
+      }
+      case "grad":
+        this.checkGrad(declaration);
+        return;
+      case "optimizer":
+        this.checkOptimizer(declaration);
+        return;
+      default:
+        this.checkExperiment(declaration);
+    }
+  }
+
+  private checkData(declaration: Extract<ast.Declaration, { kind: "data" }>): void {
+    const source = declaration.source;
+    const sourceNames = [...dataSourcesByName.keys()];
+    const spec = source.kind === "call" ? dataSourcesByName.get(source.callee.text) : undefined;
+    if (source.kind === "call" && spec) this.checkCall(source, spec, "data source");
+    else if (source.kind === "call") this.error("unknown-source", source.callee.span, `unknown data source '${source.callee.text}'${didYouMean(source.callee.text, sourceNames)} (one of ${sourceNames.join(", ")})`);
+    else if (source.kind !== "missing") this.error("unknown-source", source.span, `a data set comes from a source such as idx("folder") or toy(); one of ${sourceNames.join(", ")}`);
+    this.checkSettings(declaration.block, dataSettings, `data ${declaration.name.text}`, declaration.name.span);
+  }
+
+  private checkParam(declaration: Extract<ast.Declaration, { kind: "param" }>): void {
+    const shapeExpr = declaration.shape;
+    let shape: Shape | undefined;
+    if (shapeExpr.kind === "list") {
+      shape = [];
+      for (const item of shapeExpr.items) {
+        const dim = this.shapeDim(item);
+        if (!dim) {
+          shape = undefined;
+          break;
+        }
+        shape.push(dim);
+      }
+      if (shape && shape.length > 2) {
+        this.error("shape-rank", shapeExpr.span, `a param has at most 2 dimensions, but this shape has ${shape.length}`);
+        shape = undefined;
+      }
+    } else if (shapeExpr.kind !== "missing") {
+      this.error("param-shape", shapeExpr.span, "a param's shape is a list of sizes, such as [10, 785] or [C, D]");
+    }
+    if (shape) this.facts(declaration).shape = shape;
+    if (declaration.init) this.checkInitialiser(declaration.init);
+  }
+
+  private shapeDim(expr: ast.Expr): Dim | undefined {
+    if (expr.kind === "name" && (expr.name === "D" || expr.name === "C")) return this.model.dims[expr.name];
+    if (expr.kind === "name" && expr.name === "N") {
+      this.error("param-shape", expr.span, "a param cannot depend on the batch size N");
+      return undefined;
+    }
+    const value = this.constantValue(expr, true);
+    if (value === undefined) return undefined;
+    if (!Number.isInteger(value) || value < 1) {
+      this.error("param-shape", expr.span, `a size must be a positive whole number, not ${value}`);
+      return undefined;
+    }
+    return constDim(value);
+  }
+
+  /** randn, zeros, xavier, ... optionally scaled by a number: `randn * 0.0001`. */
+  private checkInitialiser(expr: ast.Expr): void {
+    const names = [...initialisersByName.keys()];
+    const visit = (node: ast.Expr): boolean => {
+      if (node.kind === "name" && initialisersByName.has(node.name)) return true;
+      if (node.kind === "call" && initialisersByName.has(node.callee.text) && node.args.length === 0) return true;
+      if (node.kind === "binary" && (node.op === "*" || node.op === "/")) {
+        const leftIsInit = visit(node.left);
+        if (leftIsInit) return this.constantValue(node.right, true) !== undefined;
+        if (node.op === "*" && this.constantValue(node.left, true) !== undefined) return visit(node.right);
+        return false;
+      }
+      if (node.kind === "number") return true;
+      if (node.kind === "name") {
+        this.error("unknown-initialiser", node.span, `unknown initialiser '${node.name}'${didYouMean(node.name, names)} (one of ${names.join(", ")})`);
+        return false;
+      }
+      if (node.kind !== "missing") this.error("bad-initialiser", node.span, `an initialiser is one of ${names.join(", ")}, optionally scaled: randn * 0.0001`);
+      return false;
+    };
+    visit(expr);
+  }
+
+  private checkGrad(declaration: Extract<ast.Declaration, { kind: "grad" }>): void {
+    const resolveTarget = (expr: ast.Expr, kind: "loss" | "param"): SymbolInfo | undefined => {
+      if (expr.kind === "missing") return undefined;
+      if (expr.kind !== "name" || !expr.name.startsWith("d") || expr.name.length < 2) {
+        this.error("grad-target", expr.span, "a grad is written d<loss>/d<param>, such as dL/dW");
+        return undefined;
+      }
+      const name = expr.name.slice(1);
+      const span = { start: expr.span.start + 1, end: expr.span.end };
+      const symbol = this.model.symbols.get(name);
+      if (!symbol) {
+        const candidates = [...this.model.symbols.values()].filter((candidate) => candidate.kind === kind).map((candidate) => candidate.name);
+        this.error("unknown-name", span, `unknown ${kind} '${name}'${didYouMean(name, candidates)}`);
+        return undefined;
+      }
+      this.reference(name, span, symbol);
+      if (symbol.kind !== kind) {
+        this.error("grad-target", span, `'${name}' is a ${symbol.kind}, not a ${kind}: a grad is written d<loss>/d<param>`);
+        return undefined;
+      }
+      return symbol;
+    };
+    const loss = resolveTarget(declaration.numerator, "loss");
+    const param = resolveTarget(declaration.denominator, "param");
+    const typed = this.typeOf(declaration.value);
+    if (loss && param) {
+      this.facts(declaration).gradOf = { loss, param };
+      const paramShape = this.facts(param.declaration).shape;
+      if (typed) this.facts(declaration).shape = typed.shape;
+      if (typed && paramShape && !this.sameShape(typed.shape, paramShape)) {
+        const transposed = typed.shape.length === 2 && paramShape.length === 2 && this.sameShape([typed.shape[1], typed.shape[0]], paramShape);
+        this.error(
+          "grad-shape",
+          declaration.value.span,
+          `the gradient ${declaration.name.text} has shape ${shapeText(typed.shape)} but ${param.name} has shape ${shapeText(paramShape)}${transposed ? ": transpose it with ^T" : ""}`,
+        );
+      }
+    }
+  }
+
+  private sameShape(a: Shape, b: Shape): boolean {
+    if (a.length !== b.length) return false;
+    // Equal known sizes or the same symbol match; an unknown size is bound to its counterpart.
+    return a.every((dim, i) => {
+      const left = resolve(dim);
+      const right = resolve(b[i]);
+      if (left === right) return true;
+      if (left.kind === "const" && right.kind === "const") return left.value === right.value;
+      if (left.kind === "var" || right.kind === "var") return unify(left, right);
+      return false;
+    });
+  }
+
+  private checkOptimizer(declaration: Extract<ast.Declaration, { kind: "optimizer" }>): void {
+    const rule = declaration.rule;
+    const ruleNames = [...optimizerRulesByName.keys()];
+    const ruleName = rule.kind === "name" ? rule.name : rule.kind === "call" ? rule.callee.text : undefined;
+    const ruleSpan = rule.kind === "call" ? rule.callee.span : rule.span;
+    const spec = ruleName ? optimizerRulesByName.get(ruleName) : undefined;
+    if (rule.kind === "missing") return;
+    if (!spec) {
+      const shown = ruleName ?? "this";
+      this.error("unknown-optimizer", ruleSpan, `unknown optimizer rule '${shown}'${ruleName ? didYouMean(ruleName, ruleNames) : ""} (one of ${ruleNames.join(", ")})`);
+      this.checkSettings(declaration.block, [], `optimizer ${declaration.name.text}`, declaration.name.span, false);
+      return;
+    }
+    if (rule.kind === "call" && rule.args.length > 0) this.error("optimizer-args", rule.span, `write ${spec.name}'s settings in braces: optimizer ${declaration.name.text} = ${spec.name} { lr 1e-3 }`);
+    this.checkSettings(declaration.block, spec.settings, `${spec.name}`, declaration.name.span);
+    if (!declaration.block) this.error("missing-setting", declaration.name.span, `optimizer ${declaration.name.text} needs a step size: ${spec.name} { lr 1e-3 }`);
+  }
+
+  private checkExperiment(declaration: Extract<ast.Declaration, { kind: ast.ExperimentKind }>): void {
+    const specs = experimentSettings[declaration.kind];
+    const given = this.checkSettings(declaration.block, specs, `${declaration.kind} ${declaration.name.text}`, declaration.name.span);
+    if (declaration.kind === "run") {
+      const by = given.get("by")?.value;
+      const usesOptimizer = by?.kind === "name";
+      if (usesOptimizer && !given.has("steps") && !given.has("epochs")) {
+        this.error("missing-setting", declaration.name.span, `run ${declaration.name.text} needs a length: add 'steps 1000' or 'epochs 1'`);
+      }
+      if (given.has("steps") && given.has("epochs")) {
+        this.error("conflicting-settings", given.get("epochs")?.key.span ?? declaration.name.span, "give either steps or epochs, not both");
+      }
+    }
+  }
+
+  // ---- settings --------------------------------------------------------------------
+
+  /** Validates a block against its schema; returns the settings by key. */
+  private checkSettings(block: ast.Block | undefined, specs: SettingSpec[], owner: string, ownerSpan: ast.Span, reportMissing = true): Map<string, ast.Setting> {
+    const given = new Map<string, ast.Setting>();
+    const byName = new Map(specs.map((spec) => [spec.name, spec]));
+    for (const setting of block?.settings ?? []) {
+      const key = setting.key.text;
+      if (!key) continue;
+      const spec = byName.get(key);
+      if (!spec) {
+        if (specs.length > 0) this.error("unknown-setting", setting.key.span, `unknown setting '${key}' for ${owner}${didYouMean(key, byName.keys())}`);
+        continue;
+      }
+      if (given.has(key)) {
+        this.error("duplicate-setting", setting.key.span, `'${key}' is already set above`);
+        continue;
+      }
+      given.set(key, setting);
+      this.checkValue(setting.value, spec, setting.key.span);
+    }
+    if (reportMissing && block) {
+      const missing = specs.filter((spec) => spec.required && !given.has(spec.name));
+      for (const spec of missing) {
+        this.error("missing-setting", ownerSpan, `${owner} needs '${spec.name}': ${spec.doc.charAt(0).toLowerCase()}${spec.doc.slice(1)}`);
+      }
+    }
+    return given;
+  }
+
+  private checkValue(value: ast.Expr | undefined, spec: SettingSpec, keySpan: ast.Span): void {
+    const kind = spec.value;
+    if (kind.kind === "flag") {
+      if (value) this.error("bad-value", value.span, `'${spec.name}' takes no value`);
+      return;
+    }
+    if (!value) {
+      this.error("bad-value", keySpan, `'${spec.name}' needs a value: ${describeKind(kind)}`);
+      return;
+    }
+    if (value.kind === "missing") return;
+    switch (kind.kind) {
+      case "number":
+        this.checkNumber(value, kind, spec.name);
+        return;
+      case "string":
+        if (value.kind !== "string") this.error("bad-value", value.span, `'${spec.name}' needs a string in double quotes`);
+        return;
+      case "countOrFile":
+        if (value.kind === "string") return;
+        this.checkNumber(value, { kind: "number", min: 0, integer: true }, spec.name);
+        return;
+      case "ref":
+        this.checkRef(value, kind.to);
+        return;
+      case "split":
+        this.checkSplit(value);
+        return;
+      case "strategy":
+        this.checkStrategy(value);
+        return;
+      case "schedule":
+        this.checkScheduleValue(value);
+        return;
+      case "range":
+        this.checkRange(value, kind.positive ?? false, spec.name);
+        return;
+      case "choice":
+        if (value.kind !== "name" || !kind.options.includes(value.name)) {
+          const written = value.kind === "name" ? `'${value.name}'` : "this";
+          this.error("bad-value", value.span, `${written} is not a choice for '${spec.name}'${value.kind === "name" ? didYouMean(value.name, kind.options) : ""} (one of ${kind.options.join(", ")})`);
+        }
+        return;
+    }
+  }
+
+  private checkNumber(value: ast.Expr, kind: Extract<ValueKind, { kind: "number" }>, name: string): void {
+    const number = this.constantValue(value, true);
+    if (number === undefined) return;
+    if (kind.integer && !Number.isInteger(number)) this.error("bad-value", value.span, `'${name}' must be a whole number, not ${number}`);
+    else if (kind.min !== undefined && (kind.exclusiveMin ? number <= kind.min : number < kind.min)) this.error("bad-value", value.span, `'${name}' must be ${kind.exclusiveMin ? "greater than" : "at least"} ${kind.min}, not ${number}`);
+    else if (kind.max !== undefined && number > kind.max) this.error("bad-value", value.span, `'${name}' must be at most ${kind.max}, not ${number}`);
+  }
+
+  private checkRef(value: ast.Expr, to: "loss" | "param" | "optimizer" | "run"): void {
+    if (value.kind !== "name") {
+      this.error("bad-value", value.span, `expected the name of a ${to}`);
+      return;
+    }
+    const table = to === "run" ? this.model.experiments : this.model.symbols;
+    const symbol = table.get(value.name);
+    const candidates = [...table.values()].filter((candidate) => candidate.kind === to).map((candidate) => candidate.name);
+    if (!symbol) {
+      this.error("unknown-name", value.span, `unknown ${to} '${value.name}'${didYouMean(value.name, candidates)}`);
+      return;
+    }
+    this.reference(value.name, value.span, symbol);
+    if (symbol.kind !== to) this.error("bad-value", value.span, `'${value.name}' is a ${symbol.kind}, not a ${to}`);
+  }
+
+  private checkSplit(value: ast.Expr): void {
+    if (value.kind !== "member" || value.target.kind !== "name") {
+      this.error("bad-value", value.span, "expected a data split such as fmnist.train");
+      return;
+    }
+    const dataName = value.target.name;
+    const symbol = this.model.symbols.get(dataName);
+    const dataNames = [...this.model.symbols.values()].filter((candidate) => candidate.kind === "data").map((candidate) => candidate.name);
+    if (!symbol) {
+      this.error("unknown-name", value.target.span, `unknown data set '${dataName}'${didYouMean(dataName, dataNames)}`);
+      return;
+    }
+    this.reference(dataName, value.target.span, symbol);
+    if (symbol.kind !== "data") {
+      this.error("bad-value", value.target.span, `'${dataName}' is a ${symbol.kind}, not a data set`);
+      return;
+    }
+    if (!splits.includes(value.member.text)) this.error("bad-value", value.member.span, `unknown split '${value.member.text}'${didYouMean(value.member.text, splits)} (one of ${splits.join(", ")})`);
+  }
+
+  private checkStrategy(value: ast.Expr): void {
+    if (value.kind === "call") {
+      const spec = strategiesByName.get(value.callee.text);
+      if (spec) this.checkCall(value, spec, "strategy");
+      else this.error("unknown-strategy", value.callee.span, `unknown strategy '${value.callee.text}'${didYouMean(value.callee.text, strategiesByName.keys())}: use an optimizer's name, random_search(...) or random_local_search(...)`);
+      return;
+    }
+    // A bare strategy name uses its defaults.
+    if (value.kind === "name" && strategiesByName.has(value.name)) return;
+    this.checkRef(value, "optimizer");
+  }
+
+  private checkScheduleValue(value: ast.Expr): void {
+    // A bare name is the call without arguments: `schedule cosine`.
+    const call: Extract<ast.Expr, { kind: "call" }> | undefined =
+      value.kind === "call" ? value : value.kind === "name" ? { kind: "call", callee: { text: value.name, span: value.span }, args: [], span: value.span } : undefined;
+    if (!call) {
+      this.error("bad-value", value.span, `expected a schedule such as step(every=500, gamma=0.5): one of ${[...schedulesByName.keys()].join(", ")}`);
+      return;
+    }
+    const spec = schedulesByName.get(call.callee.text);
+    if (!spec) {
+      this.error("unknown-schedule", call.callee.span, `unknown schedule '${call.callee.text}'${didYouMean(call.callee.text, schedulesByName.keys())}: one of ${[...schedulesByName.keys()].join(", ")}`);
+      return;
+    }
+    this.checkCall(call, spec, "schedule");
+  }
+
+  private checkRange(value: ast.Expr, positive: boolean, name: string): void {
+    if (value.kind !== "range") {
+      this.error("bad-value", value.span, `'${name}' needs a range such as 1e-10 .. 1e-1`);
+      return;
+    }
+    const from = this.constantValue(value.from, true);
+    const to = this.constantValue(value.to, true);
+    if (from === undefined || to === undefined) return;
+    if (positive && (from <= 0 || to <= 0)) this.error("bad-value", value.span, `'${name}' must be positive at both ends (it is spaced on a log scale)`);
+    else if (from >= to) this.error("bad-value", value.span, `the range must go up: ${from} is not below ${to}`);
+  }
+
+  private checkCall(call: Extract<ast.Expr, { kind: "call" }>, spec: CallSpec, what: string): void {
+    const positional = call.args.filter((argument) => !argument.name);
+    if (positional.length > spec.positional.length) {
+      const extra = positional[spec.positional.length];
+      this.error("bad-arguments", extra.span, spec.positional.length === 0 ? `${spec.name} takes only named arguments: ${spec.named.map((named) => `${named.name}=…`).join(", ")}` : `${spec.name} takes ${spec.positional.length} positional argument${spec.positional.length === 1 ? "" : "s"}`);
+    }
+    positional.slice(0, spec.positional.length).forEach((argument, i) => this.checkValue(argument.value, spec.positional[i], argument.span));
+    if (positional.length < spec.positional.length) {
+      const missing = spec.positional[positional.length];
+      this.error("bad-arguments", call.span, `${what} ${spec.name} needs its ${missing.name}: ${missing.doc.charAt(0).toLowerCase()}${missing.doc.slice(1)}`);
+    }
+    const seen = new Set<string>();
+    for (const argument of call.args) {
+      if (!argument.name) continue;
+      const named = spec.named.find((candidate) => candidate.name === argument.name?.text);
+      if (!named) {
+        this.error("unknown-argument", argument.name.span, `${spec.name} has no argument '${argument.name.text}'${didYouMean(argument.name.text, spec.named.map((candidate) => candidate.name))}${spec.named.length ? ` (it takes ${spec.named.map((candidate) => candidate.name).join(", ")})` : ""}`);
+        continue;
+      }
+      if (seen.has(named.name)) this.error("duplicate-setting", argument.name.span, `'${named.name}' is given twice`);
+      seen.add(named.name);
+      // inline(X=[[...]], y=[...]) takes literal lists.
+      if (spec.name === "inline") this.checkInlineList(argument.value, named.name);
+      else this.checkValue(argument.value, named, argument.name.span);
+    }
+    for (const named of spec.named) {
+      if (named.required && !seen.has(named.name)) this.error("bad-arguments", call.span, `${spec.name} needs ${named.name}=…: ${named.doc.charAt(0).toLowerCase()}${named.doc.slice(1)}`);
+    }
+  }
+
+  private checkInlineList(value: ast.Expr, name: string): void {
+    if (value.kind !== "list") {
+      this.error("bad-value", value.span, `${name} is a list in brackets`);
+      return;
+    }
+    if (name === "y") {
+      for (const item of value.items) {
+        const label = this.constantValue(item, true);
+        if (label !== undefined && (!Number.isInteger(label) || label < 0)) this.error("bad-value", item.span, `a label is a whole number 0, 1, 2, …, not ${label}`);
+      }
+      return;
+    }
+    const widths = value.items.map((row) => (row.kind === "list" ? row.items.length : 1));
+    value.items.forEach((row, i) => {
+      if (widths[i] !== widths[0]) this.error("bad-value", row.span, `every row needs ${widths[0]} value${widths[0] === 1 ? "" : "s"}, like the first; this one has ${widths[i]}`);
+      for (const item of row.kind === "list" ? row.items : [row]) this.constantValue(item, true);
+    });
+  }
+
+  // ---- constants -------------------------------------------------------------------------
+
+  /** Folds numbers, hypers and arithmetic; reports what cannot be folded when `report` is set. */
+  constantValue(expr: ast.Expr, report = false): number | undefined {
+    const fail = (message: string): undefined => {
+      if (report) this.error("not-constant", expr.span, message);
+      return undefined;
+    };
+    switch (expr.kind) {
+      case "number":
+        return expr.value;
+      case "negate": {
+        const inner = this.constantValue(expr.operand, report);
+        return inner === undefined ? undefined : -inner;
+      }
+      case "binary": {
+        const left = this.constantValue(expr.left, report);
+        const right = this.constantValue(expr.right, report);
+        if (left === undefined || right === undefined) return undefined;
+        switch (expr.op) {
+          case "+":
+            return left + right;
+          case "-":
+            return left - right;
+          case "*":
+            return left * right;
+          case "/":
+            return right === 0 ? fail("division by zero") : left / right;
+          case "^":
+            return left ** right;
+          default:
+            return fail(`'${expr.op}' is not allowed in a number`);
+        }
+      }
+      case "name": {
+        const symbol = this.model.symbols.get(expr.name);
+        if (symbol?.kind === "hyper") {
+          this.reference(expr.name, expr.span, symbol);
+          const declaration = symbol.declaration as Extract<ast.Declaration, { kind: "hyper" }>;
+          if (this.visiting.has(declaration)) return fail(`${expr.name} is defined in terms of itself`);
+          this.visiting.add(declaration);
+          const value = this.constantValue(declaration.value);
+          this.visiting.delete(declaration);
+          return value;
+        }
+        if (expr.name === "D" || expr.name === "C") {
+          const value = dimValue(this.model.dims[expr.name]);
+          return value ?? fail(`${expr.name} is not known until the data is read`);
+        }
+        if (!symbol) return fail(`unknown name '${expr.name}'${didYouMean(expr.name, this.hyperNames())}`);
+        this.reference(expr.name, expr.span, symbol);
+        return fail(`'${expr.name}' is a ${symbol.kind}; a number is needed here`);
+      }
+      case "missing":
+        return undefined;
+      default:
+        return fail("a number is needed here");
+    }
+  }
+
+  private hyperNames(): string[] {
+    return [...this.model.symbols.values()].filter((symbol) => symbol.kind === "hyper").map((symbol) => symbol.name);
+  }
+
+  // ---- shapes ------------------------------------------------------------------------------
+
+  private typeOfDeclaration(declaration: ast.Declaration): Typed | undefined {
+    if (this.shapeMemo.has(declaration)) return this.shapeMemo.get(declaration);
+    if (this.visiting.has(declaration)) {
+      this.error("cycle", declaration.name.span, `${declaration.name.text} is defined in terms of itself`);
+      return undefined;
+    }
+    this.visiting.add(declaration);
+    let typed: Typed | undefined;
+    if (declaration.kind === "score" || declaration.kind === "loss") typed = this.typeOf(declaration.value);
+    this.visiting.delete(declaration);
+    this.shapeMemo.set(declaration, typed);
+    if (typed) this.facts(declaration).shape = typed.shape;
+    return typed;
+  }
+
+  private typeOf(expr: ast.Expr): Typed | undefined {
+    const typed = this.inferType(expr);
+    if (typed) this.model.shapes.set(expr, typed.shape);
+    return typed;
+  }
+
+  private inferType(expr: ast.Expr): Typed | undefined {
+    switch (expr.kind) {
+      case "number":
+        return { shape: [] };
+      case "missing":
+        return undefined;
+      case "string":
+        // An unterminated string is already reported as such.
+        if (expr.terminated) this.error("bad-expression", expr.span, "a string cannot be part of a calculation");
+        return undefined;
+      case "list":
+        this.error("bad-expression", expr.span, "a list can only be a param's shape or inline data");
+        return undefined;
+      case "range":
+        this.error("bad-expression", expr.span, "a range can only be a setting's value");
+        return undefined;
+      case "member":
+        this.error("bad-expression", expr.span, "a data split such as fmnist.train can only be a setting's value");
+        return undefined;
+      case "name":
+        return this.typeOfName(expr);
+      case "negate":
+        return this.typeOf(expr.operand);
+      case "transpose": {
+        const inner = this.typeOf(expr.operand);
+        if (!inner) return undefined;
+        return { shape: [...inner.shape].reverse() };
+      }
+      case "index":
+        return this.typeOfIndex(expr);
+      case "binary":
+        return this.typeOfBinary(expr);
+      case "call":
+        return this.typeOfCall(expr);
+    }
+  }
+
+  private typeOfName(expr: Extract<ast.Expr, { kind: "name" }>): Typed | undefined {
+    const dims = this.model.dims;
+    switch (expr.name) {
+      case "X":
+        return { shape: [dims.N, dims.D] };
+      case "y":
+        return { shape: [dims.N], labels: true };
+      case "N":
+      case "D":
+      case "C":
+        return { shape: [] };
+    }
+    const symbol = this.model.symbols.get(expr.name);
+    if (!symbol) {
+      if (builtinFunctionsByName.has(expr.name)) this.error("bad-expression", expr.span, `'${expr.name}' is a function: call it, as in ${builtinFunctionsByName.get(expr.name)?.signature}`);
+      else if (initialisersByName.has(expr.name)) this.error("bad-expression", expr.span, `'${expr.name}' is an initialiser; it can only start a param: param W: [10, 785] = ${expr.name} * 0.0001`);
+      else this.error("unknown-name", expr.span, `unknown name '${expr.name}'${didYouMean(expr.name, this.knownNames())}`);
+      return undefined;
+    }
+    this.reference(expr.name, expr.span, symbol);
+    switch (symbol.kind) {
+      case "hyper":
+        return { shape: [] };
+      case "param": {
+        const shape = this.facts(symbol.declaration).shape;
+        return shape ? { shape } : undefined;
+      }
+      case "score":
+      case "loss":
+        return this.typeOfDeclaration(symbol.declaration);
+      default:
+        this.error("bad-expression", expr.span, `'${expr.name}' is ${symbol.kind === "optimizer" ? "an" : "a"} ${symbol.kind === "data" ? "data set" : symbol.kind} and cannot be part of a calculation`);
+        return undefined;
+    }
+  }
+
+  private typeOfIndex(expr: Extract<ast.Expr, { kind: "index" }>): Typed | undefined {
+    const target = this.typeOf(expr.target);
+    const indices = expr.indices.map((index) => this.typeOf(index));
+    if (expr.indices.length !== 1 || !indices[0]?.labels) {
+      if (indices.every((index) => index !== undefined)) this.error("bad-index", expr.span, "only s[y] is supported: it picks each row's entry at that row's label");
+      return undefined;
+    }
+    if (!target) return undefined;
+    if (target.shape.length !== 2) {
+      this.error("bad-index", expr.span, `s[y] picks one entry per row of a matrix, but this has shape ${shapeText(target.shape)}`);
+      return undefined;
+    }
+    if (!unify(target.shape[0], this.model.dims.N)) {
+      this.error("bad-index", expr.span, `s[y] needs one row per example, but this has shape ${shapeText(target.shape)}`);
+      return undefined;
+    }
+    unify(target.shape[1], this.model.dims.C);
+    // The picked column keeps its axis, so s - s[y] broadcasts as in the notes.
+    return { shape: [this.model.dims.N, constDim(1)] };
+  }
+
+  private typeOfBinary(expr: Extract<ast.Expr, { kind: "binary" }>): Typed | undefined {
+    const left = this.typeOf(expr.left);
+    const right = this.typeOf(expr.right);
+    if (!left || !right) return undefined;
+    if (expr.op === "@") return this.matmul(left.shape, right.shape, expr.opSpan);
+    if (expr.op === "^" && right.shape.length > 0) {
+      this.error("bad-expression", expr.right.span, "an exponent must be a number (W^T transposes)");
+      return undefined;
+    }
+    const shape = this.broadcast(left.shape, right.shape, expr.opSpan, expr.op);
+    return shape ? { shape } : undefined;
+  }
+
+  private matmul(left: Shape, right: Shape, span: ast.Span): Typed | undefined {
+    if (left.length === 0 || right.length === 0) {
+      this.error("shape-mismatch", span, `@ multiplies matrices or vectors, but one side is a number (shapes ${shapeText(left)} and ${shapeText(right)}): use * to scale`);
+      return undefined;
+    }
+    const inner = left[left.length - 1];
+    const otherInner = right[0];
+    if (!unify(inner, otherInner)) {
+      this.error("shape-mismatch", span, `cannot multiply ${shapeText(left)} by ${shapeText(right)}: inner dimensions ${dimText(inner)} and ${dimText(otherInner)} differ`);
+      return undefined;
+    }
+    const shape = [...left.slice(0, -1), ...right.slice(1)];
+    return { shape };
+  }
+
+  /** Numpy broadcasting: align from the right; sizes must match or one of them be 1. */
+  private broadcast(left: Shape, right: Shape, span: ast.Span, op: string): Shape | undefined {
+    const length = Math.max(left.length, right.length);
+    const result: Dim[] = [];
+    for (let i = 0; i < length; i++) {
+      const a = left[left.length - length + i];
+      const b = right[right.length - length + i];
+      if (!a || !b) {
+        result.push((a ?? b) as Dim);
+        continue;
+      }
+      if (isOne(a)) result.push(b);
+      else if (isOne(b)) result.push(a);
+      else if (unify(a, b)) result.push(a);
+      else {
+        this.error("shape-mismatch", span, `cannot apply '${op}' to ${shapeText(left)} and ${shapeText(right)}: dimensions ${dimText(a)} and ${dimText(b)} differ and neither is 1`);
+        return undefined;
+      }
+    }
+    return result;
+  }
+
+  private typeOfCall(expr: Extract<ast.Expr, { kind: "call" }>): Typed | undefined {
+    const name = expr.callee.text;
+    const builtin = builtinFunctionsByName.get(name);
+    if (!builtin) {
+      if (initialisersByName.has(name)) this.error("bad-expression", expr.callee.span, `'${name}' is an initialiser; it can only start a param`);
+      else {
+        const symbol = this.model.symbols.get(name);
+        this.error("unknown-function", expr.callee.span, symbol ? `'${name}' is a ${symbol.kind}, not a function` : `unknown function '${name}'${didYouMean(name, builtinFunctionsByName.keys())}`);
+      }
+      for (const argument of expr.args) this.typeOf(argument.value);
+      return undefined;
+    }
+    const positional = expr.args.filter((argument) => !argument.name);
+    let axis: number | undefined;
+    for (const argument of expr.args) {
+      if (!argument.name) continue;
+      const allowed = builtin.parameters.filter((parameter) => parameter.named).map((parameter) => parameter.name);
+      if (!allowed.includes(argument.name.text)) {
+        this.error("unknown-argument", argument.name.span, `${name} has no argument '${argument.name.text}'${allowed.length ? `${didYouMean(argument.name.text, allowed)} (it takes ${allowed.join(", ")})` : ""}`);
+        continue;
+      }
+      const value = this.constantValue(argument.value, true);
+      if (value !== undefined && value !== 0 && value !== 1) this.error("bad-value", argument.value.span, `axis is 0 (down the rows) or 1 (across each row), not ${value}`);
+      else axis = value;
+    }
+    if (positional.length < builtin.minArgs || positional.length > (builtin.shape === "broadcast2" ? 2 : 1)) {
+      this.error("bad-arguments", expr.span, `${name} takes ${builtin.shape === "broadcast2" ? "two arguments" : "one argument"}: ${builtin.signature}`);
+      for (const argument of positional) this.typeOf(argument.value);
+      return undefined;
+    }
+    const args = positional.map((argument) => this.typeOf(argument.value));
+    if (args.some((argument) => argument === undefined)) return undefined;
+    const [first, second] = args as Typed[];
+    switch (builtin.shape) {
+      case "elementwise":
+        return { shape: first.shape };
+      case "broadcast2": {
+        const shape = this.broadcast(first.shape, second.shape, expr.callee.span, name);
+        return shape ? { shape } : undefined;
+      }
+      case "reduce":
+      case "reduceKeep":
+      case "rowwise": {
+        const chosen = axis ?? (builtin.shape === "reduce" ? undefined : 1);
+        if (chosen === undefined) return { shape: [] };
+        if (first.shape.length !== 2) {
+          this.error("shape-mismatch", expr.span, `${name} along an axis needs a matrix, but its argument has shape ${shapeText(first.shape)}`);
+          return undefined;
+        }
+        if (builtin.shape === "rowwise") return { shape: first.shape };
+        return { shape: first.shape.map((dim, i) => (i === chosen ? constDim(1) : dim)) };
+      }
+      case "onehot":
+        if (!first.labels) {
+          this.error("bad-arguments", expr.span, "onehot takes the labels: onehot(y)");
+          return undefined;
+        }
+        return { shape: [this.model.dims.N, this.model.dims.C] };
+      case "initialiser":
+        return undefined;
+    }
+  }
+
+  // ---- curvature --------------------------------------------------------------------------
+
+  private checkCurvature(): void {
+    const params = [...this.model.symbols.values()].filter((symbol) => symbol.kind === "param").map((symbol) => symbol.name);
+    const losses = [...this.model.symbols.values()].filter((symbol) => symbol.kind === "loss");
+    // An objective is a loss that no other loss builds on.
+    const usedByOtherLoss = new Set<string>();
+    for (const loss of losses) {
+      const value = (loss.declaration as Extract<ast.Declaration, { kind: "loss" }>).value;
+      forEachSubexpression(value, (expr) => {
+        if (expr.kind === "name" && this.model.symbols.get(expr.name)?.kind === "loss") usedByOtherLoss.add(expr.name);
+      });
+    }
+    const lookup = (name: string) => this.model.symbols.get(name);
+    const hyperValue = (declaration: ast.Declaration) => this.model.facts.get(declaration)?.value;
+    for (const loss of losses) {
+      const declaration = loss.declaration;
+      if (!this.facts(declaration).shape) continue;
+      const dependsOn = params.filter((param) => new CurvatureAnalysis({ lookup, hyperValue, variables: new Set([param]) }).judgeDeclaration(declaration).curvature !== "constant");
+      const facts: CurvatureFact[] = dependsOn.map((param) => {
+        const judgement = new CurvatureAnalysis({ lookup, hyperValue, variables: new Set([param]) }).judgeDeclaration(declaration);
+        return { wrt: param, curvature: judgement.curvature, reason: judgement.reason };
+      });
+      let joint: CurvatureFact | undefined;
+      if (dependsOn.length > 1) {
+        const judgement = new CurvatureAnalysis({ lookup, hyperValue, variables: new Set(dependsOn) }).judgeDeclaration(declaration);
+        joint = { wrt: "all", curvature: judgement.curvature, reason: judgement.reason };
+        facts.push(joint);
+      }
+      this.facts(declaration).curvature = facts;
+      const objective = joint ?? facts[0];
+      const isObjective = !usedByOtherLoss.has(loss.name);
+      if (objective && isObjective && !isConvexCurvature(objective.curvature)) {
+        const variables = dependsOn.length > 1 ? `(${dependsOn.join(", ")}) jointly` : dependsOn[0];
+        this.report("information", "not-convex", declaration.name.span, `${loss.name} is not known to be convex in ${variables}: ${objective.reason}. Gradient descent may stop in a local minimum, and the landscape is not a bowl.`);
+      }
+    }
+  }
+
+  // ---- unused ---------------------------------------------------------------------------
+
+  private checkUnused(): void {
+    const used = new Set(this.model.references.map((reference) => reference.symbol));
+    // Without experiments, losses are what the file is for: the roots, like runs are otherwise.
+    const lossesAreRoots = this.model.experiments.size === 0;
+    for (const symbol of this.model.symbols.values()) {
+      if (used.has(symbol) || (lossesAreRoots && symbol.kind === "loss")) continue;
+      this.report("hint", "unused", symbol.declaration.name.span, `${symbol.kind} ${symbol.name} is never used`, true);
+    }
+  }
+}
+
+function isConvexCurvature(curvature: Curvature): boolean {
+  return curvature === "convex" || curvature === "affine" || curvature === "constant";
+}
+
+function describeKind(kind: ValueKind): string {
+  switch (kind.kind) {
+    case "number":
+      return kind.integer ? "a whole number" : "a number";
+    case "string":
+      return "a string";
+    case "countOrFile":
+      return "a number of examples or a file name";
+    case "ref":
+      return `the name of a ${kind.to}`;
+    case "split":
+      return "a data split such as fmnist.train";
+    case "strategy":
+      return "an optimizer, random_search(...) or random_local_search(...)";
+    case "schedule":
+      return "a schedule such as step(every=500, gamma=0.5)";
+    case "range":
+      return "a range such as 1e-10 .. 1e-1";
+    case "choice":
+      return `one of ${kind.options.join(", ")}`;
+    default:
+      return "a value";
+  }
+}

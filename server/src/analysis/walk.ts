@@ -1,0 +1,64 @@
+// Iterative walks over the syntax tree's expressions.
+import type * as ast from "../syntax/ast";
+
+/** Visits every expression of the document, parents before children, iteratively. */
+export function forEachExpression(document: ast.Document, visit: (expr: ast.Expr) => void): void {
+  for (const declaration of document.declarations) {
+    for (const root of declarationExpressions(declaration)) forEachSubexpression(root, visit);
+  }
+}
+
+/** Visits an expression and everything inside it, parents before children, iteratively. */
+export function forEachSubexpression(root: ast.Expr, visit: (expr: ast.Expr) => void): void {
+  const stack: ast.Expr[] = [root];
+  while (stack.length > 0) {
+    const expr = stack.pop() as ast.Expr;
+    visit(expr);
+    stack.push(...childExpressions(expr));
+  }
+}
+
+export function declarationExpressions(declaration: ast.Declaration): ast.Expr[] {
+  switch (declaration.kind) {
+    case "data":
+      return [declaration.source, ...blockValues(declaration.block)];
+    case "param":
+      return declaration.init ? [declaration.shape, declaration.init] : [declaration.shape];
+    case "grad":
+      return [declaration.numerator, declaration.denominator, declaration.value];
+    case "optimizer":
+      return [declaration.rule, ...blockValues(declaration.block)];
+    case "hyper":
+    case "score":
+    case "loss":
+      return [declaration.value];
+    default:
+      return blockValues(declaration.block);
+  }
+}
+
+function blockValues(block: ast.Block | undefined): ast.Expr[] {
+  return (block?.settings ?? []).flatMap((setting) => (setting.value ? [setting.value] : []));
+}
+
+export function childExpressions(expr: ast.Expr): ast.Expr[] {
+  switch (expr.kind) {
+    case "list":
+      return expr.items;
+    case "call":
+      return expr.args.map((argument) => argument.value);
+    case "binary":
+      return [expr.left, expr.right];
+    case "negate":
+    case "transpose":
+      return [expr.operand];
+    case "index":
+      return [expr.target, ...expr.indices];
+    case "member":
+      return [expr.target];
+    case "range":
+      return [expr.from, expr.to];
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,211 @@
+// The built-in vocabulary of expressions: functions, implicit names and
+// initialisers, as data. Analysis, completion, hover and signature help all
+// read this table; nothing else lists builtins.
+
+export type BuiltinShapeRule =
+  | "elementwise" // one tensor in, same shape out
+  | "broadcast2" // two tensors broadcast together
+  | "reduce" // sum/mean: to a scalar, or keep the axis as size 1
+  | "rowwise" // softmax: same shape, along an axis
+  | "reduceKeep" // logsumexp: the axis kept as size 1
+  | "onehot" // labels [N] to [N, C]
+  | "initialiser"; // only in a param's initialiser
+
+export interface BuiltinFunction {
+  name: string;
+  /** The signature as shown in completion and signature help. */
+  signature: string;
+  parameters: { name: string; doc: string; named?: boolean }[];
+  /** The formula, as a user would write it on paper. */
+  formula: string;
+  doc: string;
+  shape: BuiltinShapeRule;
+  minArgs: number;
+  maxArgs: number;
+}
+
+const x = { name: "x", doc: "a tensor" };
+const axis = { name: "axis", doc: "the axis to reduce over (0 or 1); kept with size 1", named: true };
+
+export const builtinFunctions: BuiltinFunction[] = [
+  {
+    name: "max",
+    signature: "max(a, b)",
+    parameters: [
+      { name: "a", doc: "a tensor or number" },
+      { name: "b", doc: "a tensor or number" },
+    ],
+    formula: "max(a, b)ᵢⱼ = max(aᵢⱼ, bᵢⱼ), broadcasting a and b",
+    doc: "Elementwise maximum. `max(0, margins)` is the hinge of the SVM loss; it has a kink where both sides are equal.",
+    shape: "broadcast2",
+    minArgs: 2,
+    maxArgs: 2,
+  },
+  {
+    name: "min",
+    signature: "min(a, b)",
+    parameters: [
+      { name: "a", doc: "a tensor or number" },
+      { name: "b", doc: "a tensor or number" },
+    ],
+    formula: "min(a, b)ᵢⱼ = min(aᵢⱼ, bᵢⱼ), broadcasting a and b",
+    doc: "Elementwise minimum; it has a kink where both sides are equal.",
+    shape: "broadcast2",
+    minArgs: 2,
+    maxArgs: 2,
+  },
+  {
+    name: "relu",
+    signature: "relu(x)",
+    parameters: [x],
+    formula: "relu(x) = max(0, x)",
+    doc: "Rectified linear unit, elementwise; it has a kink at 0.",
+    shape: "elementwise",
+    minArgs: 1,
+    maxArgs: 1,
+  },
+  {
+    name: "abs",
+    signature: "abs(x)",
+    parameters: [x],
+    formula: "abs(x) = |x|",
+    doc: "Absolute value, elementwise; the L1 penalty is `sum(abs(W))`. It has a kink at 0.",
+    shape: "elementwise",
+    minArgs: 1,
+    maxArgs: 1,
+  },
+  {
+    name: "exp",
+    signature: "exp(x)",
+    parameters: [x],
+    formula: "exp(x) = eˣ",
+    doc: "Exponential, elementwise.",
+    shape: "elementwise",
+    minArgs: 1,
+    maxArgs: 1,
+  },
+  {
+    name: "log",
+    signature: "log(x)",
+    parameters: [x],
+    formula: "log(x) = ln x",
+    doc: "Natural logarithm, elementwise. `log(softmax(s, axis=1))` is computed stably as `s - logsumexp(s, axis=1)`.",
+    shape: "elementwise",
+    minArgs: 1,
+    maxArgs: 1,
+  },
+  {
+    name: "sqrt",
+    signature: "sqrt(x)",
+    parameters: [x],
+    formula: "sqrt(x) = √x",
+    doc: "Square root, elementwise.",
+    shape: "elementwise",
+    minArgs: 1,
+    maxArgs: 1,
+  },
+  {
+    name: "tanh",
+    signature: "tanh(x)",
+    parameters: [x],
+    formula: "tanh(x) = (eˣ − e⁻ˣ) / (eˣ + e⁻ˣ)",
+    doc: "Hyperbolic tangent, elementwise.",
+    shape: "elementwise",
+    minArgs: 1,
+    maxArgs: 1,
+  },
+  {
+    name: "sigmoid",
+    signature: "sigmoid(x)",
+    parameters: [x],
+    formula: "sigmoid(x) = 1 / (1 + e⁻ˣ)",
+    doc: "Logistic sigmoid, elementwise.",
+    shape: "elementwise",
+    minArgs: 1,
+    maxArgs: 1,
+  },
+  {
+    name: "sum",
+    signature: "sum(x, axis=1)",
+    parameters: [x, axis],
+    formula: "sum(x) = Σᵢⱼ xᵢⱼ;  sum(x, axis=1)ᵢ = Σⱼ xᵢⱼ",
+    doc: "Sum of all entries, or along one axis (the axis is kept with size 1, so the result broadcasts back).",
+    shape: "reduce",
+    minArgs: 1,
+    maxArgs: 2,
+  },
+  {
+    name: "mean",
+    signature: "mean(x, axis=1)",
+    parameters: [x, axis],
+    formula: "mean(x) = (1/n) Σᵢⱼ xᵢⱼ;  mean(x, axis=0)ⱼ = (1/N) Σᵢ xᵢⱼ",
+    doc: "Mean of all entries, or along one axis (kept with size 1).",
+    shape: "reduce",
+    minArgs: 1,
+    maxArgs: 2,
+  },
+  {
+    name: "logsumexp",
+    signature: "logsumexp(x, axis=1)",
+    parameters: [x, axis],
+    formula: "logsumexp(x, axis=1)ᵢ = log Σⱼ exp(xᵢⱼ), computed as mᵢ + log Σⱼ exp(xᵢⱼ − mᵢ) with mᵢ = maxⱼ xᵢⱼ",
+    doc: "Log of a sum of exponentials along an axis (default 1), computed stably; the axis is kept with size 1.",
+    shape: "reduceKeep",
+    minArgs: 1,
+    maxArgs: 2,
+  },
+  {
+    name: "softmax",
+    signature: "softmax(x, axis=1)",
+    parameters: [x, axis],
+    formula: "softmax(x)ᵢⱼ = exp(xᵢⱼ) / Σₖ exp(xᵢₖ)",
+    doc: "Normalised exponentials along an axis (default 1): each row becomes a probability distribution over the classes.",
+    shape: "rowwise",
+    minArgs: 1,
+    maxArgs: 2,
+  },
+  {
+    name: "onehot",
+    signature: "onehot(y)",
+    parameters: [{ name: "y", doc: "the labels, [N]" }],
+    formula: "onehot(y)ᵢⱼ = 1 if j = yᵢ else 0",
+    doc: "The labels as an [N, C] matrix of indicators.",
+    shape: "onehot",
+    minArgs: 1,
+    maxArgs: 1,
+  },
+];
+
+export interface Initialiser {
+  name: string;
+  formula: string;
+  doc: string;
+}
+
+/** Initialisers, usable only in a param's `= ...`; each may be scaled: `randn * 0.0001`. */
+export const initialisers: Initialiser[] = [
+  { name: "randn", formula: "Wᵢⱼ ~ N(0, 1)", doc: "Standard normal entries; scale them, e.g. `randn * 0.0001` as in the notes." },
+  { name: "rand", formula: "Wᵢⱼ ~ U(0, 1)", doc: "Uniform entries in [0, 1)." },
+  { name: "zeros", formula: "Wᵢⱼ = 0", doc: "All zeros; the usual start for biases." },
+  { name: "ones", formula: "Wᵢⱼ = 1", doc: "All ones." },
+  { name: "xavier", formula: "Wᵢⱼ ~ N(0, 1/fan_in)", doc: "Xavier (Glorot) initialisation: variance 1/fan_in, where fan_in is the last dimension." },
+  { name: "he", formula: "Wᵢⱼ ~ N(0, 2/fan_in)", doc: "He (Kaiming) initialisation for ReLU layers: variance 2/fan_in." },
+];
+
+export interface ImplicitName {
+  name: string;
+  doc: string;
+}
+
+/** Names every expression can use; they stand for the examples being evaluated. */
+export const implicitNames: ImplicitName[] = [
+  { name: "X", doc: "The inputs of the current examples, one row each: [N, D]." },
+  { name: "y", doc: "The labels of the current examples, integers in 0..C−1: [N]." },
+  { name: "N", doc: "The number of examples being evaluated (the batch size): a number." },
+  { name: "D", doc: "The number of features of the data (after preprocessing such as the bias trick)." },
+  { name: "C", doc: "The number of classes of the data." },
+];
+
+export const builtinFunctionsByName = new Map(builtinFunctions.map((builtin) => [builtin.name, builtin]));
+export const initialisersByName = new Map(initialisers.map((initialiser) => [initialiser.name, initialiser]));
+export const implicitNamesByName = new Map(implicitNames.map((implicit) => [implicit.name, implicit]));
