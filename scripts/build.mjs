@@ -1,5 +1,6 @@
 // Bundles the extension with esbuild: one bundle each for the client, the
-// server, the CLI and every webview script; with --tests, the test files too.
+// server, the CLI and every webview script; with --tests, the test files and
+// the development tools (scripts/open-editor.ts) too.
 //   node scripts/build.mjs [--production] [--tests] [--watch]
 import * as esbuild from "esbuild";
 import { readdirSync, statSync } from "node:fs";
@@ -52,7 +53,7 @@ if (withTests) {
     ...nodeBundle,
     sourcemap: "inline",
     minify: false,
-    entryPoints: testFiles(join(root, "test")),
+    entryPoints: [...testFiles(join(root, "test")), "scripts/open-editor.ts"],
     outdir: "out",
     outbase: ".",
     // Browser drivers and the VS Code runner stay as they are in node_modules.

@@ -74,8 +74,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
-  step "apt-get update" apt-get update
-  step "apt-get install ${missing[*]}" apt-get install -y "${missing[@]}"
+  step "apt-get update" apt-get -o DPkg::Lock::Timeout=300 update
+  step "apt-get install ${missing[*]}" apt-get -o DPkg::Lock::Timeout=300 install -y "${missing[@]}"
 else
   log "Debian packages present: ${APT_PACKAGES[*]}"
 fi
@@ -182,7 +182,7 @@ verify_native() {
   test -x "$VS/node_modules/@vscode/ripgrep/bin/rg"
   test -f "$VS/extensions/node_modules/typescript/lib/typescript.js"
   # --config keeps code-server from writing ~/.config/code-server/config.yaml
-  node "$STAGE/out/node/entry.js" --config "$LOG_DIR/verify-config.yaml" --version
+  XDG_DATA_HOME="$LOG_DIR/xdg-data" node "$STAGE/out/node/entry.js" --config "$LOG_DIR/verify-config.yaml" --version
 }
 step "verify native modules and entry point" verify_native
 

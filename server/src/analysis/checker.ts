@@ -17,9 +17,9 @@ import {
 import { forEachSubexpression } from "./walk";
 import { CurvatureAnalysis, type Curvature } from "./curvature";
 import { constDim, dimText, dimValue, isOne, resolve, rigidDim, shapeText, unify, varDim, type Dim, type Shape } from "./dims";
-import type { Finding } from "./diagnostic";
+import type { Finding, Fix } from "./diagnostic";
 import type { CheckedModel, CurvatureFact, DataFactsProvider, DeclarationFacts, Reference, SymbolInfo, SymbolKind } from "./model";
-import { didYouMean } from "./suggest";
+import { closest } from "./suggest";
 
 interface Typed {
   shape: Shape;
@@ -73,12 +73,19 @@ class Checker {
 
   // ---- findings ------------------------------------------------------------
 
-  private report(severity: Finding["severity"], code: string, span: ast.Span, message: string, unnecessary?: boolean): void {
-    this.findings.push({ severity, code, span, message, ...(unnecessary ? { unnecessary } : {}) });
+  private report(severity: Finding["severity"], code: string, span: ast.Span, message: string, extra: Pick<Finding, "unnecessary" | "fixes"> = {}): void {
+    this.findings.push({ severity, code, span, message, ...extra });
   }
 
-  private error(code: string, span: ast.Span, message: string): void {
-    this.report("error", code, span, message);
+  private error(code: string, span: ast.Span, message: string, fixes?: Fix[]): void {
+    this.report("error", code, span, message, fixes ? { fixes } : {});
+  }
+
+  /** An unknown word: the message says what was meant, and the fix writes it. */
+  private unknownWord(code: string, span: ast.Span, message: string, word: string, candidates: Iterable<string>, after = ""): void {
+    const suggestion = closest(word, candidates);
+    const hint = suggestion ? `; did you mean '${suggestion}'?` : "";
+    this.error(code, span, `${message}${hint}${after}`, suggestion ? [{ title: `Change to '${suggestion}'`, edits: [{ span, newText: suggestion }] }] : undefined);
   }
 
   // ---- names -----------------------------------------------------------------
@@ -203,7 +210,9 @@ class Checker {
       case "loss": {
         const typed = this.typeOfDeclaration(declaration);
         if (declaration.kind === "loss" && typed && typed.shape.length > 0) {
-          this.error("loss-not-scalar", declaration.value.span, `a loss must be a number, but ${declaration.name.text} has shape ${shapeText(typed.shape)}: reduce it with sum(...) or mean(...)`);
+          const value = declaration.value;
+          const wrap = (fn: string): Fix => ({ title: `Reduce with ${fn}(...)`, edits: [{ span: { start: value.span.start, end: value.span.start }, newText: `${fn}(` }, { span: { start: value.span.end, end: value.span.end }, newText: ")" }] });
+          this.error("loss-not-scalar", value.span, `a loss must be a number, but ${declaration.name.text} has shape ${shapeText(typed.shape)}: reduce it with sum(...) or mean(...)`, [wrap("mean"), wrap("sum")]);
         }
         return;
       }
@@ -223,7 +232,7 @@ class Checker {
     const sourceNames = [...dataSourcesByName.keys()];
     const spec = source.kind === "call" ? dataSourcesByName.get(source.callee.text) : undefined;
     if (source.kind === "call" && spec) this.checkCall(source, spec, "data source");
-    else if (source.kind === "call") this.error("unknown-source", source.callee.span, `unknown data source '${source.callee.text}'${didYouMean(source.callee.text, sourceNames)} (one of ${sourceNames.join(", ")})`);
+    else if (source.kind === "call") this.unknownWord("unknown-source", source.callee.span, `unknown data source '${source.callee.text}'`, source.callee.text, sourceNames, ` (one of ${sourceNames.join(", ")})`);
     else if (source.kind !== "missing") this.error("unknown-source", source.span, `a data set comes from a source such as idx("folder") or toy(); one of ${sourceNames.join(", ")}`);
     this.checkSettings(declaration.block, dataSettings, `data ${declaration.name.text}`, declaration.name.span);
   }
@@ -281,7 +290,7 @@ class Checker {
       }
       if (node.kind === "number") return true;
       if (node.kind === "name") {
-        this.error("unknown-initialiser", node.span, `unknown initialiser '${node.name}'${didYouMean(node.name, names)} (one of ${names.join(", ")})`);
+        this.unknownWord("unknown-initialiser", node.span, `unknown initialiser '${node.name}'`, node.name, names, ` (one of ${names.join(", ")})`);
         return false;
       }
       if (node.kind !== "missing") this.error("bad-initialiser", node.span, `an initialiser is one of ${names.join(", ")}, optionally scaled: randn * 0.0001`);
@@ -302,7 +311,7 @@ class Checker {
       const symbol = this.model.symbols.get(name);
       if (!symbol) {
         const candidates = [...this.model.symbols.values()].filter((candidate) => candidate.kind === kind).map((candidate) => candidate.name);
-        this.error("unknown-name", span, `unknown ${kind} '${name}'${didYouMean(name, candidates)}`);
+        this.unknownWord("unknown-name", span, `unknown ${kind} '${name}'`, name, candidates);
         return undefined;
       }
       this.reference(name, span, symbol);
@@ -321,11 +330,11 @@ class Checker {
       if (typed) this.facts(declaration).shape = typed.shape;
       if (typed && paramShape && !this.sameShape(typed.shape, paramShape)) {
         const transposed = typed.shape.length === 2 && paramShape.length === 2 && this.sameShape([typed.shape[1], typed.shape[0]], paramShape);
-        this.error(
-          "grad-shape",
-          declaration.value.span,
-          `the gradient ${declaration.name.text} has shape ${shapeText(typed.shape)} but ${param.name} has shape ${shapeText(paramShape)}${transposed ? ": transpose it with ^T" : ""}`,
-        );
+        const value = declaration.value;
+        const fixes: Fix[] | undefined = transposed
+          ? [{ title: "Transpose the gradient", edits: [{ span: { start: value.span.start, end: value.span.start }, newText: "(" }, { span: { start: value.span.end, end: value.span.end }, newText: ")^T" }] }]
+          : undefined;
+        this.error("grad-shape", value.span, `the gradient ${declaration.name.text} has shape ${shapeText(typed.shape)} but ${param.name} has shape ${shapeText(paramShape)}${transposed ? ": transpose it with ^T" : ""}`, fixes);
       }
     }
   }
@@ -352,7 +361,7 @@ class Checker {
     if (rule.kind === "missing") return;
     if (!spec) {
       const shown = ruleName ?? "this";
-      this.error("unknown-optimizer", ruleSpan, `unknown optimizer rule '${shown}'${ruleName ? didYouMean(ruleName, ruleNames) : ""} (one of ${ruleNames.join(", ")})`);
+      this.unknownWord("unknown-optimizer", ruleSpan, `unknown optimizer rule '${shown}'`, ruleName ?? "", ruleName ? ruleNames : [], ` (one of ${ruleNames.join(", ")})`);
       this.checkSettings(declaration.block, [], `optimizer ${declaration.name.text}`, declaration.name.span, false);
       return;
     }
@@ -368,7 +377,9 @@ class Checker {
       const by = given.get("by")?.value;
       const usesOptimizer = by?.kind === "name";
       if (usesOptimizer && !given.has("steps") && !given.has("epochs")) {
-        this.error("missing-setting", declaration.name.span, `run ${declaration.name.text} needs a length: add 'steps 1000' or 'epochs 1'`);
+        const end = declaration.block.span.end - 1;
+        const insert = (text: string): Fix => ({ title: `Add '${text}'`, edits: [{ span: { start: end, end }, newText: `; ${text} ` }] });
+        this.error("missing-setting", declaration.name.span, `run ${declaration.name.text} needs a length: add 'steps 1000' or 'epochs 1'`, [insert("steps 1000"), insert("epochs 1")]);
       }
       if (given.has("steps") && given.has("epochs")) {
         this.error("conflicting-settings", given.get("epochs")?.key.span ?? declaration.name.span, "give either steps or epochs, not both");
@@ -387,7 +398,7 @@ class Checker {
       if (!key) continue;
       const spec = byName.get(key);
       if (!spec) {
-        if (specs.length > 0) this.error("unknown-setting", setting.key.span, `unknown setting '${key}' for ${owner}${didYouMean(key, byName.keys())}`);
+        if (specs.length > 0) this.unknownWord("unknown-setting", setting.key.span, `unknown setting '${key}' for ${owner}`, key, byName.keys());
         continue;
       }
       if (given.has(key)) {
@@ -409,7 +420,7 @@ class Checker {
   private checkValue(value: ast.Expr | undefined, spec: SettingSpec, keySpan: ast.Span): void {
     const kind = spec.value;
     if (kind.kind === "flag") {
-      if (value) this.error("bad-value", value.span, `'${spec.name}' takes no value`);
+      if (value) this.error("bad-value", value.span, `'${spec.name}' takes no value`, [{ title: `Remove the value of '${spec.name}'`, edits: [{ span: { start: keySpan.end, end: value.span.end }, newText: "" }] }]);
       return;
     }
     if (!value) {
@@ -445,8 +456,8 @@ class Checker {
         return;
       case "choice":
         if (value.kind !== "name" || !kind.options.includes(value.name)) {
-          const written = value.kind === "name" ? `'${value.name}'` : "this";
-          this.error("bad-value", value.span, `${written} is not a choice for '${spec.name}'${value.kind === "name" ? didYouMean(value.name, kind.options) : ""} (one of ${kind.options.join(", ")})`);
+          const written = value.kind === "name" ? value.name : "";
+          this.unknownWord("bad-value", value.span, `${written ? `'${written}'` : "this"} is not a choice for '${spec.name}'`, written, written ? kind.options : [], ` (one of ${kind.options.join(", ")})`);
         }
         return;
     }
@@ -469,7 +480,7 @@ class Checker {
     const symbol = table.get(value.name);
     const candidates = [...table.values()].filter((candidate) => candidate.kind === to).map((candidate) => candidate.name);
     if (!symbol) {
-      this.error("unknown-name", value.span, `unknown ${to} '${value.name}'${didYouMean(value.name, candidates)}`);
+      this.unknownWord("unknown-name", value.span, `unknown ${to} '${value.name}'`, value.name, candidates);
       return;
     }
     this.reference(value.name, value.span, symbol);
@@ -485,7 +496,7 @@ class Checker {
     const symbol = this.model.symbols.get(dataName);
     const dataNames = [...this.model.symbols.values()].filter((candidate) => candidate.kind === "data").map((candidate) => candidate.name);
     if (!symbol) {
-      this.error("unknown-name", value.target.span, `unknown data set '${dataName}'${didYouMean(dataName, dataNames)}`);
+      this.unknownWord("unknown-name", value.target.span, `unknown data set '${dataName}'`, dataName, dataNames);
       return;
     }
     this.reference(dataName, value.target.span, symbol);
@@ -493,14 +504,14 @@ class Checker {
       this.error("bad-value", value.target.span, `'${dataName}' is a ${symbol.kind}, not a data set`);
       return;
     }
-    if (!splits.includes(value.member.text)) this.error("bad-value", value.member.span, `unknown split '${value.member.text}'${didYouMean(value.member.text, splits)} (one of ${splits.join(", ")})`);
+    if (!splits.includes(value.member.text)) this.unknownWord("bad-value", value.member.span, `unknown split '${value.member.text}'`, value.member.text, splits, ` (one of ${splits.join(", ")})`);
   }
 
   private checkStrategy(value: ast.Expr): void {
     if (value.kind === "call") {
       const spec = strategiesByName.get(value.callee.text);
       if (spec) this.checkCall(value, spec, "strategy");
-      else this.error("unknown-strategy", value.callee.span, `unknown strategy '${value.callee.text}'${didYouMean(value.callee.text, strategiesByName.keys())}: use an optimizer's name, random_search(...) or random_local_search(...)`);
+      else this.unknownWord("unknown-strategy", value.callee.span, `unknown strategy '${value.callee.text}'`, value.callee.text, strategiesByName.keys(), ": use an optimizer's name, random_search(...) or random_local_search(...)");
       return;
     }
     // A bare strategy name uses its defaults.
@@ -518,7 +529,7 @@ class Checker {
     }
     const spec = schedulesByName.get(call.callee.text);
     if (!spec) {
-      this.error("unknown-schedule", call.callee.span, `unknown schedule '${call.callee.text}'${didYouMean(call.callee.text, schedulesByName.keys())}: one of ${[...schedulesByName.keys()].join(", ")}`);
+      this.unknownWord("unknown-schedule", call.callee.span, `unknown schedule '${call.callee.text}'`, call.callee.text, schedulesByName.keys(), ` (one of ${[...schedulesByName.keys()].join(", ")})`);
       return;
     }
     this.checkCall(call, spec, "schedule");
@@ -552,7 +563,8 @@ class Checker {
       if (!argument.name) continue;
       const named = spec.named.find((candidate) => candidate.name === argument.name?.text);
       if (!named) {
-        this.error("unknown-argument", argument.name.span, `${spec.name} has no argument '${argument.name.text}'${didYouMean(argument.name.text, spec.named.map((candidate) => candidate.name))}${spec.named.length ? ` (it takes ${spec.named.map((candidate) => candidate.name).join(", ")})` : ""}`);
+        const names = spec.named.map((candidate) => candidate.name);
+        this.unknownWord("unknown-argument", argument.name.span, `${spec.name} has no argument '${argument.name.text}'`, argument.name.text, names, names.length ? ` (it takes ${names.join(", ")})` : "");
         continue;
       }
       if (seen.has(named.name)) this.error("duplicate-setting", argument.name.span, `'${named.name}' is given twice`);
@@ -634,7 +646,10 @@ class Checker {
           const value = dimValue(this.model.dims[expr.name]);
           return value ?? fail(`${expr.name} is not known until the data is read`);
         }
-        if (!symbol) return fail(`unknown name '${expr.name}'${didYouMean(expr.name, this.hyperNames())}`);
+        if (!symbol) {
+          if (report) this.unknownWord("not-constant", expr.span, `unknown name '${expr.name}'`, expr.name, this.hyperNames());
+          return undefined;
+        }
         this.reference(expr.name, expr.span, symbol);
         return fail(`'${expr.name}' is a ${symbol.kind}; a number is needed here`);
       }
@@ -725,7 +740,7 @@ class Checker {
     if (!symbol) {
       if (builtinFunctionsByName.has(expr.name)) this.error("bad-expression", expr.span, `'${expr.name}' is a function: call it, as in ${builtinFunctionsByName.get(expr.name)?.signature}`);
       else if (initialisersByName.has(expr.name)) this.error("bad-expression", expr.span, `'${expr.name}' is an initialiser; it can only start a param: param W: [10, 785] = ${expr.name} * 0.0001`);
-      else this.error("unknown-name", expr.span, `unknown name '${expr.name}'${didYouMean(expr.name, this.knownNames())}`);
+      else this.unknownWord("unknown-name", expr.span, `unknown name '${expr.name}'`, expr.name, this.knownNames());
       return undefined;
     }
     this.reference(expr.name, expr.span, symbol);
@@ -823,7 +838,8 @@ class Checker {
       if (initialisersByName.has(name)) this.error("bad-expression", expr.callee.span, `'${name}' is an initialiser; it can only start a param`);
       else {
         const symbol = this.model.symbols.get(name);
-        this.error("unknown-function", expr.callee.span, symbol ? `'${name}' is a ${symbol.kind}, not a function` : `unknown function '${name}'${didYouMean(name, builtinFunctionsByName.keys())}`);
+        if (symbol) this.error("unknown-function", expr.callee.span, `'${name}' is a ${symbol.kind}, not a function`);
+        else this.unknownWord("unknown-function", expr.callee.span, `unknown function '${name}'`, name, builtinFunctionsByName.keys());
       }
       for (const argument of expr.args) this.typeOf(argument.value);
       return undefined;
@@ -834,7 +850,7 @@ class Checker {
       if (!argument.name) continue;
       const allowed = builtin.parameters.filter((parameter) => parameter.named).map((parameter) => parameter.name);
       if (!allowed.includes(argument.name.text)) {
-        this.error("unknown-argument", argument.name.span, `${name} has no argument '${argument.name.text}'${allowed.length ? `${didYouMean(argument.name.text, allowed)} (it takes ${allowed.join(", ")})` : ""}`);
+        this.unknownWord("unknown-argument", argument.name.span, `${name} has no argument '${argument.name.text}'`, argument.name.text, allowed, allowed.length ? ` (it takes ${allowed.join(", ")})` : "");
         continue;
       }
       const value = this.constantValue(argument.value, true);
@@ -926,7 +942,9 @@ class Checker {
     const lossesAreRoots = this.model.experiments.size === 0;
     for (const symbol of this.model.symbols.values()) {
       if (used.has(symbol) || (lossesAreRoots && symbol.kind === "loss")) continue;
-      this.report("hint", "unused", symbol.declaration.name.span, `${symbol.kind} ${symbol.name} is never used`, true);
+      const declaration = symbol.declaration;
+      const remove: Fix = { title: `Remove ${symbol.kind} ${symbol.name}`, edits: [{ span: declaration.span, newText: "" }] };
+      this.report("hint", "unused", declaration.name.span, `${symbol.kind} ${symbol.name} is never used`, { unnecessary: true, fixes: [remove] });
     }
   }
 }

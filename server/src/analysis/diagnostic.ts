@@ -4,6 +4,17 @@ import type { Span } from "../syntax/ast";
 
 export type Severity = "error" | "warning" | "information" | "hint";
 
+export interface TextEdit {
+  span: Span;
+  newText: string;
+}
+
+/** A change that resolves a finding, offered as a quick fix. */
+export interface Fix {
+  title: string;
+  edits: TextEdit[];
+}
+
 export interface Finding {
   span: Span;
   severity: Severity;
@@ -12,12 +23,10 @@ export interface Finding {
   code: string;
   /** Marks code that is unused, for editors that fade it. */
   unnecessary?: boolean;
+  fixes?: Fix[];
 }
 
 export function error(code: string, span: Span, message: string): Finding {
   return { span, severity: "error", message, code };
 }
 
-export function severityRank(severity: Severity): number {
-  return ["error", "warning", "information", "hint"].indexOf(severity);
-}
