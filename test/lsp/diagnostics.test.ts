@@ -22,7 +22,7 @@ test("initialize announces the server and incremental sync", async () => {
 
 test("a syntax error is published with its range, and fixing it clears it", async () => {
   const uri = "file:///work/broken.optim";
-  await client.open(uri, "hyper reg = 1e-3\nparam W: [10 = 3\n", 1);
+  await client.open(uri, "hyper reg = 1e-3\nparam W: [10 = 3\nloss L = reg * sum(W^2)\n", 1);
   const broken = await client.diagnosticsFor(uri, 1);
   assert.equal(broken.diagnostics.length, 1);
   const [diagnostic] = broken.diagnostics;
@@ -31,7 +31,7 @@ test("a syntax error is published with its range, and fixing it clears it", asyn
   assert.equal(diagnostic.source, "optim");
   assert.deepEqual(diagnostic.range, { start: { line: 1, character: 13 }, end: { line: 1, character: 14 } });
 
-  await client.change(uri, 2, "hyper reg = 1e-3\nparam W: [10, 3]\n");
+  await client.change(uri, 2, "hyper reg = 1e-3\nparam W: [10, 3]\nloss L = reg * sum(W^2)\n");
   const fixed = await client.diagnosticsFor(uri, 2);
   assert.deepEqual(fixed.diagnostics, []);
 });
@@ -52,7 +52,7 @@ test("rapid edits publish in version order and end with the newest", async () =>
   const uri = "file:///work/rapid.optim";
   await client.open(uri, "hyper a = 1\n", 1);
   await client.diagnosticsFor(uri, 1);
-  for (let version = 2; version <= 20; version++) await client.change(uri, version, `hyper a = ${version}\nparam W: [${version} = 1\n`);
+  for (let version = 2; version <= 20; version++) await client.change(uri, version, `hyper a = ${version}\nparam W: [${version} = 1\nloss L = a * sum(W^2)\n`);
   const last = await client.diagnosticsFor(uri, 20);
   assert.equal(last.diagnostics.length, 1);
   assert.deepEqual(last.diagnostics[0].range.start, { line: 1, character: 13 });

@@ -1,7 +1,24 @@
-// Plain findings -> LSP types. The only place where the two meet.
-import { DiagnosticSeverity, DiagnosticTag, type Diagnostic, type Range } from "vscode-languageserver";
-import type { Finding, Severity } from "../analysis/diagnostic";
+// Plain analysis data -> LSP types. The only place where the two meet.
+import {
+  CodeActionKind,
+  CompletionItemKind,
+  DiagnosticSeverity,
+  DiagnosticTag,
+  InsertTextFormat,
+  MarkupKind,
+  SymbolKind as LspSymbolKind,
+  type CodeAction,
+  type CompletionItem,
+  type Diagnostic,
+  type DocumentSymbol,
+  type Range,
+  type TextEdit as LspTextEdit,
+} from "vscode-languageserver";
+import type { Finding, Severity, TextEdit } from "../analysis/diagnostic";
 import type { LineIndex } from "../analysis/line-index";
+import type { SymbolKind } from "../analysis/model";
+import type { CompletionEntry, CompletionKind } from "../features/completion";
+import type { OutlineSymbol } from "../features/symbols";
 import type { Span } from "../syntax/ast";
 
 const severities: Record<Severity, DiagnosticSeverity> = {
@@ -23,5 +40,72 @@ export function toDiagnostic(lines: LineIndex, finding: Finding): Diagnostic {
     code: finding.code,
     source: "optim",
     tags: finding.unnecessary ? [DiagnosticTag.Unnecessary] : undefined,
+  };
+}
+
+export function toTextEdit(lines: LineIndex, edit: TextEdit): LspTextEdit {
+  return { range: toRange(lines, edit.span), newText: edit.newText };
+}
+
+export function toCodeActions(lines: LineIndex, uri: string, finding: Finding): CodeAction[] {
+  return (finding.fixes ?? []).map((fix, index) => ({
+    title: fix.title,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [toDiagnostic(lines, finding)],
+    isPreferred: index === 0 && (finding.fixes?.length ?? 0) === 1,
+    edit: { changes: { [uri]: fix.edits.map((edit) => toTextEdit(lines, edit)) } },
+  }));
+}
+
+const completionKinds: Record<CompletionKind, CompletionItemKind> = {
+  keyword: CompletionItemKind.Keyword,
+  function: CompletionItemKind.Function,
+  variable: CompletionItemKind.Variable,
+  constant: CompletionItemKind.Constant,
+  property: CompletionItemKind.Property,
+  value: CompletionItemKind.EnumMember,
+  module: CompletionItemKind.Module,
+  class: CompletionItemKind.Class,
+  event: CompletionItemKind.Event,
+  snippet: CompletionItemKind.Snippet,
+};
+
+export function toCompletionItem(entry: CompletionEntry): CompletionItem {
+  return {
+    label: entry.label,
+    kind: completionKinds[entry.kind],
+    detail: entry.detail,
+    documentation: entry.documentation ? { kind: MarkupKind.Markdown, value: entry.documentation } : undefined,
+    insertText: entry.insertText,
+    insertTextFormat: entry.snippet ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
+  };
+}
+
+const symbolKinds: Record<SymbolKind, LspSymbolKind> = {
+  data: LspSymbolKind.Module,
+  hyper: LspSymbolKind.Constant,
+  param: LspSymbolKind.Variable,
+  score: LspSymbolKind.Function,
+  loss: LspSymbolKind.Function,
+  grad: LspSymbolKind.Function,
+  optimizer: LspSymbolKind.Class,
+  run: LspSymbolKind.Event,
+  sweep: LspSymbolKind.Event,
+  landscape: LspSymbolKind.Event,
+  gradcheck: LspSymbolKind.Event,
+};
+
+export function toSymbolKind(kind: SymbolKind): LspSymbolKind {
+  return symbolKinds[kind];
+}
+
+export function toDocumentSymbol(lines: LineIndex, symbol: OutlineSymbol): DocumentSymbol {
+  return {
+    name: symbol.name,
+    detail: symbol.detail,
+    kind: symbol.detail === "setting" ? LspSymbolKind.Property : symbolKinds[symbol.kind],
+    range: toRange(lines, symbol.span),
+    selectionRange: toRange(lines, symbol.selectionSpan),
+    children: symbol.children.map((child) => toDocumentSymbol(lines, child)),
   };
 }

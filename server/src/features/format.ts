@@ -1,0 +1,109 @@
+// The formatter: rewrites whitespace between tokens and nothing else, so it
+// can never change what a document means, and formatting twice changes
+// nothing the second time. Line breaks are the user's; blank lines are kept
+// but never more than one in a row; indentation follows bracket depth.
+import type { IToken } from "chevrotain";
+import { optimLexer } from "../syntax/tokens";
+
+const opening = new Set(["LParen", "LBracket", "LCurly"]);
+const closing = new Set(["RParen", "RBracket", "RCurly"]);
+const spacedOperators = new Set(["Plus", "Minus", "Star", "Slash", "At", "GreaterEqual", "LessEqual", "EqualEqual", "NotEqual", "Greater", "Less", "DotDot", "Equals"]);
+
+function isKeyword(token: IToken): boolean {
+  return token.tokenType.CATEGORIES?.some((category) => category.name === "DeclarationKeyword") ?? false;
+}
+
+/** Is this `-` a sign rather than a subtraction? */
+function isUnaryMinus(previous: IToken | undefined): boolean {
+  if (!previous) return true;
+  const kind = previous.tokenType.name;
+  return spacedOperators.has(kind) || opening.has(kind) || kind === "Comma" || kind === "Semicolon" || kind === "Colon" || kind === "Caret" || isKeyword(previous);
+}
+
+/** The text between two tokens on the same line. */
+function gap(previous: IToken, token: IToken, parenDepth: number, previousIsUnary: boolean): string {
+  const left = previous.tokenType.name;
+  const right = token.tokenType.name;
+  if (right === "Comment") return "  ";
+  if (right === "Comma" || right === "Semicolon" || right === "Colon" || right === "Dot") return "";
+  if (left === "Dot" || left === "Caret" || right === "Caret") return "";
+  if (left === "LParen" || left === "LBracket") return "";
+  if (right === "RParen" || right === "RBracket") return "";
+  if (left === "LCurly" || right === "RCurly") return " ";
+  // Named arguments are written axis=1.
+  if ((right === "Equals" || left === "Equals") && parenDepth > 0) return "";
+  if (previousIsUnary) return "";
+  if (right === "LParen" && left === "Identifier") return "";
+  if (right === "LBracket" && (left === "Identifier" || left === "RParen" || left === "RBracket")) return "";
+  return " ";
+}
+
+export function formatText(text: string): string | undefined {
+  const lexed = optimLexer.tokenize(text);
+  if (lexed.errors.length > 0) return undefined;
+  const tokens = [...lexed.tokens, ...(lexed.groups.comments ?? [])].sort((a, b) => a.startOffset - b.startOffset);
+  const out: string[] = [];
+  let line = "";
+  let depth = 0;
+  let parenDepth = 0;
+  let previous: IToken | undefined;
+  let previousIsUnary = false;
+  let curlyDepth = 0;
+  let previousStartedLine = false;
+  const finishLine = () => {
+    out.push(line.trimEnd());
+    line = "";
+  };
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    const kind = token.tokenType.name;
+    if (previous && token.startLine !== previous.endLine) {
+      finishLine();
+      // One blank line at most, and one before each declaration that had any.
+      const blankLines = (token.startLine ?? 0) - (previous.endLine ?? 0) - 1;
+      if (blankLines > 0) out.push("");
+    }
+    if (line === "") {
+      if (isKeyword(token)) {
+        depth = 0;
+        parenDepth = 0;
+        curlyDepth = 0;
+      }
+      const continuation = previous !== undefined && !isKeyword(token) && !(kind === "Comment" && depth === 0 && isTopLevelComment(tokens, i));
+      // A closing bracket lines up with its declaration; other continuation lines are indented.
+      const indent = closing.has(kind) ? depth - 1 : continuation ? Math.max(depth, 1) : 0;
+      line = "  ".repeat(Math.max(0, indent));
+      line += token.image;
+    } else if (previous) {
+      // The target of a grad is written dL/dW, without spaces.
+      const inGradTarget = kind === "Slash" ? tokens[i - 2] !== undefined && tokens[i - 2].tokenType.name === "Grad" : previous.tokenType.name === "Slash" && tokens[i - 3]?.tokenType.name === "Grad";
+      line += (inGradTarget ? "" : gap(previous, token, parenDepth, previousIsUnary)) + token.image;
+    }
+    // In a block, `key -2` is a key and a negative value.
+    const before = i >= 2 ? tokens[i - 2] : undefined;
+    const previousIsSettingKey =
+      previous?.tokenType.name === "Identifier" && curlyDepth > 0 && parenDepth === 0 && (previousStartedLine || (before !== undefined && ["LCurly", "Comma", "Semicolon"].includes(before.tokenType.name)));
+    previousIsUnary = kind === "Minus" && (previousIsSettingKey || isUnaryMinus(previous));
+    previousStartedLine = line.trim() === token.image;
+    if (kind === "LCurly") curlyDepth++;
+    if (kind === "RCurly") curlyDepth = Math.max(0, curlyDepth - 1);
+    if (opening.has(kind)) depth++;
+    if (closing.has(kind)) depth = Math.max(0, depth - 1);
+    if (kind === "LParen") parenDepth++;
+    if (kind === "RParen") parenDepth = Math.max(0, parenDepth - 1);
+    if (kind !== "Comment") previous = token;
+    else previous = { ...token, endLine: token.startLine } as IToken;
+  }
+  if (line !== "" || out.length > 0) finishLine();
+  while (out.length > 0 && out[out.length - 1] === "") out.pop();
+  return out.length === 0 ? "" : out.join("\n") + "\n";
+}
+
+/** A comment line between declarations stays in column 0; inside a declaration it is indented. */
+function isTopLevelComment(tokens: IToken[], index: number): boolean {
+  for (let j = index + 1; j < tokens.length; j++) {
+    if (tokens[j].tokenType.name === "Comment") continue;
+    return isKeyword(tokens[j]);
+  }
+  return true;
+}
