@@ -40,7 +40,8 @@ function gap(previous: IToken, token: IToken, parenDepth: number, previousIsUnar
 
 export function formatText(text: string): string | undefined {
   const lexed = optimLexer.tokenize(text);
-  if (lexed.errors.length > 0) return undefined;
+  // Unknown characters and unterminated strings are left for the user to mend first.
+  if (lexed.errors.length > 0 || lexed.tokens.some((token) => token.tokenType.name === "UnterminatedString")) return undefined;
   const tokens = [...lexed.tokens, ...(lexed.groups.comments ?? [])].sort((a, b) => a.startOffset - b.startOffset);
   const out: string[] = [];
   let line = "";
@@ -77,7 +78,8 @@ export function formatText(text: string): string | undefined {
     } else if (previous) {
       // The target of a grad is written dL/dW, without spaces.
       const inGradTarget = kind === "Slash" ? tokens[i - 2] !== undefined && tokens[i - 2].tokenType.name === "Grad" : previous.tokenType.name === "Slash" && tokens[i - 3]?.tokenType.name === "Grad";
-      line += (inGradTarget ? "" : gap(previous, token, parenDepth, previousIsUnary)) + token.image;
+      const space = inGradTarget ? "" : gap(previous, token, parenDepth, previousIsUnary);
+      line += (space === "" && wouldMerge(previous, token) ? " " : space) + token.image;
     }
     // In a block, `key -2` is a key and a negative value.
     const before = i >= 2 ? tokens[i - 2] : undefined;
@@ -97,6 +99,12 @@ export function formatText(text: string): string | undefined {
   if (line !== "" || out.length > 0) finishLine();
   while (out.length > 0 && out[out.length - 1] === "") out.pop();
   return out.length === 0 ? "" : out.join("\n") + "\n";
+}
+
+/** Would two tokens written without a space read as different tokens (`.` `.` as `..`)? */
+function wouldMerge(left: IToken, right: IToken): boolean {
+  const tokens = optimLexer.tokenize(left.image + right.image).tokens;
+  return tokens.length !== 2 || tokens[0].image !== left.image;
 }
 
 /** A comment line between declarations stays in column 0; inside a declaration it is indented. */
