@@ -5,7 +5,6 @@ import { parse } from "../syntax/parse";
 import { check } from "./checker";
 import { error, type Finding } from "./diagnostic";
 import type { CheckedModel, DataFactsProvider } from "./model";
-import { forEachExpression } from "./walk";
 
 export interface Analysis {
   document: ast.Document;
@@ -21,20 +20,8 @@ export interface AnalyzeOptions {
 export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   const { document, errors } = parse(text);
   const findings: Finding[] = errors.map((syntaxError) => error("syntax", syntaxError.span, syntaxError.message));
-  findings.push(...checkUnterminatedStrings(document));
   const checked = check(document, options.dataFacts);
   findings.push(...checked.findings);
   findings.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
   return { document, model: checked.model, findings };
 }
-
-function checkUnterminatedStrings(document: ast.Document): Finding[] {
-  const findings: Finding[] = [];
-  forEachExpression(document, (expr) => {
-    if (expr.kind === "string" && !expr.terminated) {
-      findings.push(error("syntax", expr.span, "unterminated string: add a closing '\"'"));
-    }
-  });
-  return findings;
-}
-

@@ -39,6 +39,7 @@ class Checker {
   private readonly model: CheckedModel;
   private readonly shapeMemo = new Map<ast.Declaration, Typed | undefined>();
   private readonly visiting = new Set<ast.Declaration>();
+  private readonly dependencyMemo = new Map<ast.Declaration, Set<string>>();
 
   constructor(
     document: ast.Document,
@@ -310,8 +311,7 @@ class Checker {
       const span = { start: expr.span.start + 1, end: expr.span.end };
       const symbol = this.model.symbols.get(name);
       if (!symbol) {
-        const candidates = [...this.model.symbols.values()].filter((candidate) => candidate.kind === kind).map((candidate) => candidate.name);
-        this.unknownWord("unknown-name", span, `unknown ${kind} '${name}'`, name, candidates);
+        this.unknownWord("unknown-name", span, `unknown ${kind} '${name}'`, name, this.namesOfKind(this.model.symbols, kind));
         return undefined;
       }
       this.reference(name, span, symbol);
@@ -478,9 +478,8 @@ class Checker {
     }
     const table = to === "run" ? this.model.experiments : this.model.symbols;
     const symbol = table.get(value.name);
-    const candidates = [...table.values()].filter((candidate) => candidate.kind === to).map((candidate) => candidate.name);
     if (!symbol) {
-      this.unknownWord("unknown-name", value.span, `unknown ${to} '${value.name}'`, value.name, candidates);
+      this.unknownWord("unknown-name", value.span, `unknown ${to} '${value.name}'`, value.name, this.namesOfKind(table, to));
       return;
     }
     this.reference(value.name, value.span, symbol);
@@ -494,9 +493,8 @@ class Checker {
     }
     const dataName = value.target.name;
     const symbol = this.model.symbols.get(dataName);
-    const dataNames = [...this.model.symbols.values()].filter((candidate) => candidate.kind === "data").map((candidate) => candidate.name);
     if (!symbol) {
-      this.unknownWord("unknown-name", value.target.span, `unknown data set '${dataName}'`, dataName, dataNames);
+      this.unknownWord("unknown-name", value.target.span, `unknown data set '${dataName}'`, dataName, this.namesOfKind(this.model.symbols, "data"));
       return;
     }
     this.reference(dataName, value.target.span, symbol);
@@ -661,7 +659,12 @@ class Checker {
   }
 
   private hyperNames(): string[] {
-    return [...this.model.symbols.values()].filter((symbol) => symbol.kind === "hyper").map((symbol) => symbol.name);
+    return this.namesOfKind(this.model.symbols, "hyper");
+  }
+
+  /** For suggestions only, so computed when a name is unknown. */
+  private namesOfKind(table: Map<string, SymbolInfo>, kind: SymbolKind): string[] {
+    return [...table.values()].filter((symbol) => symbol.kind === kind).map((symbol) => symbol.name);
   }
 
   // ---- shapes ------------------------------------------------------------------------------
@@ -913,7 +916,7 @@ class Checker {
     for (const loss of losses) {
       const declaration = loss.declaration;
       if (!this.facts(declaration).shape) continue;
-      const dependsOn = params.filter((param) => new CurvatureAnalysis({ lookup, hyperValue, variables: new Set([param]) }).judgeDeclaration(declaration).curvature !== "constant");
+      const dependsOn = params.filter((param) => this.parametersOf(declaration).has(param));
       const facts: CurvatureFact[] = dependsOn.map((param) => {
         const judgement = new CurvatureAnalysis({ lookup, hyperValue, variables: new Set([param]) }).judgeDeclaration(declaration);
         return { wrt: param, curvature: judgement.curvature, reason: judgement.reason };
@@ -932,6 +935,22 @@ class Checker {
         this.report("information", "not-convex", declaration.name.span, `${loss.name} is not known to be convex in ${variables}: ${objective.reason}. Gradient descent may stop in a local minimum, and the landscape is not a bowl.`);
       }
     }
+  }
+
+  /** The params a declaration depends on, through the scores and losses it names. */
+  private parametersOf(declaration: ast.Declaration): Set<string> {
+    const known = this.dependencyMemo.get(declaration);
+    if (known) return known;
+    const result = new Set<string>();
+    this.dependencyMemo.set(declaration, result); // also breaks cycles
+    if (declaration.kind === "param") result.add(declaration.name.text);
+    if (declaration.kind === "score" || declaration.kind === "loss") {
+      forEachSubexpression(declaration.value, (expr) => {
+        const symbol = expr.kind === "name" ? this.model.symbols.get(expr.name) : undefined;
+        if (symbol) for (const param of this.parametersOf(symbol.declaration)) result.add(param);
+      });
+    }
+    return result;
   }
 
   // ---- unused ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ export function forEachSubexpression(root: ast.Expr, visit: (expr: ast.Expr) => 
   while (stack.length > 0) {
     const expr = stack.pop() as ast.Expr;
     visit(expr);
-    stack.push(...childExpressions(expr));
+    pushChildren(expr, stack);
   }
 }
 
@@ -39,6 +39,37 @@ export function declarationExpressions(declaration: ast.Declaration): ast.Expr[]
 
 function blockValues(block: ast.Block | undefined): ast.Expr[] {
   return (block?.settings ?? []).flatMap((setting) => (setting.value ? [setting.value] : []));
+}
+
+/** childExpressions without the intermediate array: walks run on every keystroke. */
+function pushChildren(expr: ast.Expr, stack: ast.Expr[]): void {
+  switch (expr.kind) {
+    case "list":
+      for (const item of expr.items) stack.push(item);
+      return;
+    case "call":
+      for (const argument of expr.args) stack.push(argument.value);
+      return;
+    case "binary":
+      stack.push(expr.left, expr.right);
+      return;
+    case "negate":
+    case "transpose":
+      stack.push(expr.operand);
+      return;
+    case "index":
+      stack.push(expr.target);
+      for (const index of expr.indices) stack.push(index);
+      return;
+    case "member":
+      stack.push(expr.target);
+      return;
+    case "range":
+      stack.push(expr.from, expr.to);
+      return;
+    default:
+      return;
+  }
 }
 
 export function childExpressions(expr: ast.Expr): ast.Expr[] {

@@ -76,6 +76,9 @@ export function parse(text: string): ast.ParseResult {
       span: { start: lexError.offset, end: lexError.offset + lexError.length },
     });
   }
+  for (const token of lexed.tokens) {
+    if (token.tokenType.name === "UnterminatedString") errors.push({ message: "unterminated string: add a closing '\"'", span: { start: token.startOffset, end: tokenEnd(token) } });
+  }
   const comments: ast.Comment[] = (lexed.groups.comments ?? []).map((token) => ({
     text: token.image,
     span: { start: token.startOffset, end: tokenEnd(token) },
@@ -100,23 +103,63 @@ export function parse(text: string): ast.ParseResult {
     let end = index + 1;
     while (end < tokens.length && !isDeclarationKeyword(tokens[end])) end++;
     const chunk = tokens.slice(index, end);
-    const chunkEnd = tokenEnd(chunk[chunk.length - 1]);
-    optimParser.input = chunk;
-    const cst = optimParser.declaration();
-    for (const error of optimParser.errors) {
-      // Leftover input is marked whole; anything else where the parser stopped.
-      const span =
-        error.name === "NotAllInputParsedException"
-          ? { start: error.token.startOffset, end: chunkEnd }
-          : errorSpan(error.token, previousTokenOf(chunk, error.token), chunkEnd);
-      errors.push({ message: messageFor(error), span });
-    }
-    const declaration = cst ? lowerDeclaration(cst, chunk[0].startOffset) : undefined;
-    if (declaration) declarations.push(declaration);
+    const parsed = parseChunk(text, chunk);
+    if (parsed.declaration) declarations.push(parsed.declaration);
+    errors.push(...parsed.errors);
     index = end;
   }
   errors.sort((a, b) => a.span.start - b.span.start);
   return { document: { declarations, comments }, errors };
+}
+
+interface ChunkResult {
+  declaration?: ast.Declaration;
+  errors: ast.SyntaxError[];
+  /** Where the chunk stood when it was parsed; results are moved from there. */
+  start: number;
+}
+
+/**
+ * Parsed declarations by their exact text. A declaration's tree depends only
+ * on its own text, so after an edit every other declaration comes from here,
+ * moved to its new offset. Bounded: cleared when it grows past the limit.
+ */
+const chunkCache = new Map<string, ChunkResult>();
+const chunkCacheLimit = 20_000;
+
+function parseChunk(text: string, chunk: IToken[]): ChunkResult {
+  const start = chunk[0].startOffset;
+  const chunkEnd = tokenEnd(chunk[chunk.length - 1]);
+  const key = text.slice(start, chunkEnd);
+  const cached = chunkCache.get(key);
+  if (cached) return cached.start === start ? cached : moved(cached, start - cached.start, start);
+  optimParser.input = chunk;
+  const cst = optimParser.declaration();
+  const errors = optimParser.errors.map((error) => ({
+    message: messageFor(error),
+    // Leftover input is marked whole; anything else where the parser stopped.
+    span: error.name === "NotAllInputParsedException" ? { start: error.token.startOffset, end: chunkEnd } : errorSpan(error.token, previousTokenOf(chunk, error.token), chunkEnd),
+  }));
+  const result: ChunkResult = { declaration: cst ? lowerDeclaration(cst, start) : undefined, errors, start };
+  if (chunkCache.size >= chunkCacheLimit) chunkCache.clear();
+  chunkCache.set(key, result);
+  return result;
+}
+
+/** A copy of plain syntax data with every span moved by `delta`. */
+function shifted<T>(value: T, delta: number): T {
+  if (Array.isArray(value)) return value.map((item) => shifted(item, delta)) as T;
+  if (value === null || typeof value !== "object") return value;
+  const record = value as Record<string, unknown>;
+  // Only spans have a numeric `start`.
+  if (typeof record.start === "number") return { start: record.start + delta, end: (record.end as number) + delta } as T;
+  const copy: Record<string, unknown> = {};
+  for (const key in record) copy[key] = shifted(record[key], delta);
+  return copy as T;
+}
+
+function moved(result: ChunkResult, delta: number, start: number): ChunkResult {
+  return { declaration: shifted(result.declaration, delta), errors: shifted(result.errors, delta), start };
 }
 
 function previousTokenOf(chunk: IToken[], token: IToken): IToken | undefined {
