@@ -633,3 +633,50 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file });
   return file;
 }
+
+// ------------------------------------------------------------------ editor
+
+/** Moves the cursor of the active editor to a 1-based line and column (Go to Line/Column). */
+export async function goToPosition(page: Page, line: number, column: number, opts: { timeoutMs?: number } = {}): Promise<void> {
+  const timeout = opts.timeoutMs ?? 15_000;
+  await focusWorkbench(page);
+  await page.locator(".editor-group-container.active .monaco-editor .view-lines").first().click();
+  const input = page.locator(QUICK_INPUT_BOX);
+  await poll(`the Go to Line input (going to ${line}:${column})`, timeout, async () => {
+    if (!(await input.isVisible())) await page.keyboard.press("Control+G");
+    await input.waitFor({ state: "visible", timeout: 1500 });
+    await input.fill(`:${line}:${column}`);
+    return (await input.inputValue()) === `:${line}:${column}` ? true : undefined;
+  });
+  await input.press("Enter");
+  await waitFor("the Go to Line input to close", page.locator(QUICK_INPUT).waitFor({ state: "hidden", timeout }));
+}
+
+/** Shows the hover at the cursor (editor.action.showHover) and returns its text. */
+export async function hoverAtCursor(page: Page, opts: { timeoutMs?: number; contains?: string } = {}): Promise<string> {
+  const timeout = opts.timeoutMs ?? 15_000;
+  return poll(`a hover${opts.contains ? ` containing "${opts.contains}"` : ""}`, timeout, async () => {
+    const hover = page.locator(".monaco-hover:not(.hidden) .monaco-hover-content").first();
+    if (!(await hover.isVisible())) {
+      await page.keyboard.press("Control+K");
+      await page.keyboard.press("Control+I");
+      await hover.waitFor({ state: "visible", timeout: 2000 });
+    }
+    const text = await hover.innerText();
+    return text.trim() && (!opts.contains || text.includes(opts.contains)) ? text : undefined;
+  });
+}
+
+/** Opens the suggestion widget at the cursor (Ctrl+Space) and returns the labels it lists. */
+export async function completionsAtCursor(page: Page, opts: { timeoutMs?: number; contains?: string } = {}): Promise<string[]> {
+  const timeout = opts.timeoutMs ?? 15_000;
+  const rows = page.locator(".editor-widget.suggest-widget.visible .monaco-list-row .label-name");
+  return poll(`suggestions${opts.contains ? ` including "${opts.contains}"` : ""}`, timeout, async () => {
+    if ((await rows.count()) === 0) {
+      await page.keyboard.press("Control+Space");
+      await rows.first().waitFor({ state: "visible", timeout: 2000 });
+    }
+    const labels = (await rows.allInnerTexts()).map((label) => label.trim());
+    return labels.length > 0 && (!opts.contains || labels.includes(opts.contains)) ? labels : undefined;
+  });
+}
