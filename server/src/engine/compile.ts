@@ -1,0 +1,189 @@
+// Checked model -> IR. Scores and losses are inlined where they are named,
+// hypers become constants, and constant arithmetic is folded. Compilation
+// runs only on declarations the checker accepted, so what it refuses is a
+// construct the executors cannot run, reported with its range.
+import type * as ast from "../syntax/ast";
+import { dimValue } from "../analysis/dims";
+import type { CheckedModel } from "../analysis/model";
+import { GraphBuilder, type Graph, type OpName } from "./ir";
+
+export type Compiled = { ok: true; graph: Graph } | { ok: false; message: string; span: ast.Span };
+
+class CompileError extends Error {
+  constructor(
+    message: string,
+    readonly span: ast.Span,
+  ) {
+    super(message);
+  }
+}
+
+const comparisonOps: Record<string, OpName> = { ">": "gt", "<": "lt", ">=": "ge", "<=": "le", "==": "eq", "!=": "ne" };
+const arithmeticOps: Record<string, OpName> = { "+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul" };
+const unaryCalls: Record<string, OpName> = { relu: "relu", abs: "abs", exp: "exp", log: "log", sqrt: "sqrt", tanh: "tanh", sigmoid: "sigmoid" };
+
+const fold: Partial<Record<OpName, (a: number, b: number) => number>> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+};
+
+class Compiler {
+  private readonly builder = new GraphBuilder();
+  private readonly compiled = new Map<ast.Declaration, number>();
+
+  constructor(private readonly model: CheckedModel) {}
+
+  private constValue(id: number): number | undefined {
+    const node = this.builder.nodes[id];
+    return node.op === "const" ? node.value : undefined;
+  }
+
+  private constant(value: number): number {
+    return this.builder.add("const", [], { value });
+  }
+
+  private binary(op: OpName, left: number, right: number): number {
+    const a = this.constValue(left);
+    const b = this.constValue(right);
+    const folder = fold[op];
+    if (folder && a !== undefined && b !== undefined) return this.constant(folder(a, b));
+    return this.builder.add(op, [left, right]);
+  }
+
+  declaration(declaration: ast.Declaration): number {
+    const known = this.compiled.get(declaration);
+    if (known !== undefined) return known;
+    let id: number;
+    switch (declaration.kind) {
+      case "hyper": {
+        const value = this.model.facts.get(declaration)?.value;
+        if (value === undefined) throw new CompileError(`the value of ${declaration.name.text} is not known`, declaration.name.span);
+        id = this.constant(value);
+        break;
+      }
+      case "param":
+        id = this.builder.add("param", [], { name: declaration.name.text });
+        break;
+      case "score":
+      case "loss":
+      case "grad":
+        id = this.expression(declaration.value);
+        break;
+      default:
+        throw new CompileError(`${declaration.kind} ${declaration.name.text} is not a value`, declaration.name.span);
+    }
+    this.compiled.set(declaration, id);
+    return id;
+  }
+
+  private dim(name: "C" | "D", span: ast.Span): number {
+    const value = dimValue(this.model.dims[name]);
+    if (value === undefined) throw new CompileError(`${name} is not known until the data is read`, span);
+    return value;
+  }
+
+  expression(expr: ast.Expr): number {
+    switch (expr.kind) {
+      case "number":
+        return this.constant(expr.value);
+      case "name":
+        return this.name(expr);
+      case "negate": {
+        const inner = this.expression(expr.operand);
+        const value = this.constValue(inner);
+        return value !== undefined ? this.constant(-value) : this.builder.add("neg", [inner]);
+      }
+      case "transpose":
+        return this.builder.add("transpose", [this.expression(expr.operand)]);
+      case "index":
+        return this.builder.add("pick", [this.expression(expr.target), this.builder.add("labels")]);
+      case "binary":
+        return this.binaryExpression(expr);
+      case "call":
+        return this.call(expr);
+      default:
+        throw new CompileError("this cannot be computed", expr.span);
+    }
+  }
+
+  private name(expr: Extract<ast.Expr, { kind: "name" }>): number {
+    switch (expr.name) {
+      case "X":
+        return this.builder.add("input");
+      case "y":
+        return this.builder.add("labels");
+      case "N":
+        return this.builder.add("batch");
+      case "C":
+      case "D":
+        return this.constant(this.dim(expr.name, expr.span));
+    }
+    const symbol = this.model.symbols.get(expr.name);
+    if (!symbol) throw new CompileError(`unknown name '${expr.name}'`, expr.span);
+    return this.declaration(symbol.declaration);
+  }
+
+  private binaryExpression(expr: Extract<ast.Expr, { kind: "binary" }>): number {
+    const left = this.expression(expr.left);
+    if (expr.op === "^") {
+      const exponent = this.constValue(this.expression(expr.right));
+      if (exponent === undefined) throw new CompileError("an exponent must be a constant number", expr.right.span);
+      const base = this.constValue(left);
+      if (base !== undefined) return this.constant(base ** exponent);
+      return exponent === 1 ? left : this.builder.add("pow", [left], { exponent });
+    }
+    const right = this.expression(expr.right);
+    const op = comparisonOps[expr.op] ?? arithmeticOps[expr.op];
+    return this.binary(op, left, right);
+  }
+
+  private call(expr: Extract<ast.Expr, { kind: "call" }>): number {
+    const name = expr.callee.text;
+    const positional = expr.args.filter((argument) => !argument.name).map((argument) => argument.value);
+    const axisArgument = expr.args.find((argument) => argument.name?.text === "axis");
+    const axis = axisArgument ? this.constValue(this.expression(axisArgument.value)) : undefined;
+    const unary = unaryCalls[name];
+    if (unary) {
+      const inner = positional[0];
+      // log(softmax(z)) is computed as z − logsumexp(z), which cannot overflow.
+      if (name === "log" && inner?.kind === "call" && inner.callee.text === "softmax") {
+        const innerAxis = inner.args.find((argument) => argument.name?.text === "axis")?.value;
+        const z = inner.args.find((argument) => !argument.name)?.value;
+        if (z) return this.builder.add("logsoftmax", [this.expression(z)], { axis: (innerAxis ? this.constValue(this.expression(innerAxis)) : undefined) ?? 1 });
+      }
+      return this.builder.add(unary, [this.expression(inner)]);
+    }
+    switch (name) {
+      case "max":
+      case "min":
+        return this.builder.add(name, [this.expression(positional[0]), this.expression(positional[1])]);
+      case "sum":
+      case "mean":
+        return this.builder.add(name, [this.expression(positional[0])], axis === undefined ? {} : { axis });
+      case "logsumexp":
+      case "softmax":
+        return this.builder.add(name, [this.expression(positional[0])], { axis: axis ?? 1 });
+      case "onehot":
+        return this.builder.add("onehot", [this.builder.add("labels")], { classes: this.dim("C", expr.span) });
+      default:
+        throw new CompileError(`'${name}' cannot be computed here`, expr.callee.span);
+    }
+  }
+
+  build(output: number): Graph {
+    return this.builder.build(output);
+  }
+}
+
+/** Compiles a loss, score or grad declaration into a graph of its own. */
+export function compileDeclaration(model: CheckedModel, declaration: ast.Declaration): Compiled {
+  const compiler = new Compiler(model);
+  try {
+    return { ok: true, graph: compiler.build(compiler.declaration(declaration)) };
+  } catch (failure) {
+    if (failure instanceof CompileError) return { ok: false, message: failure.message, span: failure.span };
+    throw failure;
+  }
+}

@@ -1,0 +1,98 @@
+// The one IR of compiled .optim expressions: a graph of nodes over a closed
+// set of ops, stored in topological order (every node after its inputs).
+// Both executors run it; the reference executor defines what each op means.
+
+export type OpName =
+  // leaves
+  | "input" // X, [N, D]
+  | "labels" // y, [N], integer valued
+  | "batch" // N, a number
+  | "const"
+  | "param"
+  // elementwise, broadcasting
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "neg"
+  | "pow"
+  | "max"
+  | "min"
+  | "relu"
+  | "abs"
+  | "exp"
+  | "log"
+  | "sqrt"
+  | "tanh"
+  | "sigmoid"
+  | "gt"
+  | "lt"
+  | "ge"
+  | "le"
+  | "eq"
+  | "ne"
+  // structure
+  | "matmul"
+  | "transpose"
+  | "sum" // over everything, or one axis kept with size 1
+  | "mean"
+  | "logsumexp" // along an axis, kept with size 1
+  | "softmax" // along an axis
+  | "logsoftmax" // log(softmax(x)), computed stably
+  | "pick" // s[y]: each row's entry at its label, [N, 1]
+  | "onehot"; // labels [N] to [N, classes]
+
+export interface IrNode {
+  id: number;
+  op: OpName;
+  inputs: number[];
+  /** const: the value. */
+  value?: number;
+  /** param: its name. */
+  name?: string;
+  /** sum, mean, logsumexp, softmax, logsoftmax: the axis; absent means all (sum, mean). */
+  axis?: number;
+  /** pow: the constant exponent. */
+  exponent?: number;
+  /** onehot: the number of classes. */
+  classes?: number;
+}
+
+export interface Graph {
+  nodes: IrNode[];
+  output: number;
+  /** Names of the params the graph reads. */
+  params: string[];
+}
+
+/** Builds graphs bottom-up, sharing identical nodes. */
+export class GraphBuilder {
+  readonly nodes: IrNode[] = [];
+  private readonly interned = new Map<string, number>();
+
+  add(op: OpName, inputs: number[] = [], attributes: Omit<IrNode, "id" | "op" | "inputs"> = {}): number {
+    const key = `${op}(${inputs.join(",")})${JSON.stringify(attributes)}`;
+    const known = this.interned.get(key);
+    if (known !== undefined) return known;
+    const id = this.nodes.length;
+    this.nodes.push({ id, op, inputs, ...attributes });
+    this.interned.set(key, id);
+    return id;
+  }
+
+  build(output: number): Graph {
+    const params = [...new Set(this.nodes.filter((node) => node.op === "param").map((node) => node.name as string))];
+    return { nodes: this.nodes, output, params };
+  }
+}
+
+/** Readable text of a graph, one node per line: `%3 = matmul(%0, %2)`. */
+export function graphToString(graph: Graph): string {
+  return graph.nodes
+    .map((node) => {
+      const attributes = [node.name, node.value, node.axis !== undefined ? `axis=${node.axis}` : undefined, node.exponent !== undefined ? `^${node.exponent}` : undefined, node.classes !== undefined ? `classes=${node.classes}` : undefined].filter((part) => part !== undefined);
+      const args = [...node.inputs.map((input) => `%${input}`), ...attributes].join(", ");
+      return `%${node.id} = ${node.op}(${args})${node.id === graph.output ? "  # output" : ""}`;
+    })
+    .join("\n");
+}
