@@ -339,7 +339,10 @@ class Checker {
     }
   }
 
-  private sameShape(a: Shape, b: Shape): boolean {
+  /** Equal shapes, ignoring axes of size 1 (so sum(d, axis=0) : [1, C] is a gradient for b : [C]). */
+  private sameShape(left: Shape, right: Shape): boolean {
+    const a = left.filter((dim) => !isOne(dim));
+    const b = right.filter((dim) => !isOne(dim));
     if (a.length !== b.length) return false;
     // Equal known sizes or the same symbol match; an unknown size is bound to its counterpart.
     return a.every((dim, i) => {
