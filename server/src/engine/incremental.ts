@@ -59,19 +59,29 @@ const binaryBranch: Partial<Record<OpName, (x: number, y: number) => number>> = 
   ne: (x, y) => (x !== y ? 1 : 0),
 };
 
-/** The element of `value` that output element `index` reads under broadcasting. */
-function broadcastRead(value: Tensor, out: Tensor, index: number): number {
-  if (value.data.length === out.data.length) return value.data[index];
-  if (value.data.length === 1) return value.data[0];
+/** For each output element, the index into `value` it reads under broadcasting. */
+function broadcastSourceOf(value: Tensor, out: Tensor): (index: number) => number {
+  if (value.data.length === out.data.length) return (index) => index;
+  if (value.data.length === 1) return () => 0;
   const columns = out.shape[out.shape.length - 1] ?? 1;
   const [rows, width] = value.shape.length === 2 ? value.shape : [1, value.shape[0] ?? 1];
-  const row = rows === 1 ? 0 : Math.floor(index / columns);
-  const column = width === 1 ? 0 : index % columns;
-  return value.data[row * width + column];
+  if (rows === 1) return width === 1 ? () => 0 : (index) => index % columns;
+  return width === 1 ? (index) => Math.floor(index / columns) : (index) => Math.floor(index / columns) * width + (index % columns);
 }
 
-function sameShape(a: number[], b: number[]): boolean {
-  return a.length === b.length && a.every((dim, i) => dim === b[i]);
+/** The output elements that read element `index` of `value` under broadcasting. */
+function broadcastTargets(value: Tensor, out: Tensor, index: number): number[] {
+  if (value.data.length === out.data.length) return [index];
+  if (value.data.length === 1) return Array.from({ length: out.data.length }, (_, i) => i);
+  const [outRows, columns] = out.shape.length === 2 ? out.shape : [1, out.shape[0] ?? 1];
+  const [rows, width] = value.shape.length === 2 ? value.shape : [1, value.shape[0] ?? 1];
+  const row = Math.floor(index / width);
+  const column = index % width;
+  const targets: number[] = [];
+  for (let r = rows === 1 ? 0 : row; r < (rows === 1 ? outRows : row + 1); r++) {
+    for (let c = width === 1 ? 0 : column; c < (width === 1 ? columns : column + 1); c++) targets.push(r * columns + c);
+  }
+  return targets;
 }
 
 export interface Evaluation {
@@ -173,12 +183,11 @@ export class IncrementalEvaluator {
     }
     const binary = binaryScalar[node.op];
     if (binary && inputs.every((input) => changes[input] === undefined || changes[input]?.sparse)) {
-      const [a, b] = inputs.map((input) => this.center[input]);
-      // Only shape-preserving sides stay sparse; broadcasting spreads a change.
-      const aOk = changes[inputs[0]] === undefined || sameShape(a.shape, out.shape);
-      const bOk = changes[inputs[1]] === undefined || sameShape(b.shape, out.shape);
-      if (aOk && bOk) return this.sparseBinary(node, changes, binary, binaryBranch[node.op]);
+      // A side broadcast along an axis spreads each change over that row or column; a scalar spreads everywhere.
+      const spreadable = inputs.every((input) => changes[input] === undefined || this.center[input].data.length > 1 || out.data.length === 1);
+      if (spreadable) return this.sparseBinary(node, changes, binary, binaryBranch[node.op]);
     }
+    if (node.op === "pick" && first?.sparse && changes[inputs[1]] === undefined) return { change: this.sparsePick(node, first), kinked: false };
     if (node.op === "transpose" && first?.sparse) {
       const [rows, columns] = this.center[inputs[0]].shape.length === 2 ? this.center[inputs[0]].shape : [1, sizeOf(this.center[inputs[0]].shape)];
       const indices = first.indices.map((index) => (index % columns) * rows + Math.floor(index / columns));
@@ -209,22 +218,76 @@ export class IncrementalEvaluator {
 
   private sparseBinary(node: IrNode, changes: Change[], f: (x: number, y: number) => number, branch: ((x: number, y: number) => number) | undefined): { change: Change; kinked: boolean } {
     const out = this.center[node.id];
-    const [readA, readB] = node.inputs.map((input) => {
-      const centre = this.center[input];
+    const [ia, ib] = node.inputs;
+    const a = this.center[ia];
+    const b = this.center[ib];
+    const readA = this.reader(ia, changes);
+    const readB = this.reader(ib, changes);
+    const sourceA = broadcastSourceOf(a, out);
+    const sourceB = broadcastSourceOf(b, out);
+    // The output entries that read a changed input entry, each once.
+    const marked = new Uint8Array(out.data.length);
+    const indices: number[] = [];
+    for (const [input, centre] of [
+      [ia, a],
+      [ib, b],
+    ] as const) {
       const change = changes[input];
-      const moved = new Map<number, number>();
-      if (change?.sparse) change.indices.forEach((index, i) => moved.set(index, change.values[i]));
-      return { before: (index: number) => broadcastRead(centre, out, index), after: (index: number) => moved.get(index) ?? broadcastRead(centre, out, index), moved };
-    });
-    const indices = [...new Set([...readA.moved.keys(), ...readB.moved.keys()])];
+      if (!change?.sparse) continue;
+      for (const index of change.indices) {
+        for (const target of broadcastTargets(centre, out, index)) {
+          if (marked[target] === 0) {
+            marked[target] = 1;
+            indices.push(target);
+          }
+        }
+      }
+    }
     let kinked = false;
-    const values = indices.map((index) => {
-      const x = readA.after(index);
-      const y = readB.after(index);
-      if (branch && branch(x, y) !== branch(readA.before(index), readB.before(index))) kinked = true;
-      return f(x, y);
-    });
+    const values = new Array<number>(indices.length);
+    for (let k = 0; k < indices.length; k++) {
+      const target = indices[k];
+      const sa = sourceA(target);
+      const sb = sourceB(target);
+      const x = readA(sa);
+      const y = readB(sb);
+      if (branch !== undefined && !kinked && branch(x, y) !== branch(a.data[sa], b.data[sb])) kinked = true;
+      values[k] = f(x, y);
+    }
     return { change: { sparse: true, indices, values }, kinked };
+  }
+
+  /** Reads an input's value after the perturbation, by the input's own index. */
+  private reader(input: number, changes: Change[]): (index: number) => number {
+    const centre = this.center[input].data;
+    const change = changes[input];
+    if (change === undefined) return (index) => centre[index];
+    if (!change.sparse) return (index) => change.value.data[index];
+    if (centre.length <= 65_536) {
+      const now = centre.slice();
+      for (let k = 0; k < change.indices.length; k++) now[change.indices[k]] = change.values[k];
+      return (index) => now[index];
+    }
+    const moved = new Map<number, number>();
+    change.indices.forEach((index, k) => moved.set(index, change.values[k]));
+    return (index) => moved.get(index) ?? centre[index];
+  }
+
+  /** s[y] where s changed at a few entries: only rows whose changed column is their label move. */
+  private sparsePick(node: IrNode, change: { indices: number[]; values: number[] }): Change {
+    const s = this.center[node.inputs[0]];
+    const labels = this.center[node.inputs[1]].data;
+    const columns = s.shape[s.shape.length - 1];
+    const indices: number[] = [];
+    const values: number[] = [];
+    change.indices.forEach((index, i) => {
+      const row = Math.floor(index / columns);
+      if (index % columns === labels[row]) {
+        indices.push(row);
+        values.push(change.values[i]);
+      }
+    });
+    return { sparse: true, indices, values };
   }
 
   private sparseReduce(node: IrNode, change: { indices: number[]; values: number[] }): Change {
