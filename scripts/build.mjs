@@ -25,7 +25,7 @@ const nodeBundle = {
 
 const builds = [
   { ...nodeBundle, entryPoints: { client: "client/src/extension.ts" }, outdir: "dist", external: ["vscode"] },
-  { ...nodeBundle, entryPoints: { server: "server/src/lsp/main.ts", cli: "server/src/cli/entry.ts" }, outdir: "dist" },
+  { ...nodeBundle, entryPoints: { server: "server/src/lsp/main.ts", worker: "server/src/worker/main.ts", cli: "server/src/cli/entry.ts" }, outdir: "dist" },
   {
     bundle: true,
     platform: "browser",

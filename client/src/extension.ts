@@ -1,10 +1,11 @@
 // The extension's entry point: starts the language client and wires commands,
 // the status bar and the panels to it.
 import * as vscode from "vscode";
-import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
-import { AnalysisSummaryNotification, ServerStatusNotification } from "../../server/src/protocol";
+import { LanguageClient, State, TransportKind, WorkDoneProgress, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
+import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotification, ServerStatusNotification } from "../../server/src/protocol";
 import { LabPanel, labPanelViewType, SummaryStore } from "./lab-panel";
 import { ServerStatusBar } from "./status-bar";
+import { GradientTests } from "./test-explorer";
 
 let client: LanguageClient | undefined;
 
@@ -22,8 +23,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: "optim" }],
     outputChannel: log,
+    initializationOptions: { trusted: vscode.workspace.isTrusted },
   };
   client = new LanguageClient("optim", "Optim Language Server", serverOptions, clientOptions);
+  const languageClient = client;
+  const tests = new GradientTests(languageClient);
+  context.subscriptions.push(tests);
 
   context.subscriptions.push(
     client.onDidChangeState((event) => {
@@ -35,7 +40,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     client.onNotification(AnalysisSummaryNotification.method, (params: AnalysisSummaryNotification.Params) => {
       summaries.update(params);
+      tests.updateDocument(params);
       LabPanel.refreshIfOpen();
+    }),
+    client.onNotification(CheckResultsNotification.method, (params: CheckResultsNotification.Params) => tests.report(params)),
+    vscode.commands.registerCommand("optim.checkGradients", (uri?: string) => checkGradients(languageClient, tests, uri)),
+    // Trust granted while running: start again with computation allowed.
+    vscode.workspace.onDidGrantWorkspaceTrust(async () => {
+      languageClient.clientOptions.initializationOptions = { trusted: true };
+      await languageClient.restart();
     }),
     vscode.window.onDidChangeActiveTextEditor(() => LabPanel.refreshIfOpen()),
     vscode.commands.registerCommand("optim.showPanel", () => LabPanel.show(context.extensionUri, summaries, log)),
@@ -50,6 +63,41 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   await client.start();
+}
+
+/** Checks every entry of every gradient of a document, with progress and a cancel button. */
+async function checkGradients(languageClient: LanguageClient, tests: GradientTests, uri?: string): Promise<void> {
+  const target = uri ?? vscode.window.activeTextEditor?.document.uri.toString();
+  if (!target || !target.endsWith(".optim")) {
+    void vscode.window.showWarningMessage("Open a .optim file to check its gradients.");
+    return;
+  }
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage("Gradients are checked only in a trusted workspace: Restricted Mode reads no data and runs no computation.");
+    return;
+  }
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "Checking gradients", cancellable: true }, async (progress, token) => {
+    const workDoneToken = `optim-check-${Date.now()}`;
+    let reported = 0;
+    const listener = languageClient.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
+      if (value.kind === "report" && value.percentage !== undefined) {
+        progress.report({ increment: value.percentage - reported, message: value.message });
+        reported = value.percentage;
+      }
+    });
+    try {
+      const params: CheckGradientsRequest.Params = { uri: target, all: true, workDoneToken };
+      const results = await languageClient.sendRequest<CheckGradientsRequest.Result>(CheckGradientsRequest.method, params, token);
+      if (!results || results.cancelled) return;
+      tests.report(results);
+      const failed = results.grads.filter((grad) => !grad.passed);
+      const summary = results.note ?? (failed.length === 0 ? `All ${results.grads.length} gradients match the numerical gradient on ${results.examples} examples.` : `${failed.length} of ${results.grads.length} gradients disagree with the numerical gradient: ${failed.map((grad) => grad.name).join(", ")}.`);
+      if (failed.length > 0 || results.note) void vscode.window.showWarningMessage(summary);
+      else void vscode.window.showInformationMessage(summary);
+    } finally {
+      listener.dispose();
+    }
+  });
 }
 
 export async function deactivate(): Promise<void> {

@@ -32,3 +32,55 @@ export namespace ServerStatusNotification {
     detail: string;
   }
 }
+
+/** One grad declaration's check, as the Test Explorer and the panels show it. */
+export interface GradCheckSummary {
+  /** `dL/dW` */
+  name: string;
+  /** Zero-based line of the grad declaration. */
+  line: number;
+  /** "good" | "acceptable" | "warning" | "error", or "unchecked" with `message` saying why. */
+  verdict: string;
+  passed: boolean;
+  message: string;
+  maxRelativeError?: number;
+  /** The worst entries: index text, analytic, numerical, relative error. */
+  worst: { entry: string; analytic: number; numerical: number; relativeError: number }[];
+  kinks: number;
+  checked: number;
+  /** Relative errors per decade, from < 1e-10 up to ≥ 1. */
+  histogram: number[];
+}
+
+export interface CheckResults {
+  uri: string;
+  version: number;
+  grads: GradCheckSummary[];
+  /** The engine's own gradients, per loss and param. */
+  autodiff: { loss: string; param: string; verdict: string; maxRelativeError: number }[];
+  examples: number;
+  /** Set when nothing could be checked, e.g. no data, or an untrusted workspace. */
+  note?: string;
+  cancelled: boolean;
+}
+
+/** Sent by the server after each automatic gradient check of a document. */
+export namespace CheckResultsNotification {
+  export const method = "optim/checkResults";
+  export type Params = CheckResults;
+}
+
+/** Sent by the client to check a document's gradients now (all entries with `all`). */
+export namespace CheckGradientsRequest {
+  export const method = "optim/checkGradients";
+  export interface Params {
+    uri: string;
+    /** Only this grad (`dL/dW`). */
+    grad?: string;
+    /** Every entry instead of a sample. */
+    all?: boolean;
+    /** A work-done progress token the server reports on. */
+    workDoneToken?: string;
+  }
+  export type Result = CheckResults;
+}

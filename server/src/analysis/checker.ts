@@ -19,7 +19,7 @@ import { CurvatureAnalysis, type Curvature } from "./curvature";
 import { constDim, dimText, dimValue, isOne, resolve, rigidDim, shapeText, unify, varDim, type Dim, type Shape } from "./dims";
 import type { Finding, Fix } from "./diagnostic";
 import type { CheckedModel, CurvatureFact, DataFactsProvider, DeclarationFacts, Reference, SymbolInfo, SymbolKind } from "./model";
-import { closest } from "./suggest";
+import { closest, withArticle } from "./suggest";
 
 interface Typed {
   shape: Shape;
@@ -40,6 +40,7 @@ class Checker {
   private readonly shapeMemo = new Map<ast.Declaration, Typed | undefined>();
   private readonly visiting = new Set<ast.Declaration>();
   private readonly dependencyMemo = new Map<ast.Declaration, Set<string>>();
+  private readonly reportedCycles = new Set<ast.Declaration>();
 
   constructor(
     document: ast.Document,
@@ -104,6 +105,10 @@ class Checker {
       }
       if (declaration.kind !== "grad" && implicitNamesByName.has(name)) {
         this.error("reserved-name", declaration.name.span, `'${name}' is a built-in name (${implicitNamesByName.get(name)?.doc}) and cannot be declared`);
+        continue;
+      }
+      if (name === "T" && declaration.kind !== "grad") {
+        this.error("reserved-name", declaration.name.span, "'T' is reserved: W^T means the transpose of W");
         continue;
       }
       if (builtinFunctionsByName.has(name) || initialisersByName.has(name)) {
@@ -184,8 +189,9 @@ class Checker {
         const labels = source.args.find((argument) => argument.name?.text === "y")?.value;
         const first = rows?.kind === "list" ? rows.items[0] : undefined;
         const features = first?.kind === "list" ? first.items.length : first ? 1 : undefined;
-        const classValues = labels?.kind === "list" ? labels.items.map((item) => this.constantValue(item) ?? 0) : [];
-        return { features, classes: classValues.length > 0 ? Math.max(...classValues) + 1 : undefined };
+        const classValues = labels?.kind === "list" ? labels.items.map((item) => this.constantValue(item)) : [];
+        const valid = classValues.length > 0 && classValues.every((value) => value !== undefined && Number.isInteger(value) && value >= 0);
+        return { features, classes: valid ? Math.max(...(classValues as number[])) + 1 : undefined };
       }
       default:
         return undefined;
@@ -284,10 +290,9 @@ class Checker {
       if (node.kind === "name" && initialisersByName.has(node.name)) return true;
       if (node.kind === "call" && initialisersByName.has(node.callee.text) && node.args.length === 0) return true;
       if (node.kind === "binary" && (node.op === "*" || node.op === "/")) {
-        const leftIsInit = visit(node.left);
-        if (leftIsInit) return this.constantValue(node.right, true) !== undefined;
-        if (node.op === "*" && this.constantValue(node.left, true) !== undefined) return visit(node.right);
-        return false;
+        // c * init, init * c and init / c, with c a number.
+        if (node.op === "*" && this.constantValue(node.left) !== undefined) return visit(node.right);
+        return visit(node.left) && this.constantValue(node.right, true) !== undefined;
       }
       if (node.kind === "number") return true;
       if (node.kind === "name") {
@@ -316,7 +321,7 @@ class Checker {
       }
       this.reference(name, span, symbol);
       if (symbol.kind !== kind) {
-        this.error("grad-target", span, `'${name}' is a ${symbol.kind}, not a ${kind}: a grad is written d<loss>/d<param>`);
+        this.error("grad-target", span, `'${name}' is ${withArticle(symbol.kind)}, not ${withArticle(kind)}: a grad is written d<loss>/d<param>`);
         return undefined;
       }
       return symbol;
@@ -378,7 +383,7 @@ class Checker {
     const given = this.checkSettings(declaration.block, specs, `${declaration.kind} ${declaration.name.text}`, declaration.name.span);
     if (declaration.kind === "run") {
       const by = given.get("by")?.value;
-      const usesOptimizer = by?.kind === "name";
+      const usesOptimizer = by?.kind === "name" && !strategiesByName.has(by.name);
       if (usesOptimizer && !given.has("steps") && !given.has("epochs")) {
         const end = declaration.block.span.end - 1;
         const insert = (text: string): Fix => ({ title: `Add '${text}'`, edits: [{ span: { start: end, end }, newText: `; ${text} ` }] });
@@ -476,7 +481,7 @@ class Checker {
 
   private checkRef(value: ast.Expr, to: "loss" | "param" | "optimizer" | "run"): void {
     if (value.kind !== "name") {
-      this.error("bad-value", value.span, `expected the name of a ${to}`);
+      this.error("bad-value", value.span, `expected the name of ${withArticle(to)}`);
       return;
     }
     const table = to === "run" ? this.model.experiments : this.model.symbols;
@@ -486,7 +491,7 @@ class Checker {
       return;
     }
     this.reference(value.name, value.span, symbol);
-    if (symbol.kind !== to) this.error("bad-value", value.span, `'${value.name}' is a ${symbol.kind}, not a ${to}`);
+    if (symbol.kind !== to) this.error("bad-value", value.span, `'${value.name}' is ${withArticle(symbol.kind)}, not ${withArticle(to)}`);
   }
 
   private checkSplit(value: ast.Expr): void {
@@ -502,7 +507,7 @@ class Checker {
     }
     this.reference(dataName, value.target.span, symbol);
     if (symbol.kind !== "data") {
-      this.error("bad-value", value.target.span, `'${dataName}' is a ${symbol.kind}, not a data set`);
+      this.error("bad-value", value.target.span, `'${dataName}' is ${withArticle(symbol.kind)}, not a data set`);
       return;
     }
     if (!splits.includes(value.member.text)) this.unknownWord("bad-value", value.member.span, `unknown split '${value.member.text}'`, value.member.text, splits, ` (one of ${splits.join(", ")})`);
@@ -637,12 +642,20 @@ class Checker {
         if (symbol?.kind === "hyper") {
           this.reference(expr.name, expr.span, symbol);
           const declaration = symbol.declaration as Extract<ast.Declaration, { kind: "hyper" }>;
-          if (this.visiting.has(declaration)) return fail(`${expr.name} is defined in terms of itself`);
+          if (this.visiting.has(declaration)) {
+            if (!this.reportedCycles.has(declaration)) {
+              this.reportedCycles.add(declaration);
+              this.error("cycle", declaration.name.span, `${expr.name} is defined in terms of itself`);
+            }
+            return undefined;
+          }
           this.visiting.add(declaration);
           const value = this.constantValue(declaration.value);
           this.visiting.delete(declaration);
           return value;
         }
+        if (expr.name === "N") return fail("N is the number of examples being evaluated; it is not known until then, so it cannot be part of a number here");
+        if (expr.name === "X" || expr.name === "y") return fail(`${expr.name} stands for the examples; a number is needed here`);
         if (expr.name === "D" || expr.name === "C") {
           const value = dimValue(this.model.dims[expr.name]);
           return value ?? fail(`${expr.name} is not known until the data is read`);
@@ -652,7 +665,7 @@ class Checker {
           return undefined;
         }
         this.reference(expr.name, expr.span, symbol);
-        return fail(`'${expr.name}' is a ${symbol.kind}; a number is needed here`);
+        return fail(`'${expr.name}' is ${withArticle(symbol.kind)}; a number is needed here`);
       }
       case "missing":
         return undefined;
@@ -782,7 +795,10 @@ class Checker {
       this.error("bad-index", expr.span, `s[y] needs one row per example, but this has shape ${shapeText(target.shape)}`);
       return undefined;
     }
-    unify(target.shape[1], this.model.dims.C);
+    if (!unify(target.shape[1], this.model.dims.C)) {
+      this.error("bad-index", expr.span, `s[y] picks each row's score for its class, so it needs C = ${dimText(this.model.dims.C)} columns, but this has shape ${shapeText(target.shape)}`);
+      return undefined;
+    }
     // The picked column keeps its axis, so s - s[y] broadcasts as in the notes.
     return { shape: [this.model.dims.N, constDim(1)] };
   }
@@ -844,7 +860,7 @@ class Checker {
       if (initialisersByName.has(name)) this.error("bad-expression", expr.callee.span, `'${name}' is an initialiser; it can only start a param`);
       else {
         const symbol = this.model.symbols.get(name);
-        if (symbol) this.error("unknown-function", expr.callee.span, `'${name}' is a ${symbol.kind}, not a function`);
+        if (symbol) this.error("unknown-function", expr.callee.span, `'${name}' is ${withArticle(symbol.kind)}, not a function`);
         else this.unknownWord("unknown-function", expr.callee.span, `unknown function '${name}'`, name, builtinFunctionsByName.keys());
       }
       for (const argument of expr.args) this.typeOf(argument.value);
@@ -971,6 +987,7 @@ class Checker {
   }
 }
 
+
 function isConvexCurvature(curvature: Curvature): boolean {
   return curvature === "convex" || curvature === "affine" || curvature === "constant";
 }
@@ -984,7 +1001,7 @@ function describeKind(kind: ValueKind): string {
     case "countOrFile":
       return "a number of examples or a file name";
     case "ref":
-      return `the name of a ${kind.to}`;
+      return `the name of ${withArticle(kind.to)}`;
     case "split":
       return "a data split such as fmnist.train";
     case "strategy":

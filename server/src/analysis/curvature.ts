@@ -4,6 +4,8 @@
 // every expression so that products by constants and powers can be judged.
 import type * as ast from "../syntax/ast";
 import type { SymbolInfo } from "./model";
+import { withArticle } from "./suggest";
+
 
 export type Curvature = "constant" | "affine" | "convex" | "concave" | "unknown";
 
@@ -101,7 +103,7 @@ function compose(outer: Composition, inner: Judgement): Judgement {
     inner.curvature === "affine" ||
     (outer.nondecreasing && matches(inner.curvature)) ||
     (outer.nonincreasing && mirrored(inner.curvature));
-  if (!ok) return { curvature: "unknown", range, reason: `${outer.atom} of a ${inner.curvature} function` };
+  if (!ok) return { curvature: "unknown", range, reason: `${outer.atom} of ${withArticle(inner.curvature)} function` };
   const what = inner.curvature === "affine" ? "affine functions" : `${inner.curvature} functions`;
   return { curvature: direct, range, reason: `${outer.atom} of ${what}` };
 }
@@ -219,6 +221,7 @@ export class CurvatureAnalysis {
     // A matrix product mixes entries of unknown sign unless the varying side is affine.
     const curvature = matrix && varying.curvature !== "affine" ? (constant.range.low >= 0 ? varying.curvature : "unknown") : scaleCurvature(varying.curvature, constant.range);
     if (curvature === "unknown") return { curvature, range, reason: varying.curvature === "unknown" ? varying.reason : `${varying.reason}, multiplied by values of unknown sign` };
+    if (curvature !== varying.curvature) return { curvature, range, reason: `${varying.reason}, times a negative number` };
     return { curvature, range, reason: varying.reason };
   }
 
@@ -232,7 +235,7 @@ export class CurvatureAnalysis {
     const range = even ? nonNegative : anything;
     if (base.curvature === "affine" && (even || (p >= 1 && base.range.low >= 0))) return { curvature: "convex", range, reason: p === 2 ? "a convex quadratic" : `an affine function to the power ${p}` };
     if (base.curvature === "convex" && p >= 1 && base.range.low >= 0) return { curvature: "convex", range, reason: `the power ${p} of a nonnegative convex function (${base.reason})` };
-    return { curvature: "unknown", range, reason: base.curvature === "unknown" ? base.reason : `the power ${p} of a ${base.curvature} function` };
+    return { curvature: "unknown", range, reason: base.curvature === "unknown" ? base.reason : `the power ${p} of ${withArticle(base.curvature)} function` };
   }
 
   private judgeCall(expr: Extract<ast.Expr, { kind: "call" }>): Judgement {
@@ -246,7 +249,7 @@ export class CurvatureAnalysis {
         const z = this.judge(inner.args[0]?.value ?? inner);
         if (z.curvature === "constant") return { curvature: "constant", range: { low: -Infinity, high: 0 }, reason: "constant" };
         if (z.curvature === "affine") return { curvature: "concave", range: { low: -Infinity, high: 0 }, reason: "a log-softmax of affine functions" };
-        return { curvature: "unknown", range: { low: -Infinity, high: 0 }, reason: z.curvature === "unknown" ? z.reason : `a log-softmax of a ${z.curvature} function` };
+        return { curvature: "unknown", range: { low: -Infinity, high: 0 }, reason: z.curvature === "unknown" ? z.reason : `a log-softmax of ${withArticle(z.curvature)} function` };
       }
       return compose(atom, this.judge(inner));
     }
@@ -263,7 +266,7 @@ export class CurvatureAnalysis {
           return { curvature: name === "max" ? "convex" : "concave", range, reason: affine ? `a hinge (${name}) of affine functions` : `a ${name} of ${name === "max" ? "convex" : "concave"} functions` };
         }
         const culprit = [a, b].find((part) => !wanted(part.curvature)) as Judgement;
-        return { curvature: "unknown", range, reason: culprit.curvature === "unknown" ? culprit.reason : `a ${name} of a ${culprit.curvature} function` };
+        return { curvature: "unknown", range, reason: culprit.curvature === "unknown" ? culprit.reason : `a ${name} of ${withArticle(culprit.curvature)} function` };
       }
       case "sum":
       case "mean": {

@@ -24,16 +24,30 @@ export function resolve(dim: Dim): Dim {
   return current;
 }
 
+/**
+ * The data's D and C are sizes that only the data can fix: never the batch
+ * size N, and never each other. Anonymous unknowns bind to anything.
+ */
+function bindable(variable: Extract<Dim, { kind: "var" }>, target: Dim): boolean {
+  if (!isDataDim(variable)) return true;
+  if (target.kind === "rigid") return false;
+  return !(target.kind === "var" && isDataDim(target));
+}
+
+function isDataDim(dim: Dim): boolean {
+  return dim.kind === "var" && (dim.name === "D" || dim.name === "C");
+}
+
 /** Makes two dimensions equal if they can be; false when they are different known sizes. */
 export function unify(a: Dim, b: Dim): boolean {
   const left = resolve(a);
   const right = resolve(b);
   if (left === right) return true;
-  if (left.kind === "var") {
+  if (left.kind === "var" && bindable(left, right)) {
     left.bound = right;
     return true;
   }
-  if (right.kind === "var") {
+  if (right.kind === "var" && bindable(right, left)) {
     right.bound = left;
     return true;
   }

@@ -1,4 +1,4 @@
-// "Did you mean": the closest known name to a misspelt one.
+// Wording for messages: "did you mean" for a misspelt name, and articles.
 
 /** Damerau-style edit distance (insertions, deletions, substitutions, adjacent swaps). */
 export function editDistance(a: string, b: string): number {
@@ -32,7 +32,7 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   return bestDistance <= allowed ? best : undefined;
 }
 
-export function didYouMean(word: string, candidates: Iterable<string>): string {
-  const suggestion = closest(word, candidates);
-  return suggestion ? `; did you mean '${suggestion}'?` : "";
+/** "a param", "an optimizer". */
+export function withArticle(word: string): string {
+  return `${/^[aeiou]/i.test(word) ? "an" : "a"} ${word}`;
 }

@@ -11,11 +11,9 @@ export interface CodeLensEntry {
   name: string;
 }
 
+// Runs, sweeps and landscapes get their lenses with the training engine.
 const lensFor: Record<string, { title: string; command: string }> = {
-  run: { title: "▶ Run", command: "optim.runExperiment" },
-  sweep: { title: "▶ Sweep", command: "optim.runExperiment" },
-  landscape: { title: "▶ Landscape", command: "optim.runExperiment" },
-  gradcheck: { title: "✓ Check gradient", command: "optim.runExperiment" },
+  gradcheck: { title: "✓ Check gradients", command: "optim.checkGradients" },
   grad: { title: "✓ Check gradient", command: "optim.checkGradients" },
 };
 

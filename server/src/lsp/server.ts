@@ -28,7 +28,11 @@ import { definitionAt, prepareRenameAt, referencesAt, renameAt } from "../featur
 import { semanticTokens, tokenModifiers, tokenTypes } from "../features/semantic-tokens";
 import { signatureHelpAt } from "../features/signature-help";
 import { documentSymbols, matchesQuery } from "../features/symbols";
-import { AnalysisSummaryNotification, ServerStatusNotification } from "../protocol";
+import type { Finding } from "../analysis/diagnostic";
+import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotification, ServerStatusNotification } from "../protocol";
+import { ComputePool } from "../worker/pool";
+import { toCheckResults } from "./check-results";
+import { defaultCheckSettings, GradientChecks, type CheckDone } from "./checks";
 import { toCodeActions, toCompletionItem, toDiagnostic, toDocumentSymbol, toRange, toSymbolKind, toTextEdit } from "./convert";
 
 export const serverVersion = "0.1.0";
@@ -44,9 +48,21 @@ function analyseText(text: string, version: number): AnalysedDocument {
   return { version, text, lines: new LineIndex(text), analysis: analyze(text) };
 }
 
-export function startServer(connection: Connection): void {
+/** What the client may say at start-up (VS Code's client does). */
+interface InitializationOptions {
+  /** False in an untrusted (Restricted Mode) workspace. Defaults to true for other editors. */
+  trusted?: boolean;
+  /** Milliseconds between the last edit and the automatic gradient check. */
+  checkDelayMs?: number;
+}
+
+export function startServer(connection: Connection, workerPath: string): void {
   const documents = new TextDocuments(TextDocument);
   const analysed = new Map<string, AnalysedDocument>();
+  /** The last gradient check of each document, kept only while its version is current. */
+  const lastCheck = new Map<string, CheckDone>();
+  let checks: GradientChecks | undefined;
+  const pool = new ComputePool(workerPath, (message) => connection.console.log(message));
   // Coalesce bursts of edits: only the newest version of a document is analysed.
   const pending = new Map<string, NodeJS.Immediate>();
   let workspaceFolders: WorkspaceFolder[] = [];
@@ -64,6 +80,16 @@ export function startServer(connection: Connection): void {
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     workspaceFolders = params.workspaceFolders ?? [];
+    const options = (params.initializationOptions ?? {}) as InitializationOptions;
+    const workspaceRoot = workspaceFolders[0] ? fileURLToPath(workspaceFolders[0].uri) : undefined;
+    checks = new GradientChecks(pool, { trusted: options.trusted ?? true, workspaceRoot, debounceMs: options.checkDelayMs ?? 75 }, (result) => {
+      // A check of an older version is dropped: its ranges may no longer fit.
+      if (documents.get(result.uri)?.version !== result.version) return;
+      lastCheck.set(result.uri, result);
+      publishDiagnostics(result.uri);
+      const doc = current(result.uri);
+      if (doc) void connection.sendNotification(CheckResultsNotification.method, checkResults(doc, result));
+    });
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -106,16 +132,31 @@ export function startServer(connection: Connection): void {
     );
   }
 
-  function publish(uri: string): void {
+  function checkResults(doc: AnalysedDocument, result: CheckDone) {
+    const messages = new Map(result.findings.filter((finding) => finding.code === "gradcheck").map((finding) => [doc.text.slice(finding.span.start, finding.span.end), finding.message]));
+    return toCheckResults(result.report, doc.lines, result.uri, result.version, messages, result.note);
+  }
+
+  /** Static findings of the current version, plus its gradient check's when there is one. */
+  function publishDiagnostics(uri: string): Finding[] {
     const result = current(uri);
-    // A newer version may have arrived while this one was analysed; its own turn will publish.
-    if (!result || documents.get(uri)?.version !== result.version) return;
-    const findings = result.analysis.findings;
+    if (!result) return [];
+    const check = lastCheck.get(uri);
+    const findings = check && check.version === result.version ? [...result.analysis.findings, ...check.findings] : result.analysis.findings;
     void connection.sendDiagnostics({
       uri,
       version: result.version,
       diagnostics: findings.map((finding) => toDiagnostic(result.lines, finding)),
     });
+    return findings;
+  }
+
+  function publish(uri: string): void {
+    const result = current(uri);
+    // A newer version may have arrived while this one was analysed; its own turn will publish.
+    if (!result || documents.get(uri)?.version !== result.version) return;
+    const findings = publishDiagnostics(uri);
+    checks?.schedule({ uri, version: result.version, text: result.text });
     void connection.sendNotification(AnalysisSummaryNotification.method, {
       uri,
       version: result.version,
@@ -135,7 +176,26 @@ export function startServer(connection: Connection): void {
     if (waiting) clearImmediate(waiting);
     pending.delete(event.document.uri);
     analysed.delete(event.document.uri);
+    lastCheck.delete(event.document.uri);
+    checks?.cancel(event.document.uri);
     void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
+  });
+
+  connection.onRequest(CheckGradientsRequest.method, async (params: CheckGradientsRequest.Params, token): Promise<CheckGradientsRequest.Result | null> => {
+    const doc = current(params.uri);
+    if (!doc || !checks) return null;
+    const progress = connection.window.attachWorkDoneProgress(params.workDoneToken ?? "");
+    if (params.workDoneToken) progress.begin("Checking gradients", 0, params.all ? "every entry" : "sampled entries", true);
+    const settings = { ...defaultCheckSettings, all: params.all ?? false, ...(params.grad ? { only: { grad: params.grad } } : {}) };
+    const result = await checks.runJob({ uri: params.uri, version: doc.version, text: doc.text }, settings, true, (done, total) => progress.report(Math.round((100 * done) / Math.max(1, total)), `${done} of ${total} evaluations`), token);
+    progress.done();
+    if (!result) return { ...toCheckResults(undefined, doc.lines, params.uri, doc.version, new Map()), cancelled: true };
+    // A whole-document check on the current version also refreshes the diagnostics.
+    if (!params.grad && documents.get(params.uri)?.version === result.version) {
+      lastCheck.set(params.uri, result);
+      publishDiagnostics(params.uri);
+    }
+    return checkResults(doc, result);
   });
 
   connection.onHover(({ textDocument, position }) => {

@@ -8,7 +8,7 @@ import type { IRecognitionException, IToken, TokenType } from "chevrotain";
 import type * as ast from "./ast";
 import { lowerDeclaration } from "./lower";
 import { optimParser } from "./parser";
-import { DeclarationKeyword, declarationKeywords, optimLexer } from "./tokens";
+import { DeclarationKeyword, declarationKeywords, Identifier, optimLexer } from "./tokens";
 
 const declarationList = declarationKeywords.map((keyword) => keyword.LABEL?.replace(/'/g, "")).join(", ");
 
@@ -86,6 +86,13 @@ export function parse(text: string): ast.ParseResult {
 
   const declarations: ast.Declaration[] = [];
   const tokens = lexed.tokens;
+  // `hyper grad = 3`: a keyword where a name belongs is an error of its own, then read as the name.
+  for (let i = 1; i < tokens.length; i++) {
+    if (isDeclarationKeyword(tokens[i]) && isDeclarationKeyword(tokens[i - 1]) && tokens[i].startLine === tokens[i - 1].startLine) {
+      errors.push({ message: `'${tokens[i].image}' is a keyword and cannot be a name`, span: { start: tokens[i].startOffset, end: tokenEnd(tokens[i]) } });
+      tokens[i] = { ...tokens[i], tokenType: Identifier, tokenTypeIdx: Identifier.tokenTypeIdx as number };
+    }
+  }
   let index = 0;
   // Tokens before the first keyword, or between a declaration's recovery and the next keyword, are stray.
   if (tokens.length > 0 && !isDeclarationKeyword(tokens[0])) {

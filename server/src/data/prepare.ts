@@ -1,0 +1,154 @@
+// Preprocessing and splits as pure functions: each returns new examples and
+// leaves its input untouched, so a cached raw data set can feed any number of
+// preparations. Order of operations is the caller's (the CS231n notebooks:
+// split, subtract the train mean, then the bias trick).
+import { fail, ok } from "./errors";
+import { sampleIndices, createRng } from "./random";
+import type { Examples, Result, Splits } from "./types";
+import { checkCount, checkFinite } from "./validate";
+
+export { createBatchSampler, type BatchSampler } from "./batches";
+export { summarize, type Summary } from "./summary";
+
+function withData(x: Examples, X: Float32Array, d: number, keepImage: boolean): Examples {
+  const result: Examples = { X, y: x.y, n: x.n, d, classes: x.classes };
+  if (keepImage && x.image) result.image = { ...x.image };
+  if (x.classNames) result.classNames = x.classNames;
+  return result;
+}
+
+/** Every input value times `factor` (e.g. 1/255). Labels are shared, not copied: nothing here mutates them. */
+export function scale(x: Examples, factor: number): Result<Examples> {
+  const checked = checkFinite("the scale factor", factor);
+  if (!checked.ok) return checked;
+  const X = new Float32Array(x.X.length);
+  for (let i = 0; i < X.length; i++) X[i] = x.X[i] * factor;
+  return ok(withData(x, X, x.d, true));
+}
+
+/** Per-column mean, accumulated in float64 (float32 sums drift over 50,000 rows). */
+export function featureMean(x: Examples): Float32Array {
+  const sums = new Float64Array(x.d);
+  for (let row = 0; row < x.n; row++) {
+    const base = row * x.d;
+    for (let column = 0; column < x.d; column++) sums[column] += x.X[base + column];
+  }
+  const mean = new Float32Array(x.d);
+  for (let column = 0; column < x.d; column++) mean[column] = x.n > 0 ? sums[column] / x.n : 0;
+  return mean;
+}
+
+export function subtractMean(x: Examples, mean: Float32Array): Result<Examples> {
+  if (mean.length !== x.d) return fail({ message: `the mean has ${mean.length} values, but the examples have ${x.d} features` });
+  const X = new Float32Array(x.X.length);
+  for (let row = 0; row < x.n; row++) {
+    const base = row * x.d;
+    for (let column = 0; column < x.d; column++) X[base + column] = x.X[base + column] - mean[column];
+  }
+  return ok(withData(x, X, x.d, true));
+}
+
+/**
+ * Mean subtraction the right way round: the mean comes from the training
+ * split only (validation and test must not leak into it) and is subtracted
+ * from every split.
+ */
+export function subtractTrainMean(splits: Splits): Result<{ splits: Splits; mean: Float32Array }> {
+  const mean = featureMean(splits.train);
+  const result: Partial<Splits> = {};
+  for (const name of ["train", "val", "test"] as const) {
+    const part = splits[name];
+    if (!part) continue;
+    const subtracted = subtractMean(part, mean);
+    if (!subtracted.ok) return fail({ message: `${name}: ${subtracted.error.message} of train` });
+    result[name] = subtracted.value;
+  }
+  return ok({ splits: result as Splits, mean });
+}
+
+/** Appends a constant column (1 by default) so the bias folds into the weights: d grows by one and the rows stop being images. */
+export function biasTrick(x: Examples, value = 1): Examples {
+  const d = x.d + 1;
+  const X = new Float32Array(x.n * d);
+  for (let row = 0; row < x.n; row++) {
+    X.set(x.X.subarray(row * x.d, (row + 1) * x.d), row * d);
+    X[row * d + x.d] = value;
+  }
+  return withData(x, X, d, false);
+}
+
+/** Images are stored as rows already; flattening only forgets the image geometry. Shares the data. */
+export function flatten(x: Examples): Examples {
+  return withData(x, x.X, x.d, false);
+}
+
+/** The rows at `indices`, in that order (indices must be in range: callers build them). */
+export function takeRows(x: Examples, indices: ArrayLike<number>): Examples {
+  const X = new Float32Array(indices.length * x.d);
+  const y = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    const row = indices[i];
+    X.set(x.X.subarray(row * x.d, (row + 1) * x.d), i * x.d);
+    y[i] = x.y[row];
+  }
+  const result = withData(x, X, x.d, true);
+  result.y = y;
+  result.n = indices.length;
+  return result;
+}
+
+function rowRange(x: Examples, start: number, count: number): Examples {
+  const result = withData(x, x.X.slice(start * x.d, (start + count) * x.d), x.d, true);
+  result.y = x.y.slice(start, start + count);
+  result.n = count;
+  return result;
+}
+
+/**
+ * Splits by count, as the CS231n notebooks do: train is the first `train`
+ * rows, val the `val` rows right after them; rows after train + val are left
+ * out. Order is the file's, so shuffle first (randomSubset) if it is sorted.
+ */
+export function splitByCount(x: Examples, counts: { train: number; val?: number }): Result<{ train: Examples; val?: Examples }> {
+  const train = checkCount("train", counts.train, 1, x.n);
+  if (!train.ok) return train;
+  const val = checkCount("val", counts.val ?? 0, 0, x.n);
+  if (!val.ok) return val;
+  if (train.value + val.value > x.n) {
+    return fail({ message: `train ${train.value} + val ${val.value} = ${train.value + val.value} rows, but the data has ${x.n}` });
+  }
+  const result: { train: Examples; val?: Examples } = { train: rowRange(x, 0, train.value) };
+  if (val.value > 0) result.val = rowRange(x, train.value, val.value);
+  return ok(result);
+}
+
+/** Splits the training part of `splits` into train and val (see splitByCount); test is kept as it is. */
+export function splitTrainVal(splits: Splits, counts: { train: number; val?: number }): Result<Splits> {
+  const parts = splitByCount(splits.train, counts);
+  if (!parts.ok) return parts;
+  const result: Splits = { train: parts.value.train };
+  if (parts.value.val) result.val = parts.value.val;
+  if (splits.test) result.test = splits.test;
+  return ok(result);
+}
+
+/** The first `count` rows. */
+export function firstRows(x: Examples, count: number): Result<Examples> {
+  const checked = checkCount("the subset size", count, 1, x.n);
+  if (!checked.ok) return checked;
+  return ok(rowRange(x, 0, count));
+}
+
+/** `count` distinct rows drawn with the seed, in the drawn order (like np.random.choice(n, count, replace=False)). */
+export function randomSubset(x: Examples, count: number, seed: number): Result<Examples> {
+  const checked = checkCount("the subset size", count, 1, x.n);
+  if (!checked.ok) return checked;
+  const seedChecked = checkFinite("seed", seed);
+  if (!seedChecked.ok) return seedChecked;
+  return ok(takeRows(x, sampleIndices(x.n, count, createRng(seed))));
+}
+
+/** A subset: the first `count` rows, or a seeded random sample when `seed` is given. */
+export function subset(x: Examples, options: { count: number; seed?: number }): Result<Examples> {
+  return options.seed === undefined ? firstRows(x, options.count) : randomSubset(x, options.count, options.seed);
+}

@@ -1,0 +1,53 @@
+// The data layer's vocabulary: examples as flat typed arrays (what training
+// and gradient checks consume without copying) and errors as values, so a bad
+// file becomes a message for the user instead of an exception in the server.
+
+/** Image geometry of each row. Rows are channel-planar (all of channel 0, then channel 1, …), as CIFAR-10 stores them. */
+export interface ImageShape {
+  height: number;
+  width: number;
+  channels: number;
+}
+
+export interface Examples {
+  /** Row-major n×d inputs. */
+  X: Float32Array;
+  /** Class index of each row, 0 ≤ y[i] < classes. */
+  y: Int32Array;
+  n: number;
+  d: number;
+  classes: number;
+  image?: ImageShape;
+  /** Names of the classes by index, when the source has them (CIFAR-10, string labels in a CSV). */
+  classNames?: string[];
+}
+
+/** A data set's parts; `val` only exists after a split. */
+export interface Splits {
+  train: Examples;
+  val?: Examples;
+  test?: Examples;
+}
+
+/**
+ * A problem with the data, worded for the user: the message names the file and
+ * the byte offset or line; the fields repeat them for tools that want to link.
+ */
+export interface DataError {
+  message: string;
+  /** The path as it was given to the loader. */
+  file?: string;
+  /** Offset into the file's (decompressed) contents. */
+  byteOffset?: number;
+  /** 1-based line, for text formats. */
+  line?: number;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: DataError };
+
+export interface LoadOptions {
+  /** Refuse, before allocating, a data set whose float32 inputs and int32 labels would take more bytes than this. */
+  maxBytes?: number;
+  /** Multiplies every input value while converting (e.g. 1/255 for pixels): cheaper than a separate pass. */
+  scale?: number;
+}

@@ -1,0 +1,188 @@
+// From a data declaration to examples: its source call picks the loader, its
+// settings become the preparation (splits, scaling, mean subtraction on the
+// training split, the bias trick, subsets), and file-backed data goes through
+// the cache, so an edit to the model does not reload the files.
+import { isAbsolute, resolve } from "node:path";
+import type * as ast from "../syntax/ast";
+import { createDataCache, type DataCache, type Preparation } from "../data/cache";
+import { blobs, spiral, toy } from "../data/generators";
+import { fromRows } from "../data/inline";
+import { biasTrick, firstRows, randomSubset, scale, splitTrainVal, subtractTrainMean } from "../data/prepare";
+import type { DataSource } from "../data/source";
+import type { Examples, Result, Splits } from "../data/types";
+import type { DataDeclaration, ExampleLoader } from "./run-check";
+
+/** One cache per worker: data sets survive across jobs. */
+const cache: DataCache = createDataCache();
+
+type Setting = { number?: number; text?: string; flag: boolean };
+
+function settingsOf(declaration: DataDeclaration): Map<string, Setting> {
+  const settings = new Map<string, Setting>();
+  for (const setting of declaration.block?.settings ?? []) {
+    const value = setting.value;
+    settings.set(setting.key.text, {
+      flag: value === undefined,
+      number: value ? foldNumber(value) : undefined,
+      text: value?.kind === "string" ? value.value : value?.kind === "name" ? value.name : undefined,
+    });
+  }
+  return settings;
+}
+
+/** Data settings take literal numbers and simple arithmetic such as 1/255. */
+function foldNumber(expr: ast.Expr): number | undefined {
+  if (expr.kind === "number") return expr.value;
+  if (expr.kind === "negate") {
+    const inner = foldNumber(expr.operand);
+    return inner === undefined ? undefined : -inner;
+  }
+  if (expr.kind === "binary") {
+    const a = foldNumber(expr.left);
+    const b = foldNumber(expr.right);
+    if (a === undefined || b === undefined) return undefined;
+    return expr.op === "*" ? a * b : expr.op === "/" ? a / b : expr.op === "+" ? a + b : expr.op === "-" ? a - b : undefined;
+  }
+  return undefined;
+}
+
+function stringArgument(call: Extract<ast.Expr, { kind: "call" }>, position: number, name?: string): string | undefined {
+  const named = name ? call.args.find((argument) => argument.name?.text === name)?.value : undefined;
+  const value = named ?? call.args.filter((argument) => !argument.name)[position]?.value;
+  return value?.kind === "string" ? value.value : undefined;
+}
+
+function numberArgument(call: Extract<ast.Expr, { kind: "call" }>, name: string): number | undefined {
+  const value = call.args.find((argument) => argument.name?.text === name)?.value;
+  return value ? foldNumber(value) : undefined;
+}
+
+function listOf(expr: ast.Expr | undefined): number[][] | number[] | undefined {
+  if (expr?.kind !== "list") return undefined;
+  return expr.items.map((item) => (item.kind === "list" ? item.items.map((inner) => foldNumber(inner) ?? NaN) : foldNumber(item) ?? NaN)) as number[][] | number[];
+}
+
+/** The preparation the settings ask for, in the order the notes apply it. */
+function preparationFor(settings: Map<string, Setting>): Preparation {
+  const train = settings.get("train")?.number;
+  const val = settings.get("val")?.number;
+  const factor = settings.get("scale")?.number;
+  const center = settings.has("center");
+  const bias = settings.has("bias_trick");
+  const first = settings.get("first")?.number;
+  const sample = settings.get("sample")?.number;
+  const seed = settings.get("seed")?.number ?? 0;
+  const description = JSON.stringify({ train, val, factor, center, bias, first, sample, seed });
+  return {
+    description,
+    apply(input: Splits): Result<Splits> {
+      let splits = input;
+      if (train !== undefined || val !== undefined) {
+        const counts = { train: train ?? Math.max(0, splits.train.n - (val ?? 0)), ...(val !== undefined ? { val } : {}) };
+        const split = splitTrainVal(splits, counts);
+        if (!split.ok) return split;
+        splits = split.value;
+      }
+      const each = (f: (x: Examples) => Result<Examples>): Result<Splits> => {
+        const parts: Splits = { ...splits };
+        for (const key of ["train", "val", "test"] as const) {
+          const part = splits[key];
+          if (!part) continue;
+          const done = f(part);
+          if (!done.ok) return done;
+          parts[key] = done.value;
+        }
+        return { ok: true, value: parts };
+      };
+      if (first !== undefined) {
+        const cut = each((x) => firstRows(x, Math.min(first, x.n)));
+        if (!cut.ok) return cut;
+        splits = cut.value;
+      } else if (sample !== undefined) {
+        const sampled = each((x) => randomSubset(x, Math.min(sample, x.n), seed));
+        if (!sampled.ok) return sampled;
+        splits = sampled.value;
+      }
+      if (factor !== undefined && factor !== 1) {
+        const scaled = each((x) => scale(x, factor));
+        if (!scaled.ok) return scaled;
+        splits = scaled.value;
+      }
+      if (center) {
+        const centered = subtractTrainMean(splits);
+        if (!centered.ok) return centered;
+        splits = centered.value.splits;
+      }
+      if (bias) {
+        const withBias = each((x) => ({ ok: true, value: biasTrick(x) }));
+        if (!withBias.ok) return withBias;
+        splits = withBias.value;
+      }
+      return { ok: true, value: splits };
+    },
+  };
+}
+
+async function loadDeclaration(declaration: DataDeclaration, baseDirectory: string): Promise<Result<Splits>> {
+  const source = declaration.source;
+  if (source.kind !== "call") return { ok: false, error: { message: "a data set needs a source such as idx(\"folder\")" } };
+  const settings = settingsOf(declaration);
+  const preparation = preparationFor(settings);
+  const path = (relative: string | undefined) => (relative === undefined ? undefined : isAbsolute(relative) ? relative : resolve(baseDirectory, relative));
+  const generated = (examples: Result<Examples>): Result<Splits> => (examples.ok ? preparation.apply({ train: examples.value }) : examples);
+  const seed = numberArgument(source, "seed");
+  let fileSource: DataSource;
+  switch (source.callee.text) {
+    case "toy":
+      return generated({ ok: true, value: toy() });
+    case "spiral":
+      return generated(spiral({ classes: numberArgument(source, "classes"), points: numberArgument(source, "points"), noise: numberArgument(source, "noise"), seed }));
+    case "blobs":
+      return generated(blobs({ classes: numberArgument(source, "classes"), points: numberArgument(source, "points"), dims: numberArgument(source, "dims"), spread: numberArgument(source, "spread"), seed }));
+    case "inline": {
+      const rows = listOf(source.args.find((argument) => argument.name?.text === "X")?.value);
+      const labels = listOf(source.args.find((argument) => argument.name?.text === "y")?.value);
+      if (!rows || !labels) return { ok: false, error: { message: "inline(...) needs X=[[…], …] and y=[…]" } };
+      return generated(fromRows(rows.map((row) => (Array.isArray(row) ? row : [row])), labels as number[]));
+    }
+    case "idx":
+    case "cifar10": {
+      const folder = path(stringArgument(source, 0));
+      if (!folder) return { ok: false, error: { message: `${source.callee.text}(...) needs a folder` } };
+      fileSource = { format: source.callee.text, path: folder };
+      break;
+    }
+    case "csv": {
+      const file = path(stringArgument(source, 0));
+      if (!file) return { ok: false, error: { message: "csv(...) needs a file" } };
+      fileSource = { format: "csv", path: file, labelColumn: stringArgument(source, -1, "label") };
+      break;
+    }
+    case "npy": {
+      const inputs = path(stringArgument(source, 0));
+      const labels = path(stringArgument(source, 1));
+      if (!inputs || !labels) return { ok: false, error: { message: "npy(...) needs the inputs file and the labels file" } };
+      fileSource = { format: "npy", path: inputs, labels };
+      break;
+    }
+    default:
+      return { ok: false, error: { message: `unknown data source '${source.callee.text}'` } };
+  }
+  return cache.load(fileSource, preparation);
+}
+
+export function loadExamples(where: { baseDirectory: string; workspaceRoot?: string }): ExampleLoader {
+  return async (declaration, split, first) => {
+    const loaded = await loadDeclaration(declaration, where.baseDirectory);
+    if (!loaded.ok) return { ok: false, message: loaded.error.message };
+    const part = loaded.value[split];
+    if (!part) return { ok: false, message: `${declaration.name.text} has no ${split} split` };
+    const bias = declaration.block?.settings.some((setting) => setting.key.text === "bias_trick") ? 1 : 0;
+    const rows = Math.min(first, part.n);
+    return {
+      ok: true,
+      facts: { features: part.d - bias, classes: part.classes },
+      examples: { X: part.X.subarray(0, rows * part.d), y: part.y.subarray(0, rows), n: rows, d: part.d },
+    };
+  };
+}

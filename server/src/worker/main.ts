@@ -1,0 +1,40 @@
+// The compute worker: runs gradient checks (and, later, training) off the
+// language server's thread. One job at a time; a job polls its cancellation
+// flag between evaluations.
+import { parentPort, workerData } from "node:worker_threads";
+import { loadExamples } from "./load-examples";
+import type { FromWorker, ToWorker } from "./messages";
+import { runCheck } from "./run-check";
+
+const cancelFlags = (workerData as { cancelFlags: Int32Array }).cancelFlags;
+const port = parentPort;
+if (!port) throw new Error("the compute worker must run in a worker thread");
+
+let queue = Promise.resolve();
+
+port.on("message", (job: ToWorker) => {
+  queue = queue.then(async () => {
+    const cancelled = () => Atomics.load(cancelFlags, job.slot) === 1;
+    if (cancelled()) {
+      port.postMessage({ type: "result", id: job.id, findings: [], report: { grads: [], autodiff: [], chance: [], problems: [], examples: 0, cancelled: true } } satisfies FromWorker);
+      return;
+    }
+    let lastProgress = 0;
+    try {
+      const outcome = await runCheck(job.text, job.settings, loadExamples({ baseDirectory: job.baseDirectory, workspaceRoot: job.workspaceRoot }), {
+        cancelled,
+        progress: job.withProgress
+          ? (done, total) => {
+              const now = Date.now();
+              if (now - lastProgress < 100 && done < total) return;
+              lastProgress = now;
+              port.postMessage({ type: "progress", id: job.id, done, total } satisfies FromWorker);
+            }
+          : undefined,
+      });
+      port.postMessage({ type: "result", id: job.id, findings: outcome.findings, report: outcome.report, note: outcome.note } satisfies FromWorker);
+    } catch (failure) {
+      port.postMessage({ type: "failed", id: job.id, message: `the check failed: ${failure instanceof Error ? failure.message : String(failure)}` } satisfies FromWorker);
+    }
+  });
+});

@@ -1,0 +1,28 @@
+// Messages between the language server and its compute worker. Plain data:
+// they cross a thread boundary by structured clone.
+import type { Finding } from "../analysis/diagnostic";
+import type { CheckReport, CheckSettings } from "../engine/check-gradients";
+
+export interface CheckJob {
+  type: "check";
+  id: number;
+  /** Slot in the shared cancellation array. */
+  slot: number;
+  uri: string;
+  version: number;
+  text: string;
+  /** Folder that relative data paths start from. */
+  baseDirectory: string;
+  /** In an untrusted workspace nothing outside this folder is read (and nothing is computed). */
+  workspaceRoot?: string;
+  settings: CheckSettings & { seed: number; examples: number };
+  /** Report progress (for on-demand checks). */
+  withProgress: boolean;
+}
+
+export type ToWorker = CheckJob;
+
+export type FromWorker =
+  | { type: "progress"; id: number; done: number; total: number }
+  | { type: "result"; id: number; findings: Finding[]; report?: CheckReport; note?: string }
+  | { type: "failed"; id: number; message: string };

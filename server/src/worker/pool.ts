@@ -1,0 +1,79 @@
+// The compute worker as seen from the language server: one worker thread
+// that runs checks off the main thread, a shared array for cancellation, and
+// a restart when the worker dies. A job that was running when it died is
+// answered with a failure that says so; the server goes on.
+import { Worker } from "node:worker_threads";
+import type { CheckJob, FromWorker } from "./messages";
+
+const slots = 64;
+
+export type JobOutcome = Extract<FromWorker, { type: "result" } | { type: "failed" }>;
+
+interface Pending {
+  job: CheckJob;
+  resolve: (outcome: JobOutcome) => void;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export class ComputePool {
+  private worker: Worker | undefined;
+  private readonly cancelFlags = new Int32Array(new SharedArrayBuffer(slots * 4));
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private restarts = 0;
+
+  constructor(
+    private readonly workerPath: string,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(this.workerPath, { workerData: { cancelFlags: this.cancelFlags } });
+    worker.on("message", (message: FromWorker) => this.receive(message));
+    worker.on("error", (error) => this.log(`compute worker error: ${error.stack ?? error.message}`));
+    worker.on("exit", (code) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      this.restarts++;
+      this.log(`compute worker exited with code ${code}; it restarts with the next job`);
+      for (const [id, entry] of this.pending) entry.resolve({ type: "failed", id, message: `the compute worker stopped (exit code ${code}) while checking; it was restarted` });
+      this.pending.clear();
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  private receive(message: FromWorker): void {
+    const entry = this.pending.get(message.id);
+    if (!entry) return;
+    if (message.type === "progress") {
+      entry.onProgress?.(message.done, message.total);
+      return;
+    }
+    this.pending.delete(message.id);
+    Atomics.store(this.cancelFlags, entry.job.slot, 0);
+    entry.resolve(message);
+  }
+
+  /** Runs a job; the returned handle cancels it. */
+  run(job: Omit<CheckJob, "type" | "id" | "slot">, onProgress?: (done: number, total: number) => void): { id: number; outcome: Promise<JobOutcome>; cancel(): void } {
+    const id = this.nextId++;
+    const slot = id % slots;
+    Atomics.store(this.cancelFlags, slot, 0);
+    const full: CheckJob = { ...job, type: "check", id, slot };
+    const outcome = new Promise<JobOutcome>((resolve) => this.pending.set(id, { job: full, resolve, onProgress }));
+    this.ensureWorker().postMessage(full);
+    return { id, outcome, cancel: () => Atomics.store(this.cancelFlags, slot, 1) };
+  }
+
+  /** How often the worker had to be restarted. */
+  get restartCount(): number {
+    return this.restarts;
+  }
+
+  /** Stops the worker thread (a test uses it to check recovery). */
+  async terminate(): Promise<void> {
+    await this.worker?.terminate();
+  }
+}
