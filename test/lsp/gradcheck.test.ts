@@ -1,0 +1,75 @@
+// Gradient checks through the real server: automatic after edits (off the
+// main thread), on demand with every entry, and results for the Test Explorer.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { CheckResults } from "../../server/src/protocol";
+import { LspTestClient, type PublishedDiagnostics } from "../support/lsp-client";
+
+let client: LspTestClient;
+
+before(async () => {
+  client = new LspTestClient();
+  await client.initialize();
+});
+
+after(async () => {
+  await client.shutdown();
+});
+
+const model = `data d = blobs(classes=3, points=20, dims=4) { bias_trick }
+hyper reg = 0.01
+param W: [C, D] = randn * 0.01
+score s = X @ W^T
+loss L = mean(logsumexp(s, axis=1) - s[y]) + 0.5 * reg * sum(W^2)
+`;
+const right = `${model}grad dL/dW = (softmax(s, axis=1) - onehot(y))^T @ X / N + reg * W\n`;
+const wrong = `${model}grad dL/dW = (softmax(s, axis=1) - onehot(y))^T @ X + reg * W\n`;
+
+function gradDiagnostics(published: PublishedDiagnostics) {
+  return published.diagnostics.filter((diagnostic) => diagnostic.code === "gradcheck");
+}
+
+test("a wrong grad gets an error diagnostic after the automatic check, and fixing it clears it", async () => {
+  const uri = "file:///work/auto-check.optim";
+  await client.open(uri, wrong, 1);
+  const flagged = await client.waitFor<PublishedDiagnostics>("textDocument/publishDiagnostics", (params) => params.uri === uri && params.version === 1 && gradDiagnostics(params).length > 0, 20_000);
+  const [diagnostic] = gradDiagnostics(flagged);
+  assert.equal(diagnostic.severity, 1);
+  assert.match(diagnostic.message, /^analytic dL\/dW disagrees with the numerical gradient: max relative error [\d.]+ at W\[\d,\d\] \(analytic .+, numerical .+\); the analytic gradient is N = 20 times too large: is the 1\/N missing\?$/);
+  assert.deepEqual(diagnostic.range.start, { line: 5, character: 5 });
+  const results = await client.waitFor<CheckResults>("optim/checkResults", (params) => params.uri === uri && params.version === 1);
+  assert.equal(results.grads[0].passed, false);
+  assert.equal(results.grads[0].line, 5);
+
+  await client.change(uri, 2, right);
+  await client.waitFor<CheckResults>("optim/checkResults", (params) => params.uri === uri && params.version === 2 && params.grads[0]?.passed === true, 20_000);
+  const cleared = client.received<PublishedDiagnostics>("textDocument/publishDiagnostics").filter((params) => params.uri === uri && params.version === 2);
+  assert.deepEqual(gradDiagnostics(cleared[cleared.length - 1]), []);
+});
+
+test("the Check Gradients request checks every entry", async () => {
+  const uri = "file:///work/full-check.optim";
+  await client.open(uri, right, 1);
+  const results = (await client.connection.sendRequest("optim/checkGradients", { uri, all: true })) as CheckResults;
+  assert.equal(results.cancelled, false);
+  assert.equal(results.grads.length, 1);
+  assert.equal(results.grads[0].checked, 15);
+  assert.equal(results.grads[0].passed, true);
+  assert.match(results.grads[0].message, /^dL\/dW matches the numerical gradient: max relative error/);
+});
+
+test("a grad can be checked alone, as the Test Explorer does", async () => {
+  const uri = "file:///work/one-grad.optim";
+  await client.open(uri, `${right}loss R = 0.5 * sum(W^2)\ngrad dR/dW = W\n`, 1);
+  const results = (await client.connection.sendRequest("optim/checkGradients", { uri, grad: "dL/dW" })) as CheckResults;
+  assert.deepEqual(results.grads.map((grad) => grad.name), ["dL/dW"]);
+});
+
+test("hover and completion answer while a long check runs", async () => {
+  const uri = "file:///work/busy.optim";
+  await client.open(uri, right, 1);
+  const pending = client.connection.sendRequest("optim/checkGradients", { uri, all: true });
+  const hover = (await client.connection.sendRequest("textDocument/hover", { textDocument: { uri }, position: { line: 2, character: 6 } })) as { contents: { value: string } };
+  assert.match(hover.contents.value, /param \*\*W\*\*/);
+  await pending;
+});
