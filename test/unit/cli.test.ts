@@ -77,3 +77,45 @@ test("--help prints usage", async () => {
   assert.equal(result.code, 0);
   assert.match(result.stdout, /^Usage: optim <command>/);
 });
+
+const gradModel = `data d = blobs(classes=3, points=20, dims=4) { bias_trick }
+hyper reg = 0.01
+param W: [C, D] = randn * 0.01
+score s = X @ W^T
+loss L = mean(logsumexp(s, axis=1) - s[y]) + 0.5 * reg * sum(W^2)
+`;
+
+test("gradcheck passes a right grad and exits 0", async () => {
+  const file = join(directory, "right.optim");
+  writeFileSync(file, `${gradModel}grad dL/dW = (softmax(s, axis=1) - onehot(y))^T @ X / N + reg * W\n`);
+  const result = await run(["gradcheck", file]);
+  assert.equal(result.code, 0, result.stdout);
+  assert.match(result.stdout, new RegExp(`^  ${file}:6: dL/dW +ok +max relative error \\S+ over 15 entries$`, "m"));
+  assert.match(result.stdout, /1 file, 1 grad checked: 0 failed\n$/);
+});
+
+test("gradcheck flags a wrong grad, says how it is wrong, and exits 1", async () => {
+  const file = join(directory, "wrong.optim");
+  writeFileSync(file, `${gradModel}grad dL/dW = -(softmax(s, axis=1) - onehot(y))^T @ X / N - reg * W\n`);
+  const result = await run(["gradcheck", file]);
+  assert.equal(result.code, 1);
+  assert.match(result.stdout, /dL\/dW +error +max relative error 2 over 15 entries; worst W\[\d,\d\]: .*the sign is flipped/);
+  const json = JSON.parse((await run(["gradcheck", "--json", "--all", file])).stdout);
+  assert.equal(json.failed, 1);
+  assert.equal(json.files[0].grads[0].verdict, "error");
+  assert.equal(json.files[0].grads[0].checked, 15);
+});
+
+test("gradcheck reports unreadable data on the data declaration", async () => {
+  const file = join(directory, "nodata.optim");
+  writeFileSync(file, 'data d = idx("no-such-folder") { bias_trick }\nparam W: [10, 785] = zeros\nloss L = sum(W^2)\ngrad dL/dW = 2 * W\n');
+  const result = await run(["gradcheck", file]);
+  assert.equal(result.code, 1);
+  assert.match(result.stdout, new RegExp(`${file}:1:6: error: .*no-such-folder.*\\[data\\]`));
+});
+
+test("a bad --seed is a usage error", async () => {
+  const result = await run(["gradcheck", "--seed", "x", good]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /--seed takes a whole number/);
+});

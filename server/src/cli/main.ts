@@ -1,19 +1,27 @@
 // The `optim` command line: the server's analysis core without an editor.
+import { parseArgs } from "node:util";
 import { checkFiles, formatReport } from "./check";
+import { formatGradcheck, gradcheckFiles } from "./gradcheck";
 
 export const usage = `Usage: optim <command> [options] FILE...
 
 Commands:
   check FILE...     report syntax and semantic problems, one per line:
                     file:line:col: severity: message [code]
+  gradcheck FILE... check every grad against the numerical gradient, on the
+                    examples a gradcheck declaration names (or the first
+                    data set's first 20 training examples)
 
 Options:
   --json            print a machine-readable report (see docs/cli.md)
-  --hints           also print hints, such as unused declarations
+  --hints           also print hints, such as unused declarations (check)
+  --all             check every entry, not a sample (gradcheck)
+  --seed S          seed of the initial weights and the samples (gradcheck)
   -h, --help        show this help
   -v, --version     show the version
 
-Exit codes: 0 no errors, 1 errors found, 2 the command line was wrong.
+Exit codes: 0 no errors, 1 errors found or a gradient wrong, 2 the command
+line was wrong.
 `;
 
 export interface CliOutput {
@@ -22,36 +30,58 @@ export interface CliOutput {
 }
 
 export async function runCli(argv: string[], output: CliOutput): Promise<number> {
-  const flags = new Set(argv.filter((argument) => argument.startsWith("-")));
-  const positional = argv.filter((argument) => !argument.startsWith("-"));
-  if (flags.has("-h") || flags.has("--help")) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: "boolean" },
+        hints: { type: "boolean" },
+        all: { type: "boolean" },
+        seed: { type: "string" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "v" },
+      },
+    });
+  } catch (failure) {
+    const message = failure instanceof Error ? failure.message.replace(/^Unknown option '([^']*)'.*$/s, "unknown option $1") : String(failure);
+    output.stderr(`optim: ${message}\n\n${usage}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
     output.stdout(usage);
     return 0;
   }
-  if (flags.has("-v") || flags.has("--version")) {
+  if (values.version) {
     output.stdout("optim 0.1.0\n");
     return 0;
   }
-  const known = new Set(["--json", "--hints"]);
-  const unknown = [...flags].filter((flag) => !known.has(flag));
-  if (unknown.length > 0) {
-    output.stderr(`optim: unknown option ${unknown[0]}\n\n${usage}`);
-    return 2;
-  }
-  const [command, ...files] = positional;
+  const [command, ...files] = positionals;
   if (command === undefined) {
     output.stderr(usage);
     return 2;
   }
-  if (command !== "check") {
+  if (command !== "check" && command !== "gradcheck") {
     output.stderr(`optim: unknown command '${command}'\n\n${usage}`);
     return 2;
   }
   if (files.length === 0) {
-    output.stderr("optim check: name at least one .optim file\n");
+    output.stderr(`optim ${command}: name at least one .optim file\n`);
     return 2;
   }
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) {
+    output.stderr(`optim: --seed takes a whole number, not '${values.seed}'\n`);
+    return 2;
+  }
+  if (command === "gradcheck") {
+    const report = await gradcheckFiles(files, { all: values.all ?? false, seed });
+    output.stdout(values.json ? JSON.stringify(report, null, 2) + "\n" : formatGradcheck(report));
+    return report.failed > 0 ? 1 : 0;
+  }
   const report = await checkFiles(files);
-  output.stdout(flags.has("--json") ? JSON.stringify(report, null, 2) + "\n" : formatReport(report, flags.has("--hints")));
+  output.stdout(values.json ? JSON.stringify(report, null, 2) + "\n" : formatReport(report, values.hints ?? false));
   return report.errors > 0 ? 1 : 0;
 }

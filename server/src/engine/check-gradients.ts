@@ -7,7 +7,7 @@ import type * as ast from "../syntax/ast";
 import type { Analysis } from "../analysis/analyze";
 import { dimValue } from "../analysis/dims";
 import type { Finding } from "../analysis/diagnostic";
-import { compileDeclaration } from "./compile";
+import { compileDeclaration, compileExpression } from "./compile";
 import { checkParam, formatNumber, relativeError, type GradCheckOptions, type ParamCheck, type RandomSource } from "./gradcheck";
 import { IncrementalEvaluator } from "./incremental";
 import { initialValue } from "./init";
@@ -136,6 +136,49 @@ function svmMargin(expr: ast.Expr, constant: (expr: ast.Expr) => number | undefi
   return undefined;
 }
 
+/**
+ * The loss without its regularisation: the additive terms that depend on the
+ * examples (X or y), with named losses opened up. The notes' chance check is
+ * about this part alone.
+ */
+function dataTerm(analysis: Analysis, expr: ast.Expr): ast.Expr | undefined {
+  const { model } = analysis;
+  const dependsOnData = (root: ast.Expr): boolean => {
+    const seen = new Set<ast.Declaration>();
+    const stack = [root];
+    while (stack.length > 0) {
+      const node = stack.pop() as ast.Expr;
+      if (node.kind === "name") {
+        if (node.name === "X" || node.name === "y") return true;
+        const declaration = model.symbols.get(node.name)?.declaration;
+        if (declaration && (declaration.kind === "score" || declaration.kind === "loss") && !seen.has(declaration)) {
+          seen.add(declaration);
+          stack.push(declaration.value);
+        }
+      }
+      if (node.kind === "call") stack.push(...node.args.map((argument) => argument.value));
+      if (node.kind === "binary") stack.push(node.left, node.right);
+      if (node.kind === "negate" || node.kind === "transpose") stack.push(node.operand);
+      if (node.kind === "index") stack.push(node.target, ...node.indices);
+    }
+    return false;
+  };
+  const terms: ast.Expr[] = [];
+  const open = (node: ast.Expr, negative: boolean) => {
+    const declaration = node.kind === "name" ? model.symbols.get(node.name)?.declaration : undefined;
+    if (declaration?.kind === "loss") return open(declaration.value, negative);
+    if (node.kind === "binary" && (node.op === "+" || node.op === "-")) {
+      open(node.left, negative);
+      open(node.right, node.op === "-" ? !negative : negative);
+      return;
+    }
+    if (dependsOnData(node)) terms.push(negative ? { kind: "negate", operand: node, span: node.span } : node);
+  };
+  open(expr, false);
+  if (terms.length === 0) return undefined;
+  return terms.reduce((sum, term) => ({ kind: "binary", op: "+", left: sum, right: term, opSpan: term.span, span: term.span }));
+}
+
 function lossKind(graph: Graph): "softmax" | "svm" | undefined {
   const ops = new Set(graph.nodes.map((node) => node.op));
   if (ops.has("logsumexp") || ops.has("logsoftmax")) return "softmax";
@@ -229,7 +272,10 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
     if (kind && classes !== undefined && classes > 1 && symbol.declaration.kind === "loss") {
       const margin = kind === "svm" ? svmMargin(symbol.declaration.value, constant) ?? 1 : 0;
       const expected = kind === "softmax" ? Math.log(classes) : (classes - 1) * margin;
-      const value = loss.evaluator.centerValue;
+      const data = dataTerm(analysis, symbol.declaration.value);
+      const compiledData = data ? compileExpression(model, data) : undefined;
+      if (!compiledData?.ok) continue;
+      const value = evaluate(compiledData.graph, bindings)[compiledData.graph.output].data[0];
       report.chance.push({
         loss: symbol.name,
         span: symbol.declaration.name.span,
@@ -306,7 +352,7 @@ export function checkFindings(report: CheckReport): Finding[] {
   for (const chance of report.chance) {
     if (!chance.far) continue;
     const what = chance.kind === "softmax" ? "softmax" : "an SVM with small weights";
-    findings.push({ span: chance.span, severity: "information", code: "chance", message: `${chance.loss} is ${formatNumber(chance.value)} at initialisation, but chance for ${what} is ${chance.expectedText}: check the loss, or start with smaller weights` });
+    findings.push({ span: chance.span, severity: "information", code: "chance", message: `the data part of ${chance.loss} is ${formatNumber(chance.value)} at initialisation, but chance for ${what} is ${chance.expectedText}: check the loss, or start with smaller weights` });
   }
   for (const problem of report.problems) findings.push({ span: problem.span, severity: "warning", code: "gradcheck", message: problem.message });
   return findings;

@@ -177,13 +177,22 @@ class Compiler {
   }
 }
 
-/** Compiles a loss, score or grad declaration into a graph of its own. */
-export function compileDeclaration(model: CheckedModel, declaration: ast.Declaration): Compiled {
+function compileWith(model: CheckedModel, root: (compiler: Compiler) => number): Compiled {
   const compiler = new Compiler(model);
   try {
-    return { ok: true, graph: compiler.build(compiler.declaration(declaration)) };
+    return { ok: true, graph: compiler.build(root(compiler)) };
   } catch (failure) {
     if (failure instanceof CompileError) return { ok: false, message: failure.message, span: failure.span };
     throw failure;
   }
+}
+
+/** Compiles a loss, score or grad declaration into a graph of its own. */
+export function compileDeclaration(model: CheckedModel, declaration: ast.Declaration): Compiled {
+  return compileWith(model, (compiler) => compiler.declaration(declaration));
+}
+
+/** Compiles an expression over the model's names (for parts of a loss, such as its data term). */
+export function compileExpression(model: CheckedModel, expr: ast.Expr): Compiled {
+  return compileWith(model, (compiler) => compiler.expression(expr));
 }

@@ -4,9 +4,8 @@
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Finding } from "../analysis/diagnostic";
-import { defaultGradCheckOptions } from "../engine/gradcheck";
 import type { CheckReport } from "../engine/check-gradients";
-import type { CheckRequestSettings } from "../worker/run-check";
+import { defaultCheckSettings, type CheckRequestSettings } from "../worker/run-check";
 import type { ComputePool, JobOutcome } from "../worker/pool";
 
 export interface CheckTarget {
@@ -22,8 +21,6 @@ export interface CheckDone {
   report?: CheckReport;
   note?: string;
 }
-
-export const defaultCheckSettings: CheckRequestSettings = { ...defaultGradCheckOptions, seed: 0, examples: 20 };
 
 export interface CheckPolicy {
   /** False in an untrusted workspace: nothing is read and nothing computed. */

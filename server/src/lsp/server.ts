@@ -32,7 +32,8 @@ import type { Finding } from "../analysis/diagnostic";
 import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotification, ServerStatusNotification } from "../protocol";
 import { ComputePool } from "../worker/pool";
 import { toCheckResults } from "./check-results";
-import { defaultCheckSettings, GradientChecks, type CheckDone } from "./checks";
+import { defaultCheckSettings } from "../worker/run-check";
+import { GradientChecks, type CheckDone } from "./checks";
 import { toCodeActions, toCompletionItem, toDiagnostic, toDocumentSymbol, toRange, toSymbolKind, toTextEdit } from "./convert";
 
 export const serverVersion = "0.1.0";

@@ -7,7 +7,7 @@ import { analyze } from "../analysis/analyze";
 import type { Finding } from "../analysis/diagnostic";
 import type { DataFacts } from "../analysis/model";
 import { checkFindings, checkGradients, type CheckExamples, type CheckReport, type CheckSettings } from "../engine/check-gradients";
-import type { GradCheckOptions } from "../engine/gradcheck";
+import { defaultGradCheckOptions, type GradCheckOptions } from "../engine/gradcheck";
 import { seededStreams } from "../engine/random";
 
 export type DataDeclaration = Extract<ast.Declaration, { kind: "data" }>;
@@ -27,6 +27,9 @@ export interface CheckRequestSettings extends CheckSettings {
   /** Examples to check on when no gradcheck declaration says. */
   examples: number;
 }
+
+/** What an automatic check does when no gradcheck declaration says otherwise. */
+export const defaultCheckSettings: CheckRequestSettings = { ...defaultGradCheckOptions, seed: 0, examples: 20 };
 
 interface Plan {
   data: DataDeclaration;
