@@ -3,7 +3,7 @@
 // the development tools (scripts/open-editor.ts) too.
 //   node scripts/build.mjs [--production] [--tests] [--watch]
 import * as esbuild from "esbuild";
-import { readdirSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -25,7 +25,8 @@ const nodeBundle = {
 
 const builds = [
   { ...nodeBundle, entryPoints: { client: "client/src/extension.ts" }, outdir: "dist", external: ["vscode"] },
-  { ...nodeBundle, entryPoints: { server: "server/src/lsp/main.ts", worker: "server/src/worker/main.ts", cli: "server/src/cli/entry.ts" }, outdir: "dist" },
+  // tfjs-node is optional and native: found at run time when a user installed it, never bundled.
+  { ...nodeBundle, entryPoints: { server: "server/src/lsp/main.ts", worker: "server/src/worker/main.ts", cli: "server/src/cli/entry.ts" }, outdir: "dist", external: ["@tensorflow/tfjs-node"] },
   {
     bundle: true,
     platform: "browser",
@@ -57,10 +58,18 @@ if (withTests) {
     outdir: "out",
     outbase: ".",
     // Browser drivers and the VS Code runner stay as they are in node_modules.
-    external: ["playwright-core", "@vscode/test-electron", "vscode"],
+    external: ["playwright-core", "@vscode/test-electron", "vscode", "@tensorflow/tfjs-node"],
   });
 }
 
+/** The WebAssembly backend loads its .wasm files from beside the bundles. */
+function copyWasm() {
+  const from = join(root, "node_modules", "@tensorflow", "tfjs-backend-wasm", "dist");
+  mkdirSync(join(root, "dist"), { recursive: true });
+  for (const file of readdirSync(from).filter((name) => name.endsWith(".wasm"))) copyFileSync(join(from, file), join(root, "dist", file));
+}
+
+copyWasm();
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();
   console.log("watching for changes…");

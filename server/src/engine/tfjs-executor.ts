@@ -1,0 +1,204 @@
+// The TensorFlow.js executor: the same IR on float32 tensors, for training at
+// scale. Backends in order of speed: tfjs-node (native TensorFlow, when a user
+// has installed it), then WebAssembly (bundled, the default here), then plain
+// JavaScript. It is tested against the float64 reference executor.
+import { join } from "node:path";
+import type * as tfjs from "@tensorflow/tfjs";
+import type { Graph, IrNode } from "./ir";
+
+type Tf = typeof tfjs;
+type TfTensor = tfjs.Tensor;
+
+export type BackendPreference = "auto" | "tensorflow" | "wasm" | "cpu";
+export type BackendName = "tensorflow" | "wasm" | "cpu";
+
+export interface TfjsRuntime {
+  tf: Tf;
+  backend: BackendName;
+  /** Why a faster backend was not used, for logs and the status bar tooltip. */
+  notes: string[];
+}
+
+let runtime: Promise<TfjsRuntime> | undefined;
+let runtimePreference: BackendPreference | undefined;
+
+/** Loads TensorFlow.js once per process with the best backend the preference allows. */
+export function loadTfjs(preference: BackendPreference = "auto", wasmDirectory?: string): Promise<TfjsRuntime> {
+  if (runtime && runtimePreference === preference) return runtime;
+  runtimePreference = preference;
+  runtime = (async () => {
+    const notes: string[] = [];
+    let tf: Tf | undefined;
+    if (preference === "auto" || preference === "tensorflow") {
+      try {
+        // Optional: its install downloads libtensorflow, which not every machine can.
+        tf = require("@tensorflow/tfjs-node") as Tf;
+        await tf.setBackend("tensorflow");
+        await tf.ready();
+        return { tf, backend: "tensorflow", notes };
+      } catch (failure) {
+        notes.push(`tfjs-node is not available (${failure instanceof Error ? failure.message.split("\n")[0] : String(failure)})`);
+        if (preference === "tensorflow") notes.push("falling back to the fastest backend available");
+      }
+    }
+    tf = await import("@tensorflow/tfjs");
+    tf.env().set("IS_NODE", true);
+    if (preference !== "cpu") {
+      try {
+        const wasm = await import("@tensorflow/tfjs-backend-wasm");
+        wasm.setWasmPaths(`${wasmDirectory ?? join(require.resolve("@tensorflow/tfjs-backend-wasm"), "..")}/`);
+        if (await tf.setBackend("wasm")) {
+          await tf.ready();
+          return { tf, backend: "wasm", notes };
+        }
+        notes.push("the WebAssembly backend did not start");
+      } catch (failure) {
+        notes.push(`the WebAssembly backend is not available (${failure instanceof Error ? failure.message.split("\n")[0] : String(failure)})`);
+      }
+    }
+    await tf.setBackend("cpu");
+    await tf.ready();
+    return { tf, backend: "cpu", notes };
+  })();
+  return runtime;
+}
+
+/** Tensors bound to the graph's leaves. `y` holds int32 labels. */
+export interface TfBindings {
+  X: TfTensor;
+  y: TfTensor;
+  params: ReadonlyMap<string, TfTensor>;
+}
+
+/** Builds the graph's output with TensorFlow.js ops; call inside tf.tidy or a gradient function. */
+export function buildOutput(tf: Tf, graph: Graph, bindings: TfBindings): TfTensor {
+  const values: TfTensor[] = new Array(graph.nodes.length);
+  for (const node of graph.nodes) values[node.id] = buildNode(tf, node, node.inputs.map((input) => values[input]), bindings);
+  return values[graph.output];
+}
+
+function lastAxisOp(tensor: TfTensor, axis: number, op: (x: TfTensor) => TfTensor): TfTensor {
+  // softmax and logSoftmax work on the last axis; axis 0 of a matrix goes through a transpose.
+  return axis === tensor.rank - 1 ? op(tensor) : op(tensor.transpose()).transpose();
+}
+
+function buildNode(tf: Tf, node: IrNode, inputs: TfTensor[], bindings: TfBindings): TfTensor {
+  const [a, b] = inputs;
+  switch (node.op) {
+    case "input":
+      return bindings.X;
+    case "labels":
+      return bindings.y;
+    case "batch":
+      return tf.scalar(bindings.X.shape[0]);
+    case "const":
+      return tf.scalar(node.value as number);
+    case "param": {
+      const value = bindings.params.get(node.name as string);
+      if (!value) throw new Error(`no value bound for param ${node.name}`);
+      return value;
+    }
+    case "add":
+      return tf.add(a, b);
+    case "sub":
+      return tf.sub(a, b);
+    case "mul":
+      return tf.mul(a, b);
+    case "div":
+      return tf.div(a, b);
+    case "neg":
+      return tf.neg(a);
+    case "pow":
+      return node.exponent === 2 ? tf.square(a) : tf.pow(a, tf.scalar(node.exponent as number));
+    case "max":
+      return tf.maximum(a, b);
+    case "min":
+      return tf.minimum(a, b);
+    case "relu":
+      return tf.relu(a);
+    case "abs":
+      return tf.abs(a);
+    case "exp":
+      return tf.exp(a);
+    case "log":
+      return tf.log(a);
+    case "sqrt":
+      return tf.sqrt(a);
+    case "tanh":
+      return tf.tanh(a);
+    case "sigmoid":
+      return tf.sigmoid(a);
+    case "gt":
+      return tf.cast(tf.greater(a, b), "float32");
+    case "lt":
+      return tf.cast(tf.less(a, b), "float32");
+    case "ge":
+      return tf.cast(tf.greaterEqual(a, b), "float32");
+    case "le":
+      return tf.cast(tf.lessEqual(a, b), "float32");
+    case "eq":
+      return tf.cast(tf.equal(a, b), "float32");
+    case "ne":
+      return tf.cast(tf.notEqual(a, b), "float32");
+    case "matmul": {
+      const left = a.rank === 1 ? a.reshape([1, a.shape[0]]) : a;
+      const right = b.rank === 1 ? b.reshape([b.shape[0], 1]) : b;
+      const product = tf.matMul(left as tfjs.Tensor2D, right as tfjs.Tensor2D);
+      if (a.rank === 1 && b.rank === 1) return product.reshape([]);
+      if (a.rank === 1) return product.reshape([product.shape[1] as number]);
+      if (b.rank === 1) return product.reshape([product.shape[0] as number]);
+      return product;
+    }
+    case "transpose":
+      return a.rank < 2 ? a : tf.transpose(a);
+    case "sum":
+      return node.axis === undefined ? tf.sum(a) : tf.sum(a, node.axis, true);
+    case "mean":
+      return node.axis === undefined ? tf.mean(a) : tf.mean(a, node.axis, true);
+    case "logsumexp":
+      return tf.logSumExp(a, node.axis ?? 1, true);
+    case "softmax":
+      return lastAxisOp(a, node.axis ?? 1, (x) => tf.softmax(x));
+    case "logsoftmax":
+      return lastAxisOp(a, node.axis ?? 1, (x) => tf.logSoftmax(x));
+    case "pick": {
+      // s[y] as a masked row sum: gathers have no gradient kernel on the WebAssembly backend.
+      const mask = tf.oneHot(tf.cast(b, "int32"), a.shape[1] as number);
+      return tf.sum(tf.mul(a, tf.cast(mask, a.dtype)), 1, true);
+    }
+    case "onehot":
+      return tf.cast(tf.oneHot(tf.cast(a, "int32"), node.classes as number), "float32");
+  }
+}
+
+/** Runs `work` in a tensor scope: every tensor it makes is freed when it returns. */
+function scoped<T>(tf: Tf, work: () => T): T {
+  tf.engine().startScope();
+  try {
+    return work();
+  } finally {
+    tf.engine().endScope();
+  }
+}
+
+/** The loss and its gradients with respect to every param, as plain arrays; no tensor outlives the call. */
+export function lossAndGradients(tf: Tf, graph: Graph, bindings: TfBindings): { loss: number; gradients: Map<string, Float32Array> } {
+  const names = graph.params.filter((name) => bindings.params.has(name));
+  return scoped(tf, () => {
+    const differentiate = tf.valueAndGrads((...params: TfTensor[]) => {
+      const bound = new Map(bindings.params);
+      names.forEach((name, i) => bound.set(name, params[i]));
+      return buildOutput(tf, graph, { ...bindings, params: bound }) as tfjs.Scalar;
+    });
+    const { value, grads } = differentiate(names.map((name) => bindings.params.get(name) as TfTensor));
+    const gradients = new Map<string, Float32Array>();
+    // Copies: a backend may hand out its own buffer.
+    names.forEach((name, i) => gradients.set(name, Float32Array.from(grads[i].dataSync() as Float32Array)));
+    return { loss: value.dataSync()[0], gradients };
+  });
+}
+
+/** The loss alone. */
+export function lossValue(tf: Tf, graph: Graph, bindings: TfBindings): number {
+  return scoped(tf, () => buildOutput(tf, graph, bindings).dataSync()[0]);
+}
