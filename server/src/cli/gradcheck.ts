@@ -5,7 +5,7 @@ import type { Severity } from "../analysis/diagnostic";
 import { LineIndex } from "../analysis/line-index";
 import type { ChanceResult } from "../engine/check-gradients";
 import { formatNumber } from "../engine/gradcheck";
-import { loadExamples } from "../worker/load-examples";
+import { dataLoader } from "../worker/load-examples";
 import { defaultCheckSettings, runCheck } from "../worker/run-check";
 
 /** One grad in the JSON report (docs/cli.md). */
@@ -56,7 +56,7 @@ async function gradcheckFile(file: string, options: { all: boolean; seed?: numbe
   }
   const lines = new LineIndex(text);
   const settings = { ...defaultCheckSettings, all: options.all, ...(options.seed !== undefined ? { seed: options.seed } : {}) };
-  const outcome = await runCheck(text, settings, loadExamples({ baseDirectory: dirname(file) }));
+  const outcome = await runCheck(text, settings, dataLoader({ baseDirectory: dirname(file) }));
   const report = outcome.report;
   const position = (offset: number) => lines.positionAt(offset);
   return {

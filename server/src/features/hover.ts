@@ -7,6 +7,8 @@ import type { CheckedModel, SymbolInfo } from "../analysis/model";
 import { builtinFunctionsByName, implicitNamesByName, initialisersByName } from "../language/builtins";
 import { settingSpecsFor, callSpecFor } from "../language/lookup";
 import { optimizerRulesByName } from "../language/settings";
+import type { Summary } from "../data/summary";
+import { formatNumber } from "../engine/gradcheck";
 import { contains, declarationAt, expressionPath, settingAt, symbolAt } from "./locate";
 
 export interface HoverResult {
@@ -79,10 +81,30 @@ function describeSymbol(model: CheckedModel, symbol: SymbolInfo, text: string): 
   return lines.join("\n\n");
 }
 
-export function hoverAt(analysis: Analysis, text: string, offset: number): HoverResult | undefined {
+/** What was read of each data set, by name, when the data has been loaded. */
+export type DataSummaries = Record<string, Partial<Record<"train" | "val" | "test", Summary>>>;
+
+function describeData(summary: Partial<Record<"train" | "val" | "test", Summary>>): string {
+  const rows: string[] = ["| split | examples | features | classes | min | max | mean |", "|---|---|---|---|---|---|---|"];
+  for (const split of ["train", "val", "test"] as const) {
+    const part = summary[split];
+    if (!part) continue;
+    rows.push(`| ${split} | ${numberFormat.format(part.n)} | ${part.d} | ${part.classes} | ${formatNumber(part.min)} | ${formatNumber(part.max)} | ${formatNumber(part.mean)} |`);
+  }
+  const train = summary.train;
+  const counts = train ? `\n\nExamples per class in train: ${train.classCounts.map((count, label) => `${train.classNames?.[label] ?? label}: ${numberFormat.format(count)}`).join(", ")}` : "";
+  const image = train?.image ? `\n\nImages of ${train.image.height} × ${train.image.width}${train.image.channels > 1 ? ` × ${train.image.channels}` : ""}` : "";
+  return rows.join("\n") + counts + image;
+}
+
+export function hoverAt(analysis: Analysis, text: string, offset: number, data: DataSummaries = {}): HoverResult | undefined {
   const { model, document } = analysis;
   const found = symbolAt(model, offset);
-  if (found) return { markdown: describeSymbol(model, found.symbol, text), span: found.span };
+  if (found) {
+    const summary = found.symbol.kind === "data" ? data[found.symbol.name] : undefined;
+    const markdown = describeSymbol(model, found.symbol, text) + (summary ? `\n\n${describeData(summary)}` : "");
+    return { markdown, span: found.span };
+  }
 
   const declaration = declarationAt(document, offset);
   if (!declaration) return undefined;

@@ -5,7 +5,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Finding } from "../analysis/diagnostic";
 import type { CheckReport } from "../engine/check-gradients";
-import { defaultCheckSettings, type CheckRequestSettings } from "../worker/run-check";
+import { defaultCheckSettings, type CheckRequestSettings, type DataSummary } from "../worker/run-check";
 import type { ComputePool, JobOutcome } from "../worker/pool";
 
 export interface CheckTarget {
@@ -20,6 +20,8 @@ export interface CheckDone {
   findings: Finding[];
   report?: CheckReport;
   note?: string;
+  /** Summaries of the data sets read, for hover. */
+  data?: Record<string, DataSummary>;
 }
 
 export interface CheckPolicy {
@@ -83,6 +85,6 @@ export class GradientChecks {
     if (!withProgress && this.running.get(target.uri)?.version === target.version) this.running.delete(target.uri);
     if (outcome.type === "failed") return { uri: target.uri, version: target.version, findings: [], note: outcome.message };
     if (outcome.report?.cancelled) return undefined;
-    return { uri: target.uri, version: target.version, findings: outcome.findings, report: outcome.report, note: outcome.note };
+    return { uri: target.uri, version: target.version, findings: outcome.findings, report: outcome.report, note: outcome.note, data: outcome.data };
   }
 }

@@ -9,8 +9,9 @@ import { blobs, spiral, toy } from "../data/generators";
 import { fromRows } from "../data/inline";
 import { biasTrick, firstRows, randomSubset, scale, splitTrainVal, subtractTrainMean } from "../data/prepare";
 import type { DataSource } from "../data/source";
+import { summarize, type Summary } from "../data/summary";
 import type { Examples, Result, Splits } from "../data/types";
-import type { DataDeclaration, ExampleLoader } from "./run-check";
+import type { DataDeclaration, DataLoader, DataSummary } from "./run-check";
 
 /** One cache per worker: data sets survive across jobs. */
 const cache: DataCache = createDataCache();
@@ -171,18 +172,29 @@ async function loadDeclaration(declaration: DataDeclaration, baseDirectory: stri
   return cache.load(fileSource, preparation);
 }
 
-export function loadExamples(where: { baseDirectory: string; workspaceRoot?: string }): ExampleLoader {
-  return async (declaration, split, first) => {
+const summaries = new WeakMap<Examples, Summary>();
+
+/** Summaries for hover, computed once per loaded split. */
+function summaryOf(examples: Examples): Summary {
+  let summary = summaries.get(examples);
+  if (!summary) {
+    summary = summarize(examples);
+    summaries.set(examples, summary);
+  }
+  return summary;
+}
+
+export function dataLoader(where: { baseDirectory: string }): DataLoader {
+  return async (declaration) => {
     const loaded = await loadDeclaration(declaration, where.baseDirectory);
     if (!loaded.ok) return { ok: false, message: loaded.error.message };
-    const part = loaded.value[split];
-    if (!part) return { ok: false, message: `${declaration.name.text} has no ${split} split` };
+    const splits = loaded.value;
     const bias = declaration.block?.settings.some((setting) => setting.key.text === "bias_trick") ? 1 : 0;
-    const rows = Math.min(first, part.n);
-    return {
-      ok: true,
-      facts: { features: part.d - bias, classes: part.classes },
-      examples: { X: part.X.subarray(0, rows * part.d), y: part.y.subarray(0, rows), n: rows, d: part.d },
-    };
+    const summary: DataSummary = {};
+    for (const key of ["train", "val", "test"] as const) {
+      const part = splits[key];
+      if (part) summary[key] = summaryOf(part);
+    }
+    return { ok: true, splits, facts: { features: splits.train.d - bias, classes: splits.train.classes }, summary };
   };
 }

@@ -2,7 +2,7 @@
 // language server's thread. One job at a time; a job polls its cancellation
 // flag between evaluations.
 import { parentPort, workerData } from "node:worker_threads";
-import { loadExamples } from "./load-examples";
+import { dataLoader } from "./load-examples";
 import type { FromWorker, ToWorker } from "./messages";
 import { runCheck } from "./run-check";
 
@@ -21,7 +21,7 @@ port.on("message", (job: ToWorker) => {
     }
     let lastProgress = 0;
     try {
-      const outcome = await runCheck(job.text, job.settings, loadExamples({ baseDirectory: job.baseDirectory, workspaceRoot: job.workspaceRoot }), {
+      const outcome = await runCheck(job.text, job.settings, dataLoader({ baseDirectory: job.baseDirectory }), {
         cancelled,
         progress: job.withProgress
           ? (done, total) => {
@@ -32,7 +32,7 @@ port.on("message", (job: ToWorker) => {
             }
           : undefined,
       });
-      port.postMessage({ type: "result", id: job.id, findings: outcome.findings, report: outcome.report, note: outcome.note } satisfies FromWorker);
+      port.postMessage({ type: "result", id: job.id, findings: outcome.findings, report: outcome.report, note: outcome.note, data: outcome.data } satisfies FromWorker);
     } catch (failure) {
       port.postMessage({ type: "failed", id: job.id, message: `the check failed: ${failure instanceof Error ? failure.message : String(failure)}` } satisfies FromWorker);
     }

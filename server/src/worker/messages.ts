@@ -2,6 +2,7 @@
 // they cross a thread boundary by structured clone.
 import type { Finding } from "../analysis/diagnostic";
 import type { CheckReport, CheckSettings } from "../engine/check-gradients";
+import type { DataSummary } from "./run-check";
 
 export interface CheckJob {
   type: "check";
@@ -24,5 +25,5 @@ export type ToWorker = CheckJob;
 
 export type FromWorker =
   | { type: "progress"; id: number; done: number; total: number }
-  | { type: "result"; id: number; findings: Finding[]; report?: CheckReport; note?: string }
+  | { type: "result"; id: number; findings: Finding[]; report?: CheckReport; note?: string; data?: Record<string, DataSummary> }
   | { type: "failed"; id: number; message: string };

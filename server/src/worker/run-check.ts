@@ -6,20 +6,27 @@ import type * as ast from "../syntax/ast";
 import { analyze } from "../analysis/analyze";
 import type { Finding } from "../analysis/diagnostic";
 import type { DataFacts } from "../analysis/model";
+import type { Summary } from "../data/summary";
+import type { Splits } from "../data/types";
 import { checkFindings, checkGradients, type CheckExamples, type CheckReport, type CheckSettings } from "../engine/check-gradients";
 import { defaultGradCheckOptions, type GradCheckOptions } from "../engine/gradcheck";
 import { seededStreams } from "../engine/random";
 
 export type DataDeclaration = Extract<ast.Declaration, { kind: "data" }>;
 
-/** Where the examples come from: loads a data declaration's split (the data layer does it). */
-export type ExampleLoader = (declaration: DataDeclaration, split: "train" | "val" | "test", first: number) => Promise<{ ok: true; facts: DataFacts; examples: CheckExamples } | { ok: false; message: string }>;
+/** Per split, what a hover shows about a data set. */
+export type DataSummary = Partial<Record<"train" | "val" | "test", Summary>>;
+
+/** Loads a data declaration's splits through the data layer (cached there). */
+export type DataLoader = (declaration: DataDeclaration) => Promise<{ ok: true; splits: Splits; facts: DataFacts; summary: DataSummary } | { ok: false; message: string }>;
 
 export interface CheckOutcome {
   findings: Finding[];
   report?: CheckReport;
   /** Why nothing was checked. */
   note?: string;
+  /** The loaded data sets, by name. */
+  data: Record<string, DataSummary>;
 }
 
 export interface CheckRequestSettings extends CheckSettings {
@@ -82,21 +89,42 @@ function plan(document: ast.Document, defaults: CheckRequestSettings): Plan | un
   return chosen ? { data: chosen, split, first, settings } : undefined;
 }
 
-export async function runCheck(text: string, defaults: CheckRequestSettings, load: ExampleLoader, control: Pick<GradCheckOptions, "cancelled" | "progress"> = {}): Promise<CheckOutcome> {
+/**
+ * Reads every data set of the document (its errors become findings on the
+ * declaration), analyses again with the real shapes, then checks gradients on
+ * the planned examples.
+ */
+export async function runCheck(text: string, defaults: CheckRequestSettings, load: DataLoader, control: Pick<GradCheckOptions, "cancelled" | "progress"> = {}): Promise<CheckOutcome> {
   const first = analyze(text);
-  const hasWork = [...first.model.grads.values()].length > 0 || [...first.model.symbols.values()].some((symbol) => symbol.kind === "loss");
-  if (!hasWork) return { findings: [], note: "no losses or grads to check" };
-  const chosen = plan(first.document, defaults);
-  if (!chosen) return { findings: [], note: "declare a data set to check gradients on its examples" };
-  const loaded = await load(chosen.data, chosen.split, chosen.first);
-  if (!loaded.ok) {
-    return { findings: [{ span: chosen.data.name.span, severity: "error", code: "data", message: loaded.message }], note: loaded.message };
+  const declarations = first.document.declarations.filter((declaration): declaration is DataDeclaration => declaration.kind === "data" && declaration.name.text !== "");
+  const findings: Finding[] = [];
+  const data: Record<string, DataSummary> = {};
+  const loaded = new Map<string, { splits: Splits; facts: DataFacts }>();
+  for (const declaration of declarations) {
+    if (first.model.symbols.get(declaration.name.text)?.declaration !== declaration) continue;
+    // A declaration the checker already faults is not read.
+    if (first.findings.some((finding) => finding.severity === "error" && finding.span.start >= declaration.span.start && finding.span.end <= declaration.span.end)) continue;
+    const result = await load(declaration);
+    if (!result.ok) findings.push({ span: declaration.name.span, severity: "error", code: "data", message: result.message });
+    else {
+      loaded.set(declaration.name.text, result);
+      data[declaration.name.text] = result.summary;
+    }
   }
-  const facts = loaded.facts;
-  const analysis = analyze(text, { dataFacts: (declaration) => (declaration === chosen.data || declaration.name.text === chosen.data.name.text ? facts : undefined) });
-  // Shape errors against the real data are the checker's to report; the gradients wait for them to be fixed.
-  const dataFindings = analysis.findings.filter((finding) => !first.findings.some((earlier) => earlier.code === finding.code && earlier.span.start === finding.span.start && earlier.message === finding.message));
-  if (analysis.findings.some((finding) => finding.severity === "error")) return { findings: dataFindings, note: "fix the errors first" };
-  const report = checkGradients(analysis, loaded.examples, chosen.settings, seededStreams(chosen.settings.seed), control);
-  return { findings: [...dataFindings, ...checkFindings(report)], report };
+  const analysis = analyze(text, { dataFacts: (declaration) => loaded.get(declaration.name.text)?.facts });
+  // Shape errors against the real data are new findings of this analysis; the static ones are published already.
+  findings.push(...analysis.findings.filter((finding) => !first.findings.some((earlier) => earlier.code === finding.code && earlier.span.start === finding.span.start && earlier.message === finding.message)));
+  const hasWork = analysis.model.grads.size > 0 || [...analysis.model.symbols.values()].some((symbol) => symbol.kind === "loss");
+  if (!hasWork) return { findings, data, note: "no losses or grads to check" };
+  const chosen = plan(analysis.document, defaults);
+  if (!chosen) return { findings, data, note: "declare a data set to check gradients on its examples" };
+  const source = loaded.get(chosen.data.name.text);
+  if (!source) return { findings, data, note: `${chosen.data.name.text} could not be read` };
+  if (analysis.findings.some((finding) => finding.severity === "error")) return { findings, data, note: "fix the errors first" };
+  const part = source.splits[chosen.split];
+  if (!part) return { findings, data, note: `${chosen.data.name.text} has no ${chosen.split} split` };
+  const rows = Math.min(chosen.first, part.n);
+  const examples: CheckExamples = { X: part.X.subarray(0, rows * part.d), y: part.y.subarray(0, rows), n: rows, d: part.d };
+  const report = checkGradients(analysis, examples, chosen.settings, seededStreams(chosen.settings.seed), control);
+  return { findings: [...findings, ...checkFindings(report)], report, data };
 }

@@ -1,0 +1,69 @@
+// Data through the real server: read off the main thread, bad files reported
+// on the data declaration with the file and the place, shapes from the files
+// checked, and a hover that shows what was read.
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { after, before, test } from "node:test";
+import type { CheckResults } from "../../server/src/protocol";
+import { LspTestClient, type PublishedDiagnostics } from "../support/lsp-client";
+
+let client: LspTestClient;
+const folder = mkdtempSync(join(tmpdir(), "optim-lsp-data-"));
+
+before(async () => {
+  client = new LspTestClient();
+  await client.initialize();
+  const rows = ["x1,x2,label", ...Array.from({ length: 12 }, (_, i) => `${i / 10},${(i % 3) - 1},${i % 3}`)];
+  writeFileSync(join(folder, "points.csv"), rows.join("\n") + "\n");
+  writeFileSync(join(folder, "ragged.csv"), "x1,x2,label\n1,2,0\n3,1\n");
+});
+
+after(async () => {
+  await client.shutdown();
+});
+
+function uriFor(name: string): string {
+  return pathToFileURL(join(folder, name)).toString();
+}
+
+async function dataDiagnostics(uri: string, version = 1): Promise<PublishedDiagnostics> {
+  return client.waitFor<PublishedDiagnostics>("textDocument/publishDiagnostics", (params) => params.uri === uri && params.version === version && params.diagnostics.some((diagnostic) => diagnostic.code === "data"), 20_000);
+}
+
+test("a missing folder is an error on the data declaration that names it", async () => {
+  const uri = uriFor("missing.optim");
+  await client.open(uri, 'data images = idx("no-such-folder")\nparam W: [C, D] = zeros\nloss L = sum(W^2)\n');
+  const published = await dataDiagnostics(uri);
+  const [diagnostic] = published.diagnostics.filter((d) => d.code === "data");
+  assert.deepEqual(diagnostic.range, { start: { line: 0, character: 5 }, end: { line: 0, character: 11 } });
+  assert.match(diagnostic.message, /no-such-folder/);
+});
+
+test("a ragged CSV is an error that names the file and the line", async () => {
+  const uri = uriFor("ragged.optim");
+  await client.open(uri, 'data table = csv("ragged.csv")\nparam W: [C, D] = zeros\nloss L = sum(W^2)\n');
+  const [diagnostic] = (await dataDiagnostics(uri)).diagnostics.filter((d) => d.code === "data");
+  assert.match(diagnostic.message, /ragged\.csv line 3/);
+});
+
+test("shapes are checked against the file: a param of the wrong width is an error on the @", async () => {
+  const uri = uriFor("shapes.optim");
+  await client.open(uri, 'data table = csv("points.csv") { bias_trick }\nparam W: [3, 2] = zeros\nscore s = X @ W^T\nloss L = mean(logsumexp(s, axis=1) - s[y])\n');
+  const published = await client.waitFor<PublishedDiagnostics>("textDocument/publishDiagnostics", (params) => params.uri === uri && params.diagnostics.some((d) => d.code === "shape-mismatch"), 20_000);
+  const mismatch = published.diagnostics.find((d) => d.code === "shape-mismatch");
+  assert.equal(mismatch?.message, "cannot multiply [N, 3] by [2, 3]: inner dimensions 3 and 2 differ");
+  assert.deepEqual(mismatch?.range.start, { line: 2, character: 12 });
+});
+
+test("hover on a data set shows its splits, classes and value range once read", async () => {
+  const uri = uriFor("hover.optim");
+  await client.open(uri, 'data table = csv("points.csv") { train 9, val 3 }\nparam W: [C, D] = zeros\nloss L = sum(W^2)\n');
+  await client.waitFor<CheckResults>("optim/checkResults", (params) => params.uri === uri, 20_000);
+  const hover = (await client.connection.sendRequest("textDocument/hover", { textDocument: { uri }, position: { line: 0, character: 7 } })) as { contents: { value: string } };
+  assert.match(hover.contents.value, /\| train \| 9 \| 2 \| 3 \| -1 \| 1 \| 0\.2 \|/);
+  assert.match(hover.contents.value, /\| val \| 3 \| 2 \| 3 \|/);
+  assert.match(hover.contents.value, /Examples per class in train: 0: 3, 1: 3, 2: 3/);
+});
