@@ -8,6 +8,7 @@ import { builtinFunctionsByName, implicitNamesByName, initialisersByName } from 
 import { settingSpecsFor, callSpecFor } from "../language/lookup";
 import { optimizerRulesByName } from "../language/settings";
 import type { Summary } from "../data/summary";
+import type { CheckReport, GradResult } from "../engine/check-gradients";
 import { formatNumber } from "../engine/gradcheck";
 import { contains, declarationAt, expressionPath, settingAt, symbolAt } from "./locate";
 
@@ -97,13 +98,36 @@ function describeData(summary: Partial<Record<"train" | "val" | "test", Summary>
   return rows.join("\n") + counts + image;
 }
 
-export function hoverAt(analysis: Analysis, text: string, offset: number, data: DataSummaries = {}): HoverResult | undefined {
+/** The last gradient check of a grad, as a verdict and a table of its worst entries. */
+function describeCheck(result: GradResult): string {
+  if (!result.check) return `Not checked: ${result.problem ?? "no result yet"}`;
+  const check = result.check;
+  const lines = [`Last check: **${check.verdict}**, max relative error ${formatNumber(check.maxRelativeError)} over ${check.checked} entries and ${check.projections.length} random directions${check.kinks.length ? `; ${check.kinks.length} entries at kinks` : ""}.`];
+  if (check.pattern) lines.push(`It looks like ${check.pattern}.`);
+  if (check.worst.length > 0) {
+    lines.push("| entry | analytic | numerical | relative error |", "|---|---|---|---|");
+    for (const entry of check.worst) lines.push(`| ${result.param}[${entry.index.join(",")}] | ${formatNumber(entry.analytic)} | ${formatNumber(entry.numerical)} | ${formatNumber(entry.relativeError)} |`);
+  }
+  for (const entry of check.kinks.slice(0, 3)) {
+    if (entry.kink) lines.push(`\nAt a kink: ${result.param}[${entry.index.join(",")}] has one-sided derivatives ${formatNumber(entry.kink.left)} and ${formatNumber(entry.kink.right)}; analytic ${formatNumber(entry.analytic)}.`);
+  }
+  return lines.join("\n");
+}
+
+/** What the last computations of this version know, for hover. */
+export interface HoverContext {
+  data?: DataSummaries;
+  checks?: CheckReport;
+}
+
+export function hoverAt(analysis: Analysis, text: string, offset: number, context: HoverContext = {}): HoverResult | undefined {
   const { model, document } = analysis;
   const found = symbolAt(model, offset);
   if (found) {
-    const summary = found.symbol.kind === "data" ? data[found.symbol.name] : undefined;
-    const markdown = describeSymbol(model, found.symbol, text) + (summary ? `\n\n${describeData(summary)}` : "");
-    return { markdown, span: found.span };
+    const summary = found.symbol.kind === "data" ? context.data?.[found.symbol.name] : undefined;
+    const check = found.symbol.kind === "grad" ? context.checks?.grads.find((grad) => grad.name === found.symbol.name) : undefined;
+    const extra = summary ? describeData(summary) : check ? describeCheck(check) : undefined;
+    return { markdown: describeSymbol(model, found.symbol, text) + (extra ? `\n\n${extra}` : ""), span: found.span };
   }
 
   const declaration = declarationAt(document, offset);

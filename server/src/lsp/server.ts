@@ -202,9 +202,10 @@ export function startServer(connection: Connection, workerPath: string): void {
   connection.onHover(({ textDocument, position }) => {
     const doc = current(textDocument.uri);
     if (!doc) return null;
-    // Data summaries from the last check of this version, if it has run.
+    // Data summaries and gradient checks from the last check of this version, if it has run.
     const check = lastCheck.get(textDocument.uri);
-    const hover = hoverAt(doc.analysis, doc.text, doc.lines.offsetAt(position), check?.version === doc.version ? check.data : undefined);
+    const fresh = check?.version === doc.version ? check : undefined;
+    const hover = hoverAt(doc.analysis, doc.text, doc.lines.offsetAt(position), { data: fresh?.data, checks: fresh?.report });
     return hover ? { contents: { kind: "markdown", value: hover.markdown }, range: toRange(doc.lines, hover.span) } : null;
   });
 
