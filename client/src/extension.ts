@@ -23,7 +23,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: "optim" }],
     outputChannel: log,
-    initializationOptions: { trusted: vscode.workspace.isTrusted },
+    initializationOptions: initializationOptions(),
   };
   client = new LanguageClient("optim", "Optim Language Server", serverOptions, clientOptions);
   const languageClient = client;
@@ -36,7 +36,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (event.newState === State.Stopped) statusBar.show("stopped", "The optim language server is not running");
     }),
     client.onNotification(ServerStatusNotification.method, (params: ServerStatusNotification.Params) => {
-      statusBar.show(params.state, params.detail);
+      statusBar.show(params.state, params.detail, params.backend);
     }),
     client.onNotification(AnalysisSummaryNotification.method, (params: AnalysisSummaryNotification.Params) => {
       summaries.update(params);
@@ -47,7 +47,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("optim.checkGradients", (uri?: string) => checkGradients(languageClient, tests, uri)),
     // Trust granted while running: start again with computation allowed.
     vscode.workspace.onDidGrantWorkspaceTrust(async () => {
-      languageClient.clientOptions.initializationOptions = { trusted: true };
+      languageClient.clientOptions.initializationOptions = initializationOptions();
+      await languageClient.restart();
+    }),
+    // The server reads its settings at start-up: restart it when they change.
+    vscode.workspace.onDidChangeConfiguration(async (event) => {
+      if (!event.affectsConfiguration("optim")) return;
+      languageClient.clientOptions.initializationOptions = initializationOptions();
       await languageClient.restart();
     }),
     vscode.window.onDidChangeActiveTextEditor(() => LabPanel.refreshIfOpen()),
@@ -63,6 +69,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   await client.start();
+}
+
+function initializationOptions() {
+  const settings = vscode.workspace.getConfiguration("optim");
+  return {
+    trusted: vscode.workspace.isTrusted,
+    backend: settings.get<string>("backend", "auto"),
+    maxDataMegabytes: settings.get<number>("data.maxMegabytes", 1024),
+    checkDelayMs: settings.get<number>("checks.delayMs", 75),
+  };
 }
 
 /** Checks every entry of every gradient of a document, with progress and a cancel button. */

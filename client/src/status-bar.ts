@@ -21,8 +21,13 @@ export class ServerStatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  show(state: ClientState, detail: string): void {
-    this.item.text = `${icons[state]} Optim: ${state}`;
+  private backend: string | undefined;
+
+  /** The state, and the training backend once the server reports it (it stays shown until a restart). */
+  show(state: ClientState, detail: string, backend?: string): void {
+    if (backend) this.backend = backend;
+    if (state === "starting" || state === "stopped") this.backend = undefined;
+    this.item.text = `${icons[state]} Optim: ${state}${this.backend ? ` · ${this.backend}` : ""}`;
     this.item.tooltip = detail;
     this.item.backgroundColor = state === "stopped" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
   }

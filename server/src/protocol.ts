@@ -30,6 +30,8 @@ export namespace ServerStatusNotification {
     state: ServerState;
     /** One line for the status bar tooltip. */
     detail: string;
+    /** The TensorFlow.js backend training uses: "tensorflow", "wasm" or "cpu", once known. */
+    backend?: string;
   }
 }
 

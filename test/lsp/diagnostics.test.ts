@@ -59,3 +59,17 @@ test("rapid edits publish in version order and end with the newest", async () =>
   const versions = client.received<{ uri: string; version: number }>("textDocument/publishDiagnostics").filter((params) => params.uri === uri).map((params) => params.version);
   assert.deepEqual(versions, [...versions].sort((a, b) => a - b), "a stale version was published after a newer one");
 });
+
+test("the server reports the training backend once TensorFlow.js has started", async () => {
+  const status = await client.waitFor<{ state: string; backend?: string; detail: string }>("optim/serverStatus", (params) => params.backend !== undefined, 30_000);
+  // tfjs-node first when a user installed it; otherwise the bundled WebAssembly backend.
+  let expected = "wasm";
+  try {
+    require.resolve("@tensorflow/tfjs-node");
+    expected = "tensorflow";
+  } catch {
+    // not installed: the usual case, since its install downloads libtensorflow
+  }
+  assert.equal(status.backend, expected);
+  assert.match(status.detail, new RegExp(`training runs on TensorFlow\\.js \\(${expected}\\)`));
+});

@@ -119,3 +119,12 @@ test("a bad --seed is a usage error", async () => {
   assert.equal(result.code, 2);
   assert.match(result.stderr, /--seed takes a whole number/);
 });
+
+test("backend starts TensorFlow.js with the asked backend, or says why not", async () => {
+  const cpu = await run(["backend", "--backend", "cpu", "--json"]);
+  assert.equal(cpu.code, 0);
+  assert.deepEqual(JSON.parse(cpu.stdout), { backend: "cpu", notes: [] });
+  const bad = await run(["backend", "--backend", "gpu"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--backend is auto, tensorflow, wasm or cpu/);
+});

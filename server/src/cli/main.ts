@@ -1,6 +1,7 @@
 // The `optim` command line: the server's analysis core without an editor.
 import { parseArgs } from "node:util";
 import { checkFiles, formatReport } from "./check";
+import { loadTfjs, type BackendPreference } from "../engine/tfjs-executor";
 import { formatGradcheck, gradcheckFiles } from "./gradcheck";
 
 export const usage = `Usage: optim <command> [options] FILE...
@@ -11,12 +12,15 @@ Commands:
   gradcheck FILE... check every grad against the numerical gradient, on the
                     examples a gradcheck declaration names (or the first
                     data set's first 20 training examples)
+  backend           start TensorFlow.js and print the backend training uses
 
 Options:
   --json            print a machine-readable report (see docs/cli.md)
   --hints           also print hints, such as unused declarations (check)
   --all             check every entry, not a sample (gradcheck)
   --seed S          seed of the initial weights and the samples (gradcheck)
+  --backend B       auto (tfjs-node, else wasm, else cpu), tensorflow, wasm
+                    or cpu
   -h, --help        show this help
   -v, --version     show the version
 
@@ -40,6 +44,7 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
         hints: { type: "boolean" },
         all: { type: "boolean" },
         seed: { type: "string" },
+        backend: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -62,6 +67,18 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
   if (command === undefined) {
     output.stderr(usage);
     return 2;
+  }
+  if (command === "backend") {
+    const preference = values.backend ?? "auto";
+    if (!["auto", "tensorflow", "wasm", "cpu"].includes(preference)) {
+      output.stderr(`optim: --backend is auto, tensorflow, wasm or cpu, not '${preference}'\n`);
+      return 2;
+    }
+    // The .wasm files sit beside the bundle.
+    const runtime = await loadTfjs(preference as BackendPreference, __dirname);
+    const report = { backend: runtime.backend, notes: runtime.notes };
+    output.stdout(values.json ? JSON.stringify(report) + "\n" : `TensorFlow.js backend: ${runtime.backend}${runtime.notes.length ? ` (${runtime.notes.join("; ")})` : ""}\n`);
+    return 0;
   }
   if (command !== "check" && command !== "gradcheck") {
     output.stderr(`optim: unknown command '${command}'\n\n${usage}`);

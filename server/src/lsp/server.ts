@@ -30,6 +30,7 @@ import { signatureHelpAt } from "../features/signature-help";
 import { documentSymbols, matchesQuery } from "../features/symbols";
 import type { Finding } from "../analysis/diagnostic";
 import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotification, ServerStatusNotification } from "../protocol";
+import type { BackendPreference } from "../engine/tfjs-executor";
 import { ComputePool } from "../worker/pool";
 import { toCheckResults } from "./check-results";
 import { defaultCheckSettings } from "../worker/run-check";
@@ -55,6 +56,10 @@ interface InitializationOptions {
   trusted?: boolean;
   /** Milliseconds between the last edit and the automatic gradient check. */
   checkDelayMs?: number;
+  /** TensorFlow.js backend for training: "auto" (tfjs-node, else wasm, else cpu), or one of them. */
+  backend?: BackendPreference;
+  /** Largest data set read, in megabytes; a larger one is an error on its declaration. */
+  maxDataMegabytes?: number;
 }
 
 export function startServer(connection: Connection, workerPath: string): void {
@@ -63,6 +68,7 @@ export function startServer(connection: Connection, workerPath: string): void {
   /** The last gradient check of each document, kept only while its version is current. */
   const lastCheck = new Map<string, CheckDone>();
   let checks: GradientChecks | undefined;
+  let initOptions: InitializationOptions = {};
   const pool = new ComputePool(workerPath, (message) => connection.console.log(message));
   // Coalesce bursts of edits: only the newest version of a document is analysed.
   const pending = new Map<string, NodeJS.Immediate>();
@@ -82,8 +88,9 @@ export function startServer(connection: Connection, workerPath: string): void {
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     workspaceFolders = params.workspaceFolders ?? [];
     const options = (params.initializationOptions ?? {}) as InitializationOptions;
+    initOptions = options;
     const workspaceRoot = workspaceFolders[0] ? fileURLToPath(workspaceFolders[0].uri) : undefined;
-    checks = new GradientChecks(pool, { trusted: options.trusted ?? true, workspaceRoot, debounceMs: options.checkDelayMs ?? 75 }, (result) => {
+    checks = new GradientChecks(pool, { trusted: options.trusted ?? true, workspaceRoot, debounceMs: options.checkDelayMs ?? 75, maxDataBytes: (options.maxDataMegabytes ?? 1024) * 1024 * 1024 }, (result) => {
       // A check of an older version is dropped: its ranges may no longer fit.
       if (documents.get(result.uri)?.version !== result.version) return;
       lastCheck.set(result.uri, result);
@@ -114,10 +121,17 @@ export function startServer(connection: Connection, workerPath: string): void {
   });
 
   connection.onInitialized(() => {
-    void connection.sendNotification(ServerStatusNotification.method, {
-      state: "ready",
-      detail: `optim language server ${serverVersion}`,
-    } satisfies ServerStatusNotification.Params);
+    const ready = `optim language server ${serverVersion}`;
+    void connection.sendNotification(ServerStatusNotification.method, { state: "ready", detail: ready } satisfies ServerStatusNotification.Params);
+    // Restricted Mode computes nothing, so it starts no backend either.
+    if (initOptions.trusted === false) return;
+    void pool.backend(initOptions.backend ?? "auto").then(({ backend, notes }) => {
+      void connection.sendNotification(ServerStatusNotification.method, {
+        state: "ready",
+        detail: `${ready}; training runs on TensorFlow.js (${backend})${notes.length ? `: ${notes.join("; ")}` : ""}`,
+        backend,
+      } satisfies ServerStatusNotification.Params);
+    });
   });
 
   function schedule(document: TextDocument): void {

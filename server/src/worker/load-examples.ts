@@ -184,7 +184,8 @@ function summaryOf(examples: Examples): Summary {
   return summary;
 }
 
-export function dataLoader(where: { baseDirectory: string }): DataLoader {
+export function dataLoader(where: { baseDirectory: string; maxDataBytes?: number }): DataLoader {
+  if (where.maxDataBytes !== undefined) cache.configure({ maxDataSetBytes: where.maxDataBytes });
   return async (declaration) => {
     const loaded = await loadDeclaration(declaration, where.baseDirectory);
     if (!loaded.ok) return { ok: false, message: loaded.error.message };

@@ -2,6 +2,7 @@
 // language server's thread. One job at a time; a job polls its cancellation
 // flag between evaluations.
 import { parentPort, workerData } from "node:worker_threads";
+import { loadTfjs } from "../engine/tfjs-executor";
 import { dataLoader } from "./load-examples";
 import type { FromWorker, ToWorker } from "./messages";
 import { runCheck } from "./run-check";
@@ -14,6 +15,12 @@ let queue = Promise.resolve();
 
 port.on("message", (job: ToWorker) => {
   queue = queue.then(async () => {
+    if (job.type === "backend") {
+      // The .wasm files are copied beside the bundles.
+      const runtime = await loadTfjs(job.preference, __dirname);
+      port.postMessage({ type: "backend", id: job.id, backend: runtime.backend, notes: runtime.notes } satisfies FromWorker);
+      return;
+    }
     const cancelled = () => Atomics.load(cancelFlags, job.slot) === 1;
     if (cancelled()) {
       port.postMessage({ type: "result", id: job.id, findings: [], report: { grads: [], autodiff: [], chance: [], problems: [], examples: 0, cancelled: true } } satisfies FromWorker);
@@ -21,7 +28,7 @@ port.on("message", (job: ToWorker) => {
     }
     let lastProgress = 0;
     try {
-      const outcome = await runCheck(job.text, job.settings, dataLoader({ baseDirectory: job.baseDirectory }), {
+      const outcome = await runCheck(job.text, job.settings, dataLoader({ baseDirectory: job.baseDirectory, maxDataBytes: job.maxDataBytes }), {
         cancelled,
         progress: job.withProgress
           ? (done, total) => {

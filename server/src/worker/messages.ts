@@ -2,6 +2,7 @@
 // they cross a thread boundary by structured clone.
 import type { Finding } from "../analysis/diagnostic";
 import type { CheckReport, CheckSettings } from "../engine/check-gradients";
+import type { BackendName, BackendPreference } from "../engine/tfjs-executor";
 import type { DataSummary } from "./run-check";
 
 export interface CheckJob {
@@ -14,16 +15,25 @@ export interface CheckJob {
   text: string;
   /** Folder that relative data paths start from. */
   baseDirectory: string;
-  /** In an untrusted workspace nothing outside this folder is read (and nothing is computed). */
   workspaceRoot?: string;
+  /** Largest data set read, in bytes. */
+  maxDataBytes: number;
   settings: CheckSettings & { seed: number; examples: number };
   /** Report progress (for on-demand checks). */
   withProgress: boolean;
 }
 
-export type ToWorker = CheckJob;
+/** Loads TensorFlow.js with the preferred backend and says which one started. */
+export interface BackendJob {
+  type: "backend";
+  id: number;
+  preference: BackendPreference;
+}
+
+export type ToWorker = CheckJob | BackendJob;
 
 export type FromWorker =
   | { type: "progress"; id: number; done: number; total: number }
   | { type: "result"; id: number; findings: Finding[]; report?: CheckReport; note?: string; data?: Record<string, DataSummary> }
-  | { type: "failed"; id: number; message: string };
+  | { type: "failed"; id: number; message: string }
+  | { type: "backend"; id: number; backend: BackendName; notes: string[] };

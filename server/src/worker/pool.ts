@@ -3,6 +3,7 @@
 // a restart when the worker dies. A job that was running when it died is
 // answered with a failure that says so; the server goes on.
 import { Worker } from "node:worker_threads";
+import type { BackendName, BackendPreference } from "../engine/tfjs-executor";
 import type { CheckJob, FromWorker } from "./messages";
 
 const slots = 64;
@@ -19,6 +20,7 @@ export class ComputePool {
   private worker: Worker | undefined;
   private readonly cancelFlags = new Int32Array(new SharedArrayBuffer(slots * 4));
   private readonly pending = new Map<number, Pending>();
+  private readonly backendRequests = new Map<number, (answer: { backend: BackendName; notes: string[] }) => void>();
   private nextId = 1;
   private restarts = 0;
 
@@ -45,6 +47,11 @@ export class ComputePool {
   }
 
   private receive(message: FromWorker): void {
+    if (message.type === "backend") {
+      this.backendRequests.get(message.id)?.({ backend: message.backend, notes: message.notes });
+      this.backendRequests.delete(message.id);
+      return;
+    }
     const entry = this.pending.get(message.id);
     if (!entry) return;
     if (message.type === "progress") {
@@ -65,6 +72,14 @@ export class ComputePool {
     const outcome = new Promise<JobOutcome>((resolve) => this.pending.set(id, { job: full, resolve, onProgress }));
     this.ensureWorker().postMessage(full);
     return { id, outcome, cancel: () => Atomics.store(this.cancelFlags, slot, 1) };
+  }
+
+  /** Starts TensorFlow.js in the worker and reports which backend it chose. */
+  backend(preference: BackendPreference): Promise<{ backend: BackendName; notes: string[] }> {
+    const id = this.nextId++;
+    const answer = new Promise<{ backend: BackendName; notes: string[] }>((resolve) => this.backendRequests.set(id, resolve));
+    this.ensureWorker().postMessage({ type: "backend", id, preference });
+    return answer;
   }
 
   /** How often the worker had to be restarted. */
