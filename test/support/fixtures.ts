@@ -1,10 +1,22 @@
 // Helpers for data-driven tests: fixture discovery and snapshot files that
 // UPDATE_SNAPSHOTS=1 rewrites.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import assert from "node:assert/strict";
 
-export const repoRoot = join(__dirname, "..", "..", "..");
+/** The repository: the nearest folder above this bundle with the project's package.json. */
+export const repoRoot = findRepoRoot(__dirname);
+
+function findRepoRoot(start: string): string {
+  let directory = start;
+  for (;;) {
+    const manifest = join(directory, "package.json");
+    if (existsSync(manifest) && /"name": "optim-lab"/.test(readFileSync(manifest, "utf8"))) return directory;
+    const parent = dirname(directory);
+    if (parent === directory) throw new Error(`no optim-lab package.json above ${start}`);
+    directory = parent;
+  }
+}
 export const fixturesDir = join(repoRoot, "test", "fixtures");
 
 export function fixtureFiles(folder: string, extension: string): string[] {

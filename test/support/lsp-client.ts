@@ -21,6 +21,11 @@ export class LspTestClient {
   constructor() {
     this.process = spawn(process.execPath, [join(repoRoot, "dist", "server.js"), "--stdio"], { stdio: "pipe" });
     this.process.stderr.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.died = new Promise<never>((_, reject) => {
+      this.process.once("error", (error) => reject(new Error(`the server did not start: ${error.message}`)));
+      this.process.once("exit", (code) => reject(new Error(`the server exited with code ${code}; stderr: ${this.stderr}`)));
+    });
+    this.died.catch(() => undefined);
     this.connection = createMessageConnection(new StreamMessageReader(this.process.stdout), new StreamMessageWriter(this.process.stdin));
     this.connection.onNotification((method: string, params: unknown) => {
       this.notifications.push({ method, params });
@@ -35,12 +40,15 @@ export class LspTestClient {
     this.connection.listen();
   }
 
+  /** Rejects when the server process fails to start or exits. */
+  private readonly died: Promise<never>;
+
   async initialize(): Promise<unknown> {
-    const result = await this.connection.sendRequest("initialize", {
+    const result = await Promise.race([this.died, this.connection.sendRequest("initialize", {
       processId: process.pid,
       rootUri: null,
       capabilities: { textDocument: { publishDiagnostics: { versionSupport: true } } },
-    });
+    })]);
     await this.connection.sendNotification("initialized", {});
     return result;
   }
