@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { checkFiles, formatReport } from "./check";
 import { loadTfjs, type BackendPreference } from "../engine/tfjs-executor";
 import { formatGradcheck, gradcheckFiles } from "./gradcheck";
+import { trainFile } from "./train";
 
 export const usage = `Usage: optim <command> [options] FILE...
 
@@ -12,13 +13,17 @@ Commands:
   gradcheck FILE... check every grad against the numerical gradient, on the
                     examples a gradcheck declaration names (or the first
                     data set's first 20 training examples)
+  train FILE        run the file's training runs (or --run NAME), saving
+                    each under runs/ next to the file
+  search FILE       run the file's random searches (or --run NAME)
   backend           start TensorFlow.js and print the backend training uses
 
 Options:
   --json            print a machine-readable report (see docs/cli.md)
   --hints           also print hints, such as unused declarations (check)
   --all             check every entry, not a sample (gradcheck)
-  --seed S          seed of the initial weights and the samples (gradcheck)
+  --seed S          seed of the initial weights and the samples
+  --run NAME        only this run (train, search)
   --backend B       auto (tfjs-node, else wasm, else cpu), tensorflow, wasm
                     or cpu
   -h, --help        show this help
@@ -45,6 +50,7 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
         all: { type: "boolean" },
         seed: { type: "string" },
         backend: { type: "string" },
+        run: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -79,6 +85,23 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
     const report = { backend: runtime.backend, notes: runtime.notes };
     output.stdout(values.json ? JSON.stringify(report) + "\n" : `TensorFlow.js backend: ${runtime.backend}${runtime.notes.length ? ` (${runtime.notes.join("; ")})` : ""}\n`);
     return 0;
+  }
+  if (command === "train" || command === "search") {
+    const preference = values.backend ?? "auto";
+    if (!["auto", "tensorflow", "wasm", "cpu"].includes(preference)) {
+      output.stderr(`optim: --backend is auto, tensorflow, wasm or cpu, not '${preference}'\n`);
+      return 2;
+    }
+    if (files.length !== 1) {
+      output.stderr(`optim ${command}: name one .optim file\n`);
+      return 2;
+    }
+    const seed = values.seed === undefined ? undefined : Number(values.seed);
+    if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) {
+      output.stderr(`optim: --seed takes a whole number, not '${values.seed}'\n`);
+      return 2;
+    }
+    return trainFile(files[0], { kind: command, run: values.run, seed, json: values.json ?? false, backend: preference as BackendPreference, wasmDirectory: __dirname }, output);
   }
   if (command !== "check" && command !== "gradcheck") {
     output.stderr(`optim: unknown command '${command}'\n\n${usage}`);

@@ -7,7 +7,8 @@ import type * as ast from "../syntax/ast";
 import { createDataCache, type DataCache, type Preparation } from "../data/cache";
 import { blobs, spiral, toy } from "../data/generators";
 import { fromRows } from "../data/inline";
-import { biasTrick, firstRows, randomSubset, scale, splitTrainVal, subtractTrainMean } from "../data/prepare";
+import { biasTrick, firstRows, randomSubset, scale, splitTrainVal, subtractTrainMean, takeRows } from "../data/prepare";
+import { createRng, permutation } from "../data/random";
 import type { DataSource } from "../data/source";
 import { summarize, type Summary } from "../data/summary";
 import type { Examples, Result, Splits } from "../data/types";
@@ -130,7 +131,8 @@ async function loadDeclaration(declaration: DataDeclaration, baseDirectory: stri
   const settings = settingsOf(declaration);
   const preparation = preparationFor(settings);
   const path = (relative: string | undefined) => (relative === undefined ? undefined : isAbsolute(relative) ? relative : resolve(baseDirectory, relative));
-  const generated = (examples: Result<Examples>): Result<Splits> => (examples.ok ? preparation.apply({ train: examples.value }) : examples);
+  // Generators emit one class after another; a seeded shuffle lets a split by count hold every class.
+  const generated = (examples: Result<Examples>): Result<Splits> => (examples.ok ? preparation.apply({ train: takeRows(examples.value, permutation(examples.value.n, createRng(seed ?? 0))) }) : examples);
   const seed = numberArgument(source, "seed");
   let fileSource: DataSource;
   switch (source.callee.text) {

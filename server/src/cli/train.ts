@@ -1,0 +1,102 @@
+// `optim train` and `optim search`: run the file's `run` declarations from the
+// command line, with the same engine as the editor, saving each under runs/.
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { analyze } from "../analysis/analyze";
+import type { DataFacts } from "../analysis/model";
+import type { Splits } from "../data/types";
+import { formatNumber } from "../engine/gradcheck";
+import { loadTfjs, type BackendPreference } from "../engine/tfjs-executor";
+import { planRun, type RunDeclaration } from "../train/plan-run";
+import { RunStore, specHash } from "../train/run-store";
+import { train, type TrainResult } from "../train/trainer";
+import { strategiesByName } from "../language/settings";
+import { dataLoader } from "../worker/load-examples";
+import type { CliOutput } from "./main";
+
+export interface TrainOptions {
+  kind: "train" | "search";
+  run?: string;
+  seed?: number;
+  json: boolean;
+  backend: BackendPreference;
+  /** The .wasm files' folder (beside the bundle). */
+  wasmDirectory: string;
+}
+
+function isSearch(run: RunDeclaration): boolean {
+  const by = run.block.settings.find((setting) => setting.key.text === "by")?.value;
+  const name = by?.kind === "call" ? by.callee.text : by?.kind === "name" ? by.name : "";
+  return strategiesByName.has(name);
+}
+
+export async function trainFile(file: string, options: TrainOptions, output: CliOutput): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (cause) {
+    output.stderr(`optim: cannot read ${file}: ${(cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (cause as Error).message}\n`);
+    return 1;
+  }
+  const first = analyze(text);
+  const runs = first.document.declarations.filter((declaration): declaration is RunDeclaration => declaration.kind === "run" && (options.run ? declaration.name.text === options.run : options.kind === "search" ? isSearch(declaration) : !isSearch(declaration)));
+  if (runs.length === 0) {
+    output.stderr(options.run ? `optim: ${file} has no run named ${options.run}\n` : `optim: ${file} has no ${options.kind === "search" ? "search" : "training"} runs\n`);
+    return 1;
+  }
+  // Read every data set, then analyse with their real shapes.
+  const load = dataLoader({ baseDirectory: dirname(file) });
+  const loaded = new Map<string, { splits: Splits; facts: DataFacts }>();
+  for (const declaration of first.document.declarations) {
+    if (declaration.kind !== "data") continue;
+    const result = await load(declaration);
+    if (!result.ok) {
+      output.stderr(`${file}: data ${declaration.name.text}: ${result.message}\n`);
+      return 1;
+    }
+    loaded.set(declaration.name.text, result);
+  }
+  const analysis = analyze(text, { dataFacts: (declaration) => loaded.get(declaration.name.text)?.facts });
+  const errors = analysis.findings.filter((finding) => finding.severity === "error");
+  if (errors.length > 0) {
+    output.stderr(`${file}: ${errors.length} error${errors.length === 1 ? "" : "s"}; run 'optim check ${file}' for them\n`);
+    return 1;
+  }
+  const runtime = await loadTfjs(options.backend, options.wasmDirectory);
+  if (!options.json) output.stdout(`backend: TensorFlow.js ${runtime.backend}${runtime.notes.length ? ` (${runtime.notes.join("; ")})` : ""}\n`);
+  const results: (Omit<TrainResult, "params"> & { run: string; folder: string; description: string })[] = [];
+  let failed = 0;
+  for (const run of runs) {
+    const planned = planRun(analysis, run, (name) => loaded.get(name)?.splits, options.seed);
+    if (!planned.ok) {
+      output.stderr(`${file}: run ${run.name.text}: ${planned.message}\n`);
+      failed++;
+      continue;
+    }
+    const store = new RunStore(join(dirname(file), "runs"), { run: run.name.text, file, description: planned.description, seed: options.seed ?? 0, backend: runtime.backend, specHash: specHash(text), started: new Date().toISOString() });
+    if (!options.json) output.stdout(`run ${run.name.text}: ${planned.description}\n`);
+    const result = train(runtime, planned.spec, {
+      cancelled: () => false,
+      onPoint: (point) => {
+        store.add(point);
+        if (!options.json && point.evalLoss !== undefined) {
+          output.stdout(`  step ${String(point.step).padStart(6)}  loss ${formatNumber(point.loss).padEnd(9)}  ${planned.spec.evaluation ? `eval loss ${formatNumber(point.evalLoss).padEnd(9)}  eval accuracy ${point.evalAccuracy === undefined ? "-" : point.evalAccuracy.toFixed(4)}` : ""}\n`);
+        }
+      },
+    });
+    const { params: _params, ...summary } = result;
+    store.finish(summary);
+    results.push({ run: run.name.text, folder: store.folder, description: planned.description, ...summary });
+    if (result.status === "diverged") {
+      failed++;
+      if (!options.json) output.stdout(`  diverged at step ${result.divergence?.step}: loss ${formatNumber(result.divergence?.loss ?? NaN)} (best ${formatNumber(result.divergence?.best ?? NaN)}); the step size is probably too large\n`);
+    }
+    if (!options.json) {
+      const final = result.final;
+      const part = (name: string, loss?: number, accuracy?: number) => (loss === undefined ? "" : `  ${name} loss ${formatNumber(loss)}${accuracy === undefined ? "" : ` accuracy ${accuracy.toFixed(4)}`}`);
+      output.stdout(`  ${result.status} after ${result.steps} steps:${part("train", final.trainLoss, final.trainAccuracy)}${part("eval", final.evalLoss, final.evalAccuracy)}${part("test", final.testLoss, final.testAccuracy)}\n  saved in ${store.folder}\n`);
+    }
+  }
+  if (options.json) output.stdout(JSON.stringify({ version: 1, file, backend: runtime.backend, runs: results }, null, 2) + "\n");
+  return failed > 0 ? 1 : 0;
+}

@@ -1,0 +1,156 @@
+// From a `run` declaration to a training spec: the loss and score graphs, the
+// initial params, the examples of each split, the strategy with its optimizer
+// and schedule, and the number of steps.
+import type * as ast from "../syntax/ast";
+import type { Analysis } from "../analysis/analyze";
+import { dimValue } from "../analysis/dims";
+import type { SymbolInfo } from "../analysis/model";
+import type { Examples, Splits } from "../data/types";
+import { initialParams } from "../engine/check-gradients";
+import { compileDeclaration } from "../engine/compile";
+import { seededStreams } from "../engine/random";
+import { strategiesByName } from "../language/settings";
+import { numericDefaults, scheduleFrom } from "./schedules";
+import type { Strategy, TrainExamples, TrainSpec } from "./trainer";
+
+export type RunDeclaration = Extract<ast.Declaration, { kind: ast.ExperimentKind }>;
+
+export type Planned = { ok: true; spec: TrainSpec; data: string; description: string } | { ok: false; message: string; span: ast.Span };
+
+function constant(expr: ast.Expr | undefined, analysis: Analysis): number | undefined {
+  if (!expr) return undefined;
+  if (expr.kind === "number") return expr.value;
+  if (expr.kind === "negate") {
+    const inner = constant(expr.operand, analysis);
+    return inner === undefined ? undefined : -inner;
+  }
+  if (expr.kind === "name") {
+    const symbol = analysis.model.symbols.get(expr.name);
+    return symbol?.kind === "hyper" ? analysis.model.facts.get(symbol.declaration)?.value : undefined;
+  }
+  if (expr.kind === "binary") {
+    const a = constant(expr.left, analysis);
+    const b = constant(expr.right, analysis);
+    if (a === undefined || b === undefined) return undefined;
+    return expr.op === "*" ? a * b : expr.op === "/" ? a / b : expr.op === "+" ? a + b : expr.op === "-" ? a - b : expr.op === "^" ? a ** b : undefined;
+  }
+  return undefined;
+}
+
+function settingsOf(block: ast.Block | undefined): Map<string, ast.Expr | undefined> {
+  return new Map((block?.settings ?? []).map((setting) => [setting.key.text, setting.value]));
+}
+
+function asTrain(examples: Examples, first?: number): TrainExamples {
+  const n = first === undefined ? examples.n : Math.min(first, examples.n);
+  return { X: examples.X.subarray(0, n * examples.d), y: examples.y.subarray(0, n), n, d: examples.d };
+}
+
+/** The score the loss is built on: the last [N, C] score it depends on. */
+function scoreFor(analysis: Analysis, loss: SymbolInfo): SymbolInfo | undefined {
+  const classes = analysis.model.dims.C;
+  const scores = [...analysis.model.symbols.values()].filter((symbol) => {
+    if (symbol.kind !== "score") return false;
+    const shape = analysis.model.facts.get(symbol.declaration)?.shape;
+    return shape?.length === 2 && dimValue(shape[1]) === dimValue(classes);
+  });
+  const used = new Set<string>();
+  const stack: ast.Expr[] = loss.declaration.kind === "loss" ? [loss.declaration.value] : [];
+  while (stack.length > 0) {
+    const node = stack.pop() as ast.Expr;
+    if (node.kind === "name" && !used.has(node.name)) {
+      used.add(node.name);
+      const declaration = analysis.model.symbols.get(node.name)?.declaration;
+      if (declaration && (declaration.kind === "score" || declaration.kind === "loss")) stack.push(declaration.value);
+    }
+    if (node.kind === "call") stack.push(...node.args.map((argument) => argument.value));
+    if (node.kind === "binary") stack.push(node.left, node.right);
+    if (node.kind === "negate" || node.kind === "transpose") stack.push(node.operand);
+    if (node.kind === "index") stack.push(node.target, ...node.indices);
+  }
+  return scores.filter((score) => used.has(score.name)).pop();
+}
+
+function strategyFor(analysis: Analysis, by: ast.Expr | undefined, span: ast.Span): { ok: true; strategy: Strategy; steps?: number } | { ok: false; message: string; span: ast.Span } {
+  if (!by) return { ok: false, message: "the run needs 'by': an optimizer, random_search(...) or random_local_search(...)", span };
+  const strategyName = by.kind === "call" ? by.callee.text : by.kind === "name" ? by.name : undefined;
+  const search = strategyName ? strategiesByName.get(strategyName) : undefined;
+  if (search) {
+    const args = { ...numericDefaults(search.named) };
+    if (by.kind === "call") for (const argument of by.args) if (argument.name) args[argument.name.text] = constant(argument.value, analysis) ?? args[argument.name.text];
+    return search.name === "random_search"
+      ? { ok: true, strategy: { kind: "random_search", tries: args.tries, scale: args.scale }, steps: args.tries }
+      : { ok: true, strategy: { kind: "random_local_search", steps: args.steps, step: args.step }, steps: args.steps };
+  }
+  const optimizer = by.kind === "name" ? analysis.model.symbols.get(by.name) : undefined;
+  if (!optimizer || optimizer.kind !== "optimizer") return { ok: false, message: "'by' names no optimizer", span: by.span };
+  const declaration = optimizer.declaration as Extract<ast.Declaration, { kind: "optimizer" }>;
+  const rule = declaration.rule.kind === "name" ? declaration.rule.name : "sgd";
+  const settings: Record<string, number> = {};
+  let schedule = scheduleFrom("constant");
+  for (const setting of declaration.block?.settings ?? []) {
+    if (setting.key.text === "schedule" && setting.value) {
+      const call = setting.value;
+      const name = call.kind === "call" ? call.callee.text : call.kind === "name" ? call.name : "constant";
+      const args: Record<string, number> = {};
+      if (call.kind === "call") for (const argument of call.args) if (argument.name) args[argument.name.text] = constant(argument.value, analysis) ?? NaN;
+      schedule = scheduleFrom(name, args);
+      continue;
+    }
+    const value = constant(setting.value, analysis);
+    if (value !== undefined) settings[setting.key.text] = value;
+  }
+  const { lr, batch, ...rest } = settings;
+  return { ok: true, strategy: { kind: "gradient", rule, settings: rest, lr: lr ?? 1e-3, ...(batch !== undefined ? { batch } : {}), schedule } };
+}
+
+/** `data` must hold the loaded splits of the run's data set, prepared. */
+export function planRun(analysis: Analysis, run: RunDeclaration, data: (name: string) => Splits | undefined, seed?: number): Planned {
+  const settings = settingsOf(run.block);
+  const minimize = settings.get("minimize");
+  const loss = minimize?.kind === "name" ? analysis.model.symbols.get(minimize.name) : undefined;
+  if (!loss || loss.kind !== "loss") return { ok: false, message: `run ${run.name.text} needs 'minimize' with a loss`, span: run.name.span };
+  const on = settings.get("on");
+  if (on?.kind !== "member" || on.target.kind !== "name") return { ok: false, message: `run ${run.name.text} needs 'on' with a data split such as images.train`, span: run.name.span };
+  const dataName = on.target.name;
+  const splits = data(dataName);
+  if (!splits) return { ok: false, message: `${dataName} could not be read`, span: on.span };
+  const split = on.member.text as "train" | "val" | "test";
+  const trainPart = splits[split];
+  if (!trainPart) return { ok: false, message: `${dataName} has no ${split} split`, span: on.span };
+  const compiled = compileDeclaration(analysis.model, loss.declaration);
+  if (!compiled.ok) return { ok: false, message: compiled.message, span: compiled.span };
+  const score = scoreFor(analysis, loss);
+  const scoreGraph = score ? compileDeclaration(analysis.model, score.declaration) : undefined;
+  const strategy = strategyFor(analysis, settings.get("by"), run.name.span);
+  if (!strategy.ok) return strategy;
+  const first = constant(settings.get("first"), analysis);
+  const runSeed = seed ?? constant(settings.get("seed"), analysis) ?? 0;
+  const random = seededStreams(runSeed);
+  const params = initialParams(analysis, random);
+  const shapes = new Map([...params].map(([name, value]) => [name, value.shape]));
+  const epochs = constant(settings.get("epochs"), analysis);
+  const batch = strategy.strategy.kind === "gradient" ? strategy.strategy.batch ?? trainPart.n : trainPart.n;
+  const train = asTrain(trainPart, first);
+  const steps = strategy.steps ?? constant(settings.get("steps"), analysis) ?? (epochs !== undefined ? Math.ceil((epochs * train.n) / Math.min(batch, train.n)) : 1000);
+  const evalSplit = settings.get("eval");
+  const testSplit = settings.get("test");
+  const partOf = (expr: ast.Expr | undefined) => (expr?.kind === "member" && expr.target.kind === "name" ? data(expr.target.name)?.[expr.member.text as "train" | "val" | "test"] : undefined);
+  const evaluation = partOf(evalSplit);
+  const test = partOf(testSplit);
+  const spec: TrainSpec = {
+    loss: compiled.graph,
+    score: scoreGraph?.ok ? scoreGraph.graph : undefined,
+    params: new Map([...params].map(([name, value]) => [name, Float32Array.from(value.data)])),
+    shapes,
+    train,
+    evaluation: evaluation ? asTrain(evaluation) : undefined,
+    test: test ? asTrain(test) : undefined,
+    strategy: strategy.strategy,
+    steps,
+    evalEvery: constant(settings.get("every"), analysis) ?? 100,
+    random,
+  };
+  const how = strategy.strategy.kind === "gradient" ? `${strategy.strategy.rule}, lr ${strategy.strategy.lr}, batch ${Math.min(batch, train.n)}` : strategy.strategy.kind.replace(/_/g, " ");
+  return { ok: true, spec, data: dataName, description: `minimize ${loss.name} on ${dataName}.${split} (${train.n} examples) by ${how} for ${steps} steps, seed ${runSeed}` };
+}

@@ -1,0 +1,273 @@
+// Training: the strategies of the notes (random search, random local search,
+// following the gradient with any optimizer and schedule) on the TensorFlow.js
+// executor. Plain data in and out: the caller supplies the compiled graphs,
+// the examples, and where progress goes; the loop polls for cancellation
+// between steps and stops on divergence.
+import type { Graph } from "../engine/ir";
+import type { RandomSource } from "../engine/gradcheck";
+import { lossAndGradients, lossValue, buildOutput, type TfjsRuntime } from "../engine/tfjs-executor";
+import { createOptimizer } from "./optimizers";
+import { stepSize, type ScheduleSpec } from "./schedules";
+
+export interface TrainExamples {
+  X: Float32Array;
+  y: Int32Array;
+  n: number;
+  d: number;
+}
+
+export type Strategy =
+  | { kind: "gradient"; rule: string; settings: Record<string, number>; lr: number; batch?: number; schedule: ScheduleSpec }
+  | { kind: "random_search"; tries: number; scale: number }
+  | { kind: "random_local_search"; steps: number; step: number };
+
+export interface TrainSpec {
+  loss: Graph;
+  /** The score graph, for accuracy (argmax of each row); absent when the loss has no [N, C] score. */
+  score?: Graph;
+  params: Map<string, Float32Array>;
+  shapes: Map<string, number[]>;
+  train: TrainExamples;
+  evaluation?: TrainExamples;
+  test?: TrainExamples;
+  strategy: Strategy;
+  /** Gradient steps (or tries, or search steps). */
+  steps: number;
+  evalEvery: number;
+  random: (stream: string) => RandomSource;
+}
+
+export interface CurvePoint {
+  step: number;
+  epoch: number;
+  seconds: number;
+  loss: number;
+  lr?: number;
+  gradNorm?: number;
+  /** ‖Δw‖ / ‖w‖ over all params; about 1e-3 is healthy. */
+  updateRatio?: number;
+  evalLoss?: number;
+  evalAccuracy?: number;
+  trainAccuracy?: number;
+}
+
+export interface TrainResult {
+  status: "finished" | "cancelled" | "diverged";
+  steps: number;
+  /** Why the run diverged: the step and the loss. */
+  divergence?: { step: number; loss: number; best: number };
+  best?: { step: number; evalAccuracy?: number; evalLoss?: number };
+  final: { trainLoss: number; trainAccuracy?: number; evalLoss?: number; evalAccuracy?: number; testLoss?: number; testAccuracy?: number };
+  params: Map<string, Float32Array>;
+}
+
+export interface TrainIO {
+  onPoint(point: CurvePoint): void;
+  cancelled(): boolean;
+}
+
+/** Rows of `examples` as tensors, ready to bind. */
+function bind(runtime: TfjsRuntime, examples: TrainExamples, rows?: Int32Array) {
+  const { tf } = runtime;
+  if (!rows) return { X: tf.tensor2d(examples.X, [examples.n, examples.d]), y: tf.tensor1d(examples.y, "int32") };
+  const X = new Float32Array(rows.length * examples.d);
+  const y = new Int32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    X.set(examples.X.subarray(row * examples.d, (row + 1) * examples.d), i * examples.d);
+    y[i] = examples.y[row];
+  }
+  return { X: tf.tensor2d(X, [rows.length, examples.d]), y: tf.tensor1d(y, "int32") };
+}
+
+function paramTensors(runtime: TfjsRuntime, params: Map<string, Float32Array>, shapes: Map<string, number[]>) {
+  return new Map([...params].map(([name, value]) => [name, runtime.tf.tensor(value, shapes.get(name))]));
+}
+
+/** Loss and accuracy of `params` on `examples`, in chunks so memory stays bounded. */
+export function evaluateOn(runtime: TfjsRuntime, spec: Pick<TrainSpec, "loss" | "score" | "shapes">, params: Map<string, Float32Array>, examples: TrainExamples): { loss: number; accuracy?: number } {
+  const { tf } = runtime;
+  const chunk = 2000;
+  let lossSum = 0;
+  let correct = 0;
+  const tensors = paramTensors(runtime, params, spec.shapes);
+  try {
+    for (let start = 0; start < examples.n; start += chunk) {
+      const rows = Int32Array.from({ length: Math.min(chunk, examples.n - start) }, (_, i) => start + i);
+      const batch = bind(runtime, examples, rows);
+      const bindings = { X: batch.X, y: batch.y, params: tensors };
+      // The loss is a mean over examples plus terms that do not depend on them; weight chunks by size.
+      lossSum += lossValue(tf, spec.loss, bindings) * rows.length;
+      if (spec.score) {
+        const predictions = tf.tidy(() => tf.argMax(buildOutput(tf, spec.score as Graph, bindings), 1).dataSync());
+        for (let i = 0; i < rows.length; i++) if (predictions[i] === examples.y[rows[i]]) correct++;
+      }
+      tf.dispose([batch.X, batch.y]);
+    }
+  } finally {
+    tf.dispose([...tensors.values()]);
+  }
+  return { loss: lossSum / examples.n, accuracy: spec.score ? correct / examples.n : undefined };
+}
+
+function copyParams(params: Map<string, Float32Array>): Map<string, Float32Array> {
+  return new Map([...params].map(([name, value]) => [name, value.slice()]));
+}
+
+export function train(runtime: TfjsRuntime, spec: TrainSpec, io: TrainIO): TrainResult {
+  const { tf } = runtime;
+  const started = performance.now();
+  let params = copyParams(spec.params);
+  let bestParams = copyParams(params);
+  let best: TrainResult["best"];
+  let bestLoss = Infinity;
+  let status: TrainResult["status"] = "finished";
+  let divergence: TrainResult["divergence"];
+  let step = 0;
+  const rowsPerEpoch = spec.train.n;
+  const trainTensors = bind(runtime, spec.train);
+  const seconds = () => (performance.now() - started) / 1000;
+
+  const evaluate = (point: CurvePoint) => {
+    if (!spec.evaluation) return;
+    const result = evaluateOn(runtime, spec, params, spec.evaluation);
+    point.evalLoss = result.loss;
+    point.evalAccuracy = result.accuracy;
+    const better = result.accuracy !== undefined ? best?.evalAccuracy === undefined || result.accuracy > best.evalAccuracy : best?.evalLoss === undefined || result.loss < best.evalLoss;
+    if (better) {
+      best = { step: point.step, evalAccuracy: result.accuracy, evalLoss: result.loss };
+      bestParams = copyParams(params);
+    }
+  };
+
+  const fullLoss = (candidate: Map<string, Float32Array>): number => {
+    const tensors = paramTensors(runtime, candidate, spec.shapes);
+    const value = lossValue(tf, spec.loss, { X: trainTensors.X, y: trainTensors.y, params: tensors });
+    tf.dispose([...tensors.values()]);
+    return value;
+  };
+
+  try {
+    const strategy = spec.strategy;
+    if (strategy.kind === "gradient") {
+      const optimizer = createOptimizer(strategy.rule, strategy.settings);
+      const states = new Map([...params].map(([name, value]) => [name, optimizer.newState(value.length)]));
+      const random = spec.random("batches");
+      const batchSize = Math.min(strategy.batch ?? rowsPerEpoch, rowsPerEpoch);
+      // A seeded permutation per epoch, as the data layer's sampler does.
+      let order = new Int32Array(0);
+      let position = rowsPerEpoch;
+      let epoch = 0;
+      const nextBatch = (): Int32Array | undefined => {
+        if (batchSize === rowsPerEpoch) return undefined;
+        if (position + batchSize > rowsPerEpoch) {
+          order = Int32Array.from({ length: rowsPerEpoch }, (_, i) => i);
+          for (let i = rowsPerEpoch - 1; i > 0; i--) {
+            const j = Math.floor(random.uniform() * (i + 1));
+            [order[i], order[j]] = [order[j], order[i]];
+          }
+          position = 0;
+          epoch++;
+        }
+        const rows = order.subarray(position, position + batchSize);
+        position += batchSize;
+        return rows;
+      };
+      let smoothed: number | undefined;
+      let initialLoss: number | undefined;
+      for (step = 0; step < spec.steps; step++) {
+        if (io.cancelled()) {
+          status = "cancelled";
+          break;
+        }
+        const rows = nextBatch();
+        const batch = rows ? bind(runtime, spec.train, rows) : trainTensors;
+        const tensors = paramTensors(runtime, params, spec.shapes);
+        const { loss, gradients } = lossAndGradients(tf, spec.loss, { X: batch.X, y: batch.y, params: tensors });
+        tf.dispose([...tensors.values()]);
+        if (rows) tf.dispose([batch.X, batch.y]);
+        // Minibatch losses are noisy: compare a moving average with its best, and
+        // ignore bests below 1% of the start, where tiny losses make ratios meaningless.
+        smoothed = smoothed === undefined ? loss : 0.9 * smoothed + 0.1 * loss;
+        initialLoss ??= loss;
+        if (!Number.isFinite(loss) || (step > 10 && smoothed > 4 * Math.max(bestLoss, 0.01 * initialLoss))) {
+          status = "diverged";
+          divergence = { step, loss, best: bestLoss };
+          io.onPoint({ step, epoch: (step * batchSize) / rowsPerEpoch, seconds: seconds(), loss });
+          break;
+        }
+        bestLoss = Math.min(bestLoss, smoothed);
+        const lr = stepSize(strategy.schedule, strategy.lr, step, spec.steps);
+        let gradSquares = 0;
+        let updateSquares = 0;
+        let weightSquares = 0;
+        for (const [name, value] of params) {
+          const gradient = gradients.get(name) as Float32Array;
+          const before = value.slice();
+          optimizer.step(value, gradient, states.get(name) as never, lr, step + 1);
+          for (let i = 0; i < value.length; i++) {
+            gradSquares += gradient[i] * gradient[i];
+            updateSquares += (value[i] - before[i]) ** 2;
+            weightSquares += before[i] * before[i];
+          }
+        }
+        const point: CurvePoint = { step, epoch: ((step + 1) * batchSize) / rowsPerEpoch, seconds: seconds(), loss, lr, gradNorm: Math.sqrt(gradSquares), updateRatio: weightSquares > 0 ? Math.sqrt(updateSquares / weightSquares) : undefined };
+        if (step % spec.evalEvery === 0 || step === spec.steps - 1) evaluate(point);
+        io.onPoint(point);
+      }
+      void epoch;
+    } else if (strategy.kind === "random_search") {
+      // Strategy #1: try random weights, keep the best.
+      const random = spec.random("search");
+      params = copyParams(params);
+      for (step = 0; step < strategy.tries; step++) {
+        if (io.cancelled()) {
+          status = "cancelled";
+          break;
+        }
+        const candidate = new Map([...params].map(([name, value]) => [name, Float32Array.from(value, () => random.normal() * strategy.scale)]));
+        const loss = fullLoss(candidate);
+        const point: CurvePoint = { step, epoch: step + 1, seconds: seconds(), loss };
+        if (loss < bestLoss) {
+          bestLoss = loss;
+          params = candidate;
+        }
+        if (step % spec.evalEvery === 0 || step === strategy.tries - 1) evaluate(point);
+        io.onPoint(point);
+      }
+    } else {
+      // Strategy #2: perturb, keep the change if the loss goes down.
+      const random = spec.random("local");
+      bestLoss = fullLoss(params);
+      for (step = 0; step < strategy.steps; step++) {
+        if (io.cancelled()) {
+          status = "cancelled";
+          break;
+        }
+        const candidate = new Map([...params].map(([name, value]) => [name, Float32Array.from(value, (w) => w + random.normal() * strategy.step)]));
+        const loss = fullLoss(candidate);
+        if (loss < bestLoss) {
+          bestLoss = loss;
+          params = candidate;
+        }
+        const point: CurvePoint = { step, epoch: step + 1, seconds: seconds(), loss: bestLoss };
+        if (step % spec.evalEvery === 0 || step === strategy.steps - 1) evaluate(point);
+        io.onPoint(point);
+      }
+    }
+  } finally {
+    tf.dispose([trainTensors.X, trainTensors.y]);
+  }
+  const finalParams = best ? bestParams : params;
+  const trainMetrics = evaluateOn(runtime, spec, finalParams, spec.train);
+  const evalMetrics = spec.evaluation ? evaluateOn(runtime, spec, finalParams, spec.evaluation) : undefined;
+  const testMetrics = spec.test ? evaluateOn(runtime, spec, finalParams, spec.test) : undefined;
+  return {
+    status,
+    steps: step,
+    divergence,
+    best,
+    final: { trainLoss: trainMetrics.loss, trainAccuracy: trainMetrics.accuracy, evalLoss: evalMetrics?.loss, evalAccuracy: evalMetrics?.accuracy, testLoss: testMetrics?.loss, testAccuracy: testMetrics?.accuracy },
+    params: finalParams,
+  };
+}
