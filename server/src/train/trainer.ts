@@ -192,7 +192,8 @@ export function train(runtime: TfjsRuntime, spec: TrainSpec, io: TrainIO): Train
         initialLoss ??= loss;
         if (!Number.isFinite(loss) || (step > 10 && smoothed > 4 * Math.max(bestLoss, 0.01 * initialLoss))) {
           status = "diverged";
-          divergence = { step, loss, best: bestLoss };
+          // The average that crossed the line, unless the loss itself is not a number.
+          divergence = { step, loss: Number.isFinite(loss) ? smoothed : loss, best: bestLoss };
           io.onPoint({ step, epoch: (step * batchSize) / rowsPerEpoch, seconds: seconds(), loss });
           break;
         }

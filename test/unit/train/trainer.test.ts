@@ -59,5 +59,5 @@ test("a loss that blows up stops the run as diverged", async () => {
   const { result } = await runOnce("1e6", 100);
   assert.equal(result.status, "diverged");
   assert.ok(result.divergence && result.divergence.step < 100);
-  assert.ok(!Number.isFinite(result.divergence.loss) || result.divergence.loss > result.divergence.best);
+  assert.ok(!Number.isFinite(result.divergence.loss) || result.divergence.loss > result.divergence.best, JSON.stringify(result.divergence));
 });
