@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { analyze } from "../../server/src/analysis/analyze";
 import { checkFindings, checkGradients, type CheckExamples } from "../../server/src/engine/check-gradients";
+import { relativeError, resolvedRelativeError } from "../../server/src/engine/gradcheck";
 import { randomSource, seededStreams } from "../../server/src/engine/random";
 
 /** Random examples with labels in 0..classes−1 and a constant last feature (the bias trick). */
@@ -182,4 +183,12 @@ test("a check of every entry covers the whole tensor", () => {
   const analysis = analyze(`${svm}grad dL/dW = ${svmGrad}\n`);
   const report = checkGradients(analysis, examples(6, 5, 3, 1), { ...settings, all: true }, seededStreams(7));
   assert.equal(report.grads[0].check?.checked, 15);
+});
+
+test("entries below the rounding noise of the centered difference are not mismatches", () => {
+  // |L| ≈ 2.3 and h = 1e-5 leave the difference quotient uncertain by about 5e-11.
+  assert.ok(resolvedRelativeError(-7.75e-8, -7.747e-8, 2.3, 2.3, 1e-5) < 1e-7);
+  assert.ok(relativeError(-7.75e-8, -7.747e-8) > 1e-4, "the plain relative error would have cried wolf");
+  // Above the noise, the relative error is the plain one.
+  assert.equal(resolvedRelativeError(2e-3, 1e-3, 2.3, 2.3, 1e-5), 0.5);
 });

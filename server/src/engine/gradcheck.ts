@@ -78,6 +78,21 @@ export function relativeError(analytic: number, numerical: number): number {
   return Math.abs(analytic - numerical) / scale;
 }
 
+/**
+ * The relative error, measured no finer than the centered difference can
+ * resolve. Rounding in L(w ± h) leaves the difference quotient uncertain by
+ * about ε·|L|/h; a gradient entry much smaller than that has no meaningful
+ * relative error (the notes' warning about tiny numbers). So the scale is at
+ * least 1e7 times that noise: a difference at the noise level reads as 1e-7.
+ */
+export function resolvedRelativeError(analytic: number, numerical: number, lossPlus: number, lossMinus: number, h: number): number {
+  const noise = (Number.EPSILON * Math.max(Math.abs(lossPlus), Math.abs(lossMinus))) / h;
+  const scale = Math.max(Math.abs(analytic), Math.abs(numerical), 1e7 * noise);
+  if (scale === 0) return 0;
+  if (!Number.isFinite(scale)) return relativeError(analytic, numerical);
+  return Math.abs(analytic - numerical) / scale;
+}
+
 /** The notes' bands; a kinked objective may be off by up to 1e-4 without blame. */
 export function verdictFor(error: number, kinkedObjective: boolean): Verdict {
   if (error <= 1e-7) return "good";
@@ -127,7 +142,7 @@ export function checkParam(graph: Graph, bindings: Bindings, param: string, anal
     const plus = evaluator.perturbEntry(param, flat, h);
     const minus = evaluator.perturbEntry(param, flat, -h);
     const numerical = (plus.value - minus.value) / (2 * h);
-    const entry: EntryCheck = { index: entryIndex(value.shape, flat), analytic: analytic.data[flat], numerical, relativeError: relativeError(analytic.data[flat], numerical) };
+    const entry: EntryCheck = { index: entryIndex(value.shape, flat), analytic: analytic.data[flat], numerical, relativeError: resolvedRelativeError(analytic.data[flat], numerical, plus.value, minus.value, h) };
     if (plus.kinked || minus.kinked) entry.kink = { left: (evaluator.centerValue - minus.value) / h, right: (plus.value - evaluator.centerValue) / h };
     entries.push(entry);
   }
@@ -153,7 +168,7 @@ export function checkParam(graph: Graph, bindings: Bindings, param: string, anal
     const plus = evaluator.perturbAlong(step, h);
     const minus = evaluator.perturbAlong(step, -h);
     const numerical = (plus.value - minus.value) / (2 * h);
-    projections.push({ analytic: analyticAlong, numerical, relativeError: relativeError(analyticAlong, numerical), kink: plus.kinked || minus.kinked });
+    projections.push({ analytic: analyticAlong, numerical, relativeError: resolvedRelativeError(analyticAlong, numerical, plus.value, minus.value, h), kink: plus.kinked || minus.kinked });
   }
   options.progress?.(total, total);
   const smooth = entries.filter((entry) => !entry.kink);
