@@ -41,6 +41,12 @@ export function packageExtension() {
   return join(root, "dist", "optim-lab.vsix");
 }
 
+/** Fashion-MNIST, which the examples and the data tests read. */
+export function setupData() {
+  step("setting up the data sets (Debian's dataset-fashion-mnist)");
+  run("bash", [join(root, "scripts", "setup-data.sh")]);
+}
+
 export function setupCodeServer() {
   step("setting up code-server and Chromium for end-to-end tests");
   run("bash", [join(root, "scripts", "setup-e2e.sh")]);

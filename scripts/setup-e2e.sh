@@ -55,30 +55,14 @@ if [ "$NODE_MAJOR" != "20" ]; then
 fi
 
 # ---------------------------------------------------------------- apt packages
-pkg_installed() {
-  [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = "installed" ]
-}
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  pkg_installed "$p" || missing+=("$p")
-done
+# shellcheck source=apt-ensure.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt-ensure.sh"
+wanted=("${APT_PACKAGES[@]}")
 # A C++ toolchain and python3 are needed by node-gyp; they are on a fresh
 # machine of this kind, but ask for them if they are not.
-command -v g++ >/dev/null && command -v make >/dev/null || { pkg_installed build-essential || missing+=(build-essential); }
-command -v python3 >/dev/null || missing+=(python3)
-
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" != "0" ]; then
-    log "missing Debian packages: ${missing[*]}"
-    echo "Run: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  step "apt-get update" apt-get -o DPkg::Lock::Timeout=300 update
-  step "apt-get install ${missing[*]}" apt-get -o DPkg::Lock::Timeout=300 install -y "${missing[@]}"
-else
-  log "Debian packages present: ${APT_PACKAGES[*]}"
-fi
+command -v g++ >/dev/null && command -v make >/dev/null || wanted+=(build-essential)
+command -v python3 >/dev/null || wanted+=(python3)
+ensure_apt_packages "${wanted[@]}"
 
 # ---------------------------------------------------------------- fast path
 if [ -z "${OPTIM_SETUP_FORCE:-}" ] && [ -f "$MARKER" ] && [ "$(cat "$MARKER")" = "$MARKER_TEXT" ] \

@@ -4,9 +4,10 @@
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { build, ensureDependencies, packageExtension, root, run, setupCodeServer, step } from "./lib.mjs";
+import { build, ensureDependencies, packageExtension, root, run, setupCodeServer, setupData, step } from "./lib.mjs";
 
 ensureDependencies();
+setupData();
 packageExtension();
 build({ tests: true });
 

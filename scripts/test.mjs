@@ -1,7 +1,7 @@
 // `npm test`: installs what the tests need and runs all of them.
 //   node scripts/test.mjs [unit|lsp|e2e ...]   (default: every level)
 import { join } from "node:path";
-import { build, ensureDependencies, packageExtension, root, run, setupCodeServer, step } from "./lib.mjs";
+import { build, ensureDependencies, packageExtension, root, run, setupCodeServer, setupData, step } from "./lib.mjs";
 
 const levels = process.argv.slice(2);
 const selected = levels.length > 0 ? levels : ["unit", "lsp", "e2e"];
@@ -12,6 +12,7 @@ if (unknown.length > 0) {
 }
 
 ensureDependencies();
+setupData();
 step("type-checking");
 run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"]);
 if (selected.includes("e2e")) {
