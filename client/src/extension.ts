@@ -2,7 +2,7 @@
 // the status bar and the panels to it.
 import * as vscode from "vscode";
 import { LanguageClient, State, TransportKind, WorkDoneProgress, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
-import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotification, ServerStatusNotification } from "../../server/src/protocol";
+import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotification, RunExperimentRequest, ServerStatusNotification } from "../../server/src/protocol";
 import { LabPanel, labPanelViewType, SummaryStore } from "./lab-panel";
 import { ServerStatusBar } from "./status-bar";
 import { GradientTests } from "./test-explorer";
@@ -45,6 +45,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     client.onNotification(CheckResultsNotification.method, (params: CheckResultsNotification.Params) => tests.report(params)),
     vscode.commands.registerCommand("optim.checkGradients", (uri?: string) => checkGradients(languageClient, tests, uri)),
+    vscode.commands.registerCommand("optim.runExperiment", (uri?: string, name?: string) => runExperiment(languageClient, summaries, uri, name)),
     // Trust granted while running: start again with computation allowed.
     vscode.workspace.onDidGrantWorkspaceTrust(async () => {
       languageClient.clientOptions.initializationOptions = initializationOptions();
@@ -69,6 +70,41 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   await client.start();
+}
+
+/** Starts a run of the active document (chosen from a list when not named), with progress and a cancel button. */
+async function runExperiment(languageClient: LanguageClient, summaries: SummaryStore, uri?: string, name?: string): Promise<void> {
+  const target = uri ?? vscode.window.activeTextEditor?.document.uri.toString();
+  if (!target || !target.endsWith(".optim")) {
+    void vscode.window.showWarningMessage("Open a .optim file to run one of its runs.");
+    return;
+  }
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage("Runs start only in a trusted workspace: Restricted Mode reads no data and runs no computation.");
+    return;
+  }
+  const runs = summaries.declarationsOf(target).filter((declaration) => declaration.kind === "run").map((declaration) => declaration.name);
+  const chosen = name ?? (runs.length === 1 ? runs[0] : await vscode.window.showQuickPick(runs, { placeHolder: "Which run?" }));
+  if (!chosen) {
+    if (runs.length === 0) void vscode.window.showWarningMessage("This file has no run declarations.");
+    return;
+  }
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Running ${chosen}`, cancellable: true }, async (progress, token) => {
+    const workDoneToken = `optim-run-${Date.now()}`;
+    const listener = languageClient.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
+      if (value.kind === "report" && value.message) progress.report({ message: value.message });
+    });
+    try {
+      const params: RunExperimentRequest.Params = { uri: target, name: chosen, workDoneToken };
+      return await languageClient.sendRequest<RunExperimentRequest.Result>(RunExperimentRequest.method, params, token);
+    } finally {
+      listener.dispose();
+    }
+  });
+  if (!result) return;
+  const show = result.status === "finished" || result.status === "cancelled" ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+  const action = result.folder ? await show(result.message, "Reveal Run Folder") : await show(result.message);
+  if (action === "Reveal Run Folder" && result.folder) await vscode.commands.executeCommand("revealInExplorer", vscode.Uri.file(result.folder));
 }
 
 function initializationOptions() {

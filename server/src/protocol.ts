@@ -86,3 +86,46 @@ export namespace CheckGradientsRequest {
   }
   export type Result = CheckResults;
 }
+
+/** One point of a run's curve, as panels draw it. */
+export interface RunPoint {
+  step: number;
+  epoch: number;
+  seconds: number;
+  loss: number;
+  lr?: number;
+  gradNorm?: number;
+  updateRatio?: number;
+  evalLoss?: number;
+  evalAccuracy?: number;
+}
+
+/** Sent by the client to start a run declaration of a document; answers when it ends. */
+export namespace RunExperimentRequest {
+  export const method = "optim/runExperiment";
+  export interface Params {
+    uri: string;
+    /** The `run` declaration's name. */
+    name: string;
+    seed?: number;
+    workDoneToken?: string;
+  }
+  export interface Result {
+    run: string;
+    status: "finished" | "cancelled" | "diverged" | "failed";
+    message: string;
+    /** The run's folder under runs/. */
+    folder?: string;
+    backend?: string;
+  }
+}
+
+/** Sent by the server while a run goes on, for the panels. */
+export namespace RunProgressNotification {
+  export const method = "optim/runProgress";
+  export interface Params {
+    uri: string;
+    run: string;
+    point: RunPoint;
+  }
+}

@@ -3,11 +3,10 @@
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { analyze } from "../analysis/analyze";
-import type { DataFacts } from "../analysis/model";
-import type { Splits } from "../data/types";
 import { formatNumber } from "../engine/gradcheck";
 import { loadTfjs, type BackendPreference } from "../engine/tfjs-executor";
 import { planRun, type RunDeclaration } from "../train/plan-run";
+import { prepareRuns } from "../train/prepare";
 import { RunStore, specHash } from "../train/run-store";
 import { train, type TrainResult } from "../train/trainer";
 import { strategiesByName } from "../language/settings";
@@ -44,30 +43,18 @@ export async function trainFile(file: string, options: TrainOptions, output: Cli
     output.stderr(options.run ? `optim: ${file} has no run named ${options.run}\n` : `optim: ${file} has no ${options.kind === "search" ? "search" : "training"} runs\n`);
     return 1;
   }
-  // Read every data set, then analyse with their real shapes.
-  const load = dataLoader({ baseDirectory: dirname(file) });
-  const loaded = new Map<string, { splits: Splits; facts: DataFacts }>();
-  for (const declaration of first.document.declarations) {
-    if (declaration.kind !== "data") continue;
-    const result = await load(declaration);
-    if (!result.ok) {
-      output.stderr(`${file}: data ${declaration.name.text}: ${result.message}\n`);
-      return 1;
-    }
-    loaded.set(declaration.name.text, result);
-  }
-  const analysis = analyze(text, { dataFacts: (declaration) => loaded.get(declaration.name.text)?.facts });
-  const errors = analysis.findings.filter((finding) => finding.severity === "error");
-  if (errors.length > 0) {
-    output.stderr(`${file}: ${errors.length} error${errors.length === 1 ? "" : "s"}; run 'optim check ${file}' for them\n`);
+  const prepared = await prepareRuns(text, dataLoader({ baseDirectory: dirname(file) }));
+  if (!prepared.ok) {
+    output.stderr(`${file}: ${prepared.message}\n`);
     return 1;
   }
+  const { analysis, data } = prepared;
   const runtime = await loadTfjs(options.backend, options.wasmDirectory);
   if (!options.json) output.stdout(`backend: TensorFlow.js ${runtime.backend}${runtime.notes.length ? ` (${runtime.notes.join("; ")})` : ""}\n`);
   const results: (Omit<TrainResult, "params"> & { run: string; folder: string; description: string })[] = [];
   let failed = 0;
   for (const run of runs) {
-    const planned = planRun(analysis, run, (name) => loaded.get(name)?.splits, options.seed);
+    const planned = planRun(analysis, run, data, options.seed);
     if (!planned.ok) {
       output.stderr(`${file}: run ${run.name.text}: ${planned.message}\n`);
       failed++;

@@ -11,8 +11,9 @@ export interface CodeLensEntry {
   name: string;
 }
 
-// Runs, sweeps and landscapes get their lenses with the training engine.
+// Sweeps and landscapes get their lenses when they can be run.
 const lensFor: Record<string, { title: string; command: string }> = {
+  run: { title: "▶ Run", command: "optim.runExperiment" },
   gradcheck: { title: "✓ Check gradients", command: "optim.checkGradients" },
   grad: { title: "✓ Check gradient", command: "optim.checkGradients" },
 };

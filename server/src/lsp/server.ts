@@ -2,7 +2,7 @@
 // translation of analysis results into LSP messages. Analysis and the editor
 // features live in ../analysis and ../features and know nothing of this file.
 import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   CodeActionKind,
@@ -29,7 +29,7 @@ import { semanticTokens, tokenModifiers, tokenTypes } from "../features/semantic
 import { signatureHelpAt } from "../features/signature-help";
 import { documentSymbols, matchesQuery } from "../features/symbols";
 import type { Finding } from "../analysis/diagnostic";
-import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotification, ServerStatusNotification } from "../protocol";
+import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotification, RunExperimentRequest, RunProgressNotification, ServerStatusNotification } from "../protocol";
 import type { BackendPreference } from "../engine/tfjs-executor";
 import { ComputePool } from "../worker/pool";
 import { toCheckResults } from "./check-results";
@@ -70,6 +70,8 @@ export function startServer(connection: Connection, workerPath: string): void {
   let checks: GradientChecks | undefined;
   let initOptions: InitializationOptions = {};
   const pool = new ComputePool(workerPath, (message) => connection.console.log(message));
+  // Runs get a worker of their own, so a long run never holds up the checks after edits.
+  const trainingPool = new ComputePool(workerPath, (message) => connection.console.log(message));
   // Coalesce bursts of edits: only the newest version of a document is analysed.
   const pending = new Map<string, NodeJS.Immediate>();
   let workspaceFolders: WorkspaceFolder[] = [];
@@ -211,6 +213,28 @@ export function startServer(connection: Connection, workerPath: string): void {
       publishDiagnostics(params.uri);
     }
     return checkResults(doc, result);
+  });
+
+  connection.onRequest(RunExperimentRequest.method, async (params: RunExperimentRequest.Params, token): Promise<RunExperimentRequest.Result> => {
+    const doc = current(params.uri);
+    if (!doc) return { run: params.name, status: "failed", message: "the document is not open" };
+    if (initOptions.trusted === false) return { run: params.name, status: "failed", message: "runs start only in a trusted workspace: Restricted Mode reads no data and runs no computation" };
+    const file = fileURLToPath(params.uri);
+    const root = workspaceFolders.find((folder) => file.startsWith(fileURLToPath(folder.uri)));
+    const runsFolder = join(root ? fileURLToPath(root.uri) : dirname(file), "runs");
+    const progress = connection.window.attachWorkDoneProgress(params.workDoneToken ?? "");
+    if (params.workDoneToken) progress.begin(`Running ${params.name}`, 0, "starting", true);
+    const job = trainingPool.train(
+      { uri: params.uri, text: doc.text, baseDirectory: dirname(file), maxDataBytes: (initOptions.maxDataMegabytes ?? 1024) * 1024 * 1024, run: params.name, seed: params.seed, backend: initOptions.backend ?? "auto", runsFolder },
+      (point) => {
+        void connection.sendNotification(RunProgressNotification.method, { uri: params.uri, run: params.name, point } satisfies RunProgressNotification.Params);
+        progress.report(`step ${point.step}: loss ${point.loss.toPrecision(4)}${point.evalAccuracy !== undefined ? `, eval accuracy ${point.evalAccuracy.toFixed(3)}` : ""}`);
+      },
+    );
+    token.onCancellationRequested(() => job.cancel());
+    const outcome = await job.outcome;
+    progress.done();
+    return { run: outcome.run, status: outcome.status, message: outcome.message, folder: outcome.folder, backend: outcome.backend };
   });
 
   connection.onHover(({ textDocument, position }) => {

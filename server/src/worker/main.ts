@@ -4,6 +4,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { loadTfjs } from "../engine/tfjs-executor";
 import { dataLoader } from "./load-examples";
+import { runTraining } from "./run-training";
 import type { FromWorker, ToWorker } from "./messages";
 import { runCheck } from "./run-check";
 
@@ -15,6 +16,23 @@ let queue = Promise.resolve();
 
 port.on("message", (job: ToWorker) => {
   queue = queue.then(async () => {
+    if (job.type === "train") {
+      const cancelled = () => Atomics.load(cancelFlags, job.slot) === 1;
+      let lastPost = 0;
+      try {
+        const outcome = await runTraining(job, __dirname, (point) => {
+          // Every evaluation, and otherwise at most every 50 ms: panels redraw, they need not see each step.
+          const now = Date.now();
+          if (point.evalLoss === undefined && now - lastPost < 50) return;
+          lastPost = now;
+          port.postMessage({ type: "trainProgress", id: job.id, point } satisfies FromWorker);
+        }, cancelled);
+        port.postMessage({ type: "trained", id: job.id, outcome } satisfies FromWorker);
+      } catch (failure) {
+        port.postMessage({ type: "trained", id: job.id, outcome: { run: job.run, status: "failed", message: `the run failed: ${failure instanceof Error ? failure.message : String(failure)}` } } satisfies FromWorker);
+      }
+      return;
+    }
     if (job.type === "backend") {
       // The .wasm files are copied beside the bundles.
       const runtime = await loadTfjs(job.preference, __dirname);

@@ -3,6 +3,7 @@
 import type { Finding } from "../analysis/diagnostic";
 import type { CheckReport, CheckSettings } from "../engine/check-gradients";
 import type { BackendName, BackendPreference } from "../engine/tfjs-executor";
+import type { CurvePoint } from "../train/trainer";
 import type { DataSummary } from "./run-check";
 
 export interface CheckJob {
@@ -30,10 +31,41 @@ export interface BackendJob {
   preference: BackendPreference;
 }
 
-export type ToWorker = CheckJob | BackendJob;
+/** Runs one `run` declaration of a document, streaming its curve. */
+export interface TrainJob {
+  type: "train";
+  id: number;
+  slot: number;
+  uri: string;
+  text: string;
+  baseDirectory: string;
+  maxDataBytes: number;
+  run: string;
+  seed?: number;
+  backend: BackendPreference;
+  /** Where the run's folder is made. */
+  runsFolder: string;
+}
+
+/** How a run ended, as plain data. */
+export interface TrainOutcome {
+  run: string;
+  status: "finished" | "cancelled" | "diverged" | "failed";
+  message: string;
+  folder?: string;
+  backend?: string;
+  description?: string;
+  steps?: number;
+  final?: Record<string, number | undefined>;
+  divergence?: { step: number; loss: number; best: number };
+}
+
+export type ToWorker = CheckJob | BackendJob | TrainJob;
 
 export type FromWorker =
   | { type: "progress"; id: number; done: number; total: number }
   | { type: "result"; id: number; findings: Finding[]; report?: CheckReport; note?: string; data?: Record<string, DataSummary> }
   | { type: "failed"; id: number; message: string }
-  | { type: "backend"; id: number; backend: BackendName; notes: string[] };
+  | { type: "backend"; id: number; backend: BackendName; notes: string[] }
+  | { type: "trainProgress"; id: number; point: CurvePoint }
+  | { type: "trained"; id: number; outcome: TrainOutcome };

@@ -4,7 +4,8 @@
 // answered with a failure that says so; the server goes on.
 import { Worker } from "node:worker_threads";
 import type { BackendName, BackendPreference } from "../engine/tfjs-executor";
-import type { CheckJob, FromWorker } from "./messages";
+import type { CurvePoint } from "../train/trainer";
+import type { CheckJob, FromWorker, TrainJob, TrainOutcome } from "./messages";
 
 const slots = 64;
 
@@ -21,6 +22,7 @@ export class ComputePool {
   private readonly cancelFlags = new Int32Array(new SharedArrayBuffer(slots * 4));
   private readonly pending = new Map<number, Pending>();
   private readonly backendRequests = new Map<number, (answer: { backend: BackendName; notes: string[] }) => void>();
+  private readonly trainings = new Map<number, { slot: number; resolve: (outcome: TrainOutcome) => void; onPoint: (point: CurvePoint) => void; run: string }>();
   private nextId = 1;
   private restarts = 0;
 
@@ -41,12 +43,25 @@ export class ComputePool {
       this.log(`compute worker exited with code ${code}; it restarts with the next job`);
       for (const [id, entry] of this.pending) entry.resolve({ type: "failed", id, message: `the compute worker stopped (exit code ${code}) while checking; it was restarted` });
       this.pending.clear();
+      for (const training of this.trainings.values()) training.resolve({ run: training.run, status: "failed", message: `the compute worker stopped (exit code ${code}) during the run; what it had is saved in its folder` });
+      this.trainings.clear();
     });
     this.worker = worker;
     return worker;
   }
 
   private receive(message: FromWorker): void {
+    if (message.type === "trainProgress") {
+      this.trainings.get(message.id)?.onPoint(message.point);
+      return;
+    }
+    if (message.type === "trained") {
+      const training = this.trainings.get(message.id);
+      this.trainings.delete(message.id);
+      if (training) Atomics.store(this.cancelFlags, training.slot, 0);
+      training?.resolve(message.outcome);
+      return;
+    }
     if (message.type === "backend") {
       this.backendRequests.get(message.id)?.({ backend: message.backend, notes: message.notes });
       this.backendRequests.delete(message.id);
@@ -72,6 +87,16 @@ export class ComputePool {
     const outcome = new Promise<JobOutcome>((resolve) => this.pending.set(id, { job: full, resolve, onProgress }));
     this.ensureWorker().postMessage(full);
     return { id, outcome, cancel: () => Atomics.store(this.cancelFlags, slot, 1) };
+  }
+
+  /** Runs a training job; the handle cancels it. */
+  train(job: Omit<TrainJob, "type" | "id" | "slot">, onPoint: (point: CurvePoint) => void): { outcome: Promise<TrainOutcome>; cancel(): void } {
+    const id = this.nextId++;
+    const slot = id % slots;
+    Atomics.store(this.cancelFlags, slot, 0);
+    const outcome = new Promise<TrainOutcome>((resolve) => this.trainings.set(id, { slot, resolve, onPoint, run: job.run }));
+    this.ensureWorker().postMessage({ ...job, type: "train", id, slot } satisfies TrainJob);
+    return { outcome, cancel: () => Atomics.store(this.cancelFlags, slot, 1) };
   }
 
   /** Starts TensorFlow.js in the worker and reports which backend it chose. */

@@ -1,0 +1,38 @@
+// One training job in the worker: prepare the document, plan the named run,
+// train on TensorFlow.js, save the run's folder, and stream the curve.
+import { loadTfjs } from "../engine/tfjs-executor";
+import { formatNumber } from "../engine/gradcheck";
+import { planRun, type RunDeclaration } from "../train/plan-run";
+import { prepareRuns } from "../train/prepare";
+import { RunStore, specHash } from "../train/run-store";
+import { train, type CurvePoint } from "../train/trainer";
+import { dataLoader } from "./load-examples";
+import type { TrainJob, TrainOutcome } from "./messages";
+
+export async function runTraining(job: TrainJob, wasmDirectory: string, onPoint: (point: CurvePoint) => void, cancelled: () => boolean): Promise<TrainOutcome> {
+  const failed = (message: string): TrainOutcome => ({ run: job.run, status: "failed", message });
+  const prepared = await prepareRuns(job.text, dataLoader({ baseDirectory: job.baseDirectory, maxDataBytes: job.maxDataBytes }));
+  if (!prepared.ok) return failed(prepared.message);
+  const run = prepared.analysis.document.declarations.find((declaration): declaration is RunDeclaration => declaration.kind === "run" && declaration.name.text === job.run);
+  if (!run) return failed(`there is no run named ${job.run}`);
+  const planned = planRun(prepared.analysis, run, prepared.data, job.seed);
+  if (!planned.ok) return failed(planned.message);
+  const runtime = await loadTfjs(job.backend, wasmDirectory);
+  const store = new RunStore(job.runsFolder, { run: job.run, file: job.uri, description: planned.description, seed: job.seed ?? 0, backend: runtime.backend, specHash: specHash(job.text), started: new Date().toISOString() });
+  const result = train(runtime, planned.spec, {
+    cancelled,
+    onPoint: (point) => {
+      store.add(point);
+      onPoint(point);
+    },
+  });
+  const { params: _params, ...summary } = result;
+  store.finish(summary);
+  const final = result.final;
+  const accuracy = final.evalAccuracy ?? final.trainAccuracy;
+  const message =
+    result.status === "diverged"
+      ? `${job.run} diverged at step ${result.divergence?.step}: the loss reached ${formatNumber(result.divergence?.loss ?? NaN)} (best ${formatNumber(result.divergence?.best ?? NaN)}); the step size is probably too large`
+      : `${job.run} ${result.status} after ${result.steps} steps: train loss ${formatNumber(final.trainLoss)}${accuracy === undefined ? "" : `, ${final.evalAccuracy !== undefined ? "eval" : "train"} accuracy ${accuracy.toFixed(4)}`}${final.testAccuracy === undefined ? "" : `, test accuracy ${final.testAccuracy.toFixed(4)}`}`;
+  return { run: job.run, status: result.status, message, folder: store.folder, backend: runtime.backend, description: planned.description, steps: result.steps, final: { ...final }, divergence: result.divergence };
+}

@@ -1,0 +1,69 @@
+// Runs through the real server: started by a request, streamed as
+// notifications, saved under runs/, cancellable, and never in the way of
+// editing.
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { after, before, test } from "node:test";
+import { CancellationTokenSource } from "vscode-jsonrpc/node";
+import type { RunExperimentRequest, RunProgressNotification } from "../../server/src/protocol";
+import { LspTestClient } from "../support/lsp-client";
+
+let client: LspTestClient;
+const folder = mkdtempSync(join(tmpdir(), "optim-lsp-runs-"));
+
+before(async () => {
+  client = new LspTestClient();
+  await client.initialize();
+});
+
+after(async () => {
+  await client.shutdown();
+});
+
+const model = (steps: number) => `data d = spiral(classes=3, points=60, seed=2) { train 150, val 30 }
+param W1: [50, D] = he
+param W2: [C, 50] = xavier
+score s = relu(X @ W1^T) @ W2^T
+loss L = mean(logsumexp(s, axis=1) - s[y])
+optimizer opt = adam { lr 1e-2, batch 30 }
+run fit { minimize L; on d.train; by opt; steps ${steps}; eval d.val; every 50 }
+`;
+
+test("a run streams its curve, finishes and is saved in its folder", async () => {
+  const uri = pathToFileURL(join(folder, "fit.optim")).toString();
+  await client.open(uri, model(200));
+  const result = (await client.connection.sendRequest("optim/runExperiment", { uri, name: "fit" })) as RunExperimentRequest.Result;
+  assert.equal(result.status, "finished", result.message);
+  assert.match(result.message, /^fit finished after 200 steps: train loss [\d.]+, eval accuracy [\d.]+$/);
+  const points = client.received<RunProgressNotification.Params>("optim/runProgress").filter((params) => params.uri === uri);
+  assert.ok(points.length >= 4, `${points.length} progress notifications`);
+  assert.ok(points.some((params) => params.point.evalAccuracy !== undefined));
+  assert.ok(result.folder && result.folder.startsWith(join(folder, "runs", "fit-")));
+  const csv = readFileSync(join(result.folder, "curve.csv"), "utf8").trim().split("\n");
+  assert.equal(csv[0], "step,epoch,seconds,loss,lr,gradNorm,updateRatio,evalLoss,evalAccuracy");
+  assert.equal(csv.length, 201);
+  const final = JSON.parse(readFileSync(join(result.folder, "final.json"), "utf8"));
+  assert.equal(final.status, "finished");
+  assert.ok(existsSync(join(result.folder, "meta.json")));
+});
+
+test("cancelling a run stops it, keeps its curve so far, and editing goes on meanwhile", async () => {
+  const uri = pathToFileURL(join(folder, "long.optim")).toString();
+  await client.open(uri, model(1_000_000));
+  const cancel = new CancellationTokenSource();
+  const pending = client.connection.sendRequest("optim/runExperiment", { uri, name: "fit" }, cancel.token) as Promise<RunExperimentRequest.Result>;
+  await client.waitFor<RunProgressNotification.Params>("optim/runProgress", (params) => params.uri === uri && params.point.step >= 20, 30_000);
+  const hover = (await client.connection.sendRequest("textDocument/hover", { textDocument: { uri }, position: { line: 1, character: 6 } })) as { contents: { value: string } };
+  assert.match(hover.contents.value, /param \*\*W1\*\*/);
+  cancel.cancel();
+  const result = await pending;
+  assert.equal(result.status, "cancelled", result.message);
+  assert.ok(result.folder);
+  const final = JSON.parse(readFileSync(join(result.folder, "final.json"), "utf8"));
+  assert.equal(final.status, "cancelled");
+  const rows = readFileSync(join(result.folder, "curve.csv"), "utf8").trim().split("\n").length - 1;
+  assert.ok(rows >= 20 && rows === final.steps, `${rows} rows saved for ${final.steps} steps`);
+});
