@@ -188,9 +188,11 @@ export function train(runtime: TfjsRuntime, spec: TrainSpec, io: TrainIO): Train
         if (rows) tf.dispose([batch.X, batch.y]);
         // Minibatch losses are noisy: compare a moving average with its best, and
         // ignore bests below 1% of the start, where tiny losses make ratios meaningless.
-        smoothed = smoothed === undefined ? loss : 0.9 * smoothed + 0.1 * loss;
+        // The smaller the batch, the noisier its loss and the longer the average (about 1,000 examples).
+        const alpha = Math.min(0.1, Math.max(0.01, batchSize / 1000));
+        smoothed = smoothed === undefined ? loss : (1 - alpha) * smoothed + alpha * loss;
         initialLoss ??= loss;
-        if (!Number.isFinite(loss) || (step > 10 && smoothed > 4 * Math.max(bestLoss, 0.01 * initialLoss))) {
+        if (!Number.isFinite(loss) || (step > 1 / alpha && smoothed > 4 * Math.max(bestLoss, 0.01 * initialLoss))) {
           status = "diverged";
           // The average that crossed the line, unless the loss itself is not a number.
           divergence = { step, loss: Number.isFinite(loss) ? smoothed : loss, best: bestLoss };
