@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { checkFiles, formatReport } from "./check";
 import { loadTfjs, type BackendPreference } from "../engine/tfjs-executor";
 import { formatGradcheck, gradcheckFiles } from "./gradcheck";
+import { experimentFile } from "./experiments";
 import { trainFile } from "./train";
 
 export const usage = `Usage: optim <command> [options] FILE...
@@ -16,6 +17,8 @@ Commands:
   train FILE        run the file's training runs (or --run NAME), saving
                     each under runs/ next to the file
   search FILE       run the file's random searches (or --run NAME)
+  sweep FILE        run the file's step-size sweeps (or --run NAME)
+  landscape FILE    compute the file's loss landscapes (or --run NAME)
   backend           start TensorFlow.js and print the backend training uses
 
 Options:
@@ -86,7 +89,7 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
     output.stdout(values.json ? JSON.stringify(report) + "\n" : `TensorFlow.js backend: ${runtime.backend}${runtime.notes.length ? ` (${runtime.notes.join("; ")})` : ""}\n`);
     return 0;
   }
-  if (command === "train" || command === "search") {
+  if (command === "train" || command === "search" || command === "sweep" || command === "landscape") {
     const preference = values.backend ?? "auto";
     if (!["auto", "tensorflow", "wasm", "cpu"].includes(preference)) {
       output.stderr(`optim: --backend is auto, tensorflow, wasm or cpu, not '${preference}'\n`);
@@ -101,7 +104,9 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
       output.stderr(`optim: --seed takes a whole number, not '${values.seed}'\n`);
       return 2;
     }
-    return trainFile(files[0], { kind: command, run: values.run, seed, json: values.json ?? false, backend: preference as BackendPreference, wasmDirectory: __dirname }, output);
+    const common = { run: values.run, seed, json: values.json ?? false, backend: preference as BackendPreference, wasmDirectory: __dirname };
+    if (command === "sweep" || command === "landscape") return experimentFile(files[0], { kind: command, ...common }, output);
+    return trainFile(files[0], { kind: command, ...common }, output);
   }
   if (command !== "check" && command !== "gradcheck") {
     output.stderr(`optim: unknown command '${command}'\n\n${usage}`);

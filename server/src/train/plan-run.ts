@@ -11,11 +11,12 @@ import { compileDeclaration } from "../engine/compile";
 import { seededStreams } from "../engine/random";
 import { strategiesByName } from "../language/settings";
 import { numericDefaults, scheduleFrom } from "./schedules";
-import type { Strategy, TrainExamples, TrainSpec } from "./trainer";
+import type { RunSetup, Strategy, TrainExamples, TrainSpec } from "./trainer";
 
 export type RunDeclaration = Extract<ast.Declaration, { kind: ast.ExperimentKind }>;
 
 export type Planned = { ok: true; spec: TrainSpec; data: string; description: string } | { ok: false; message: string; span: ast.Span };
+
 
 function constant(expr: ast.Expr | undefined, analysis: Analysis): number | undefined {
   if (!expr) return undefined;
@@ -104,14 +105,15 @@ function strategyFor(analysis: Analysis, by: ast.Expr | undefined, span: ast.Spa
   return { ok: true, strategy: { kind: "gradient", rule, settings: rest, lr: lr ?? 1e-3, ...(batch !== undefined ? { batch } : {}), schedule } };
 }
 
-/** `data` must hold the loaded splits of the run's data set, prepared. */
-export function planRun(analysis: Analysis, run: RunDeclaration, data: (name: string) => Splits | undefined, seed?: number): Planned {
-  const settings = settingsOf(run.block);
-  const minimize = settings.get("minimize");
-  const loss = minimize?.kind === "name" ? analysis.model.symbols.get(minimize.name) : undefined;
-  if (!loss || loss.kind !== "loss") return { ok: false, message: `run ${run.name.text} needs 'minimize' with a loss`, span: run.name.span };
+/** The loss, examples and initial params an experiment declaration names (`minimize` or `of`, `on`, `first`, `seed`). */
+export function planSetup(analysis: Analysis, declaration: RunDeclaration, data: (name: string) => Splits | undefined, seed?: number): { ok: true; setup: RunSetup; loss: string; data: string; split: string; seed: number } | { ok: false; message: string; span: ast.Span } {
+  const settings = settingsOf(declaration.block);
+  const what = `${declaration.kind} ${declaration.name.text}`;
+  const lossExpr = settings.get("minimize") ?? settings.get("of");
+  const loss = lossExpr?.kind === "name" ? analysis.model.symbols.get(lossExpr.name) : undefined;
+  if (!loss || loss.kind !== "loss") return { ok: false, message: `${what} needs the loss it works on`, span: declaration.name.span };
   const on = settings.get("on");
-  if (on?.kind !== "member" || on.target.kind !== "name") return { ok: false, message: `run ${run.name.text} needs 'on' with a data split such as images.train`, span: run.name.span };
+  if (on?.kind !== "member" || on.target.kind !== "name") return { ok: false, message: `${what} needs 'on' with a data split such as images.train`, span: declaration.name.span };
   const dataName = on.target.name;
   const splits = data(dataName);
   if (!splits) return { ok: false, message: `${dataName} could not be read`, span: on.span };
@@ -122,35 +124,72 @@ export function planRun(analysis: Analysis, run: RunDeclaration, data: (name: st
   if (!compiled.ok) return { ok: false, message: compiled.message, span: compiled.span };
   const score = scoreFor(analysis, loss);
   const scoreGraph = score ? compileDeclaration(analysis.model, score.declaration) : undefined;
-  const strategy = strategyFor(analysis, settings.get("by"), run.name.span);
-  if (!strategy.ok) return strategy;
-  const first = constant(settings.get("first"), analysis);
   const runSeed = seed ?? constant(settings.get("seed"), analysis) ?? 0;
   const random = seededStreams(runSeed);
   const params = initialParams(analysis, random);
-  const shapes = new Map([...params].map(([name, value]) => [name, value.shape]));
-  const epochs = constant(settings.get("epochs"), analysis);
-  const batch = strategy.strategy.kind === "gradient" ? strategy.strategy.batch ?? trainPart.n : trainPart.n;
-  const train = asTrain(trainPart, first);
-  const steps = strategy.steps ?? constant(settings.get("steps"), analysis) ?? (epochs !== undefined ? Math.ceil((epochs * train.n) / Math.min(batch, train.n)) : 1000);
-  const evalSplit = settings.get("eval");
-  const testSplit = settings.get("test");
   const partOf = (expr: ast.Expr | undefined) => (expr?.kind === "member" && expr.target.kind === "name" ? data(expr.target.name)?.[expr.member.text as "train" | "val" | "test"] : undefined);
-  const evaluation = partOf(evalSplit);
-  const test = partOf(testSplit);
-  const spec: TrainSpec = {
-    loss: compiled.graph,
-    score: scoreGraph?.ok ? scoreGraph.graph : undefined,
-    params: new Map([...params].map(([name, value]) => [name, Float32Array.from(value.data)])),
-    shapes,
-    train,
-    evaluation: evaluation ? asTrain(evaluation) : undefined,
-    test: test ? asTrain(test) : undefined,
-    strategy: strategy.strategy,
-    steps,
-    evalEvery: constant(settings.get("every"), analysis) ?? 100,
-    random,
+  const evaluation = partOf(settings.get("eval"));
+  const test = partOf(settings.get("test"));
+  return {
+    ok: true,
+    loss: loss.name,
+    data: dataName,
+    split,
+    seed: runSeed,
+    setup: {
+      loss: compiled.graph,
+      score: scoreGraph?.ok ? scoreGraph.graph : undefined,
+      params: new Map([...params].map(([name, value]) => [name, Float32Array.from(value.data)])),
+      shapes: new Map([...params].map(([name, value]) => [name, value.shape])),
+      train: asTrain(trainPart, constant(settings.get("first"), analysis)),
+      evaluation: evaluation ? asTrain(evaluation) : undefined,
+      test: test ? asTrain(test) : undefined,
+      evalEvery: constant(settings.get("every"), analysis) ?? 100,
+      random,
+    },
   };
-  const how = strategy.strategy.kind === "gradient" ? `${strategy.strategy.rule}, lr ${strategy.strategy.lr}, batch ${Math.min(batch, train.n)}` : strategy.strategy.kind.replace(/_/g, " ");
-  return { ok: true, spec, data: dataName, description: `minimize ${loss.name} on ${dataName}.${split} (${train.n} examples) by ${how} for ${steps} steps, seed ${runSeed}` };
+}
+
+/** The strategy named by an experiment's `by`. */
+export function planStrategy(analysis: Analysis, declaration: RunDeclaration): { ok: true; strategy: Strategy; steps?: number } | { ok: false; message: string; span: ast.Span } {
+  return strategyFor(analysis, settingsOf(declaration.block).get("by"), declaration.name.span);
+}
+
+/** `data` must hold the loaded splits of the run's data set, prepared. */
+export function planRun(analysis: Analysis, run: RunDeclaration, data: (name: string) => Splits | undefined, seed?: number): Planned {
+  const base = planSetup(analysis, run, data, seed);
+  if (!base.ok) return base;
+  const strategy = planStrategy(analysis, run);
+  if (!strategy.ok) return strategy;
+  const settings = settingsOf(run.block);
+  const { setup } = base;
+  const epochs = constant(settings.get("epochs"), analysis);
+  const batch = Math.min(strategy.strategy.kind === "gradient" ? strategy.strategy.batch ?? setup.train.n : setup.train.n, setup.train.n);
+  const steps = strategy.steps ?? constant(settings.get("steps"), analysis) ?? (epochs !== undefined ? Math.ceil((epochs * setup.train.n) / batch) : 1000);
+  const how = strategy.strategy.kind === "gradient" ? `${strategy.strategy.rule}, lr ${strategy.strategy.lr}, batch ${batch}` : strategy.strategy.kind.replace(/_/g, " ");
+  return { ok: true, spec: { ...setup, strategy: strategy.strategy, steps }, data: base.data, description: `minimize ${base.loss} on ${base.data}.${base.split} (${setup.train.n} examples) by ${how} for ${steps} steps, seed ${base.seed}` };
+}
+
+export interface ReadSettings {
+  numbers: Record<string, number>;
+  names: Record<string, string>;
+  ranges: Record<string, { from: number; to: number }>;
+}
+
+/** An experiment's settings as numbers, bare names and ranges (the checker has vetted their kinds). */
+export function readSettings(analysis: Analysis, declaration: RunDeclaration): ReadSettings {
+  const read: ReadSettings = { numbers: {}, names: {}, ranges: {} };
+  for (const [key, value] of settingsOf(declaration.block)) {
+    if (!value) continue;
+    if (value.kind === "range") {
+      const from = constant(value.from, analysis);
+      const to = constant(value.to, analysis);
+      if (from !== undefined && to !== undefined) read.ranges[key] = { from, to };
+      continue;
+    }
+    if (value.kind === "name") read.names[key] = value.name;
+    const number = constant(value, analysis);
+    if (number !== undefined) read.numbers[key] = number;
+  }
+  return read;
 }

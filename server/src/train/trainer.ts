@@ -37,6 +37,9 @@ export interface TrainSpec {
   random: (stream: string) => RandomSource;
 }
 
+/** Everything of a spec but how to train: what landscapes and sweeps start from. */
+export type RunSetup = Omit<TrainSpec, "strategy" | "steps">;
+
 export interface CurvePoint {
   step: number;
   epoch: number;
@@ -192,15 +195,15 @@ export function train(runtime: TfjsRuntime, spec: TrainSpec, io: TrainIO): Train
         const alpha = Math.min(0.1, Math.max(0.01, batchSize / 1000));
         smoothed = smoothed === undefined ? loss : (1 - alpha) * smoothed + alpha * loss;
         initialLoss ??= loss;
+        const lr = stepSize(strategy.schedule, strategy.lr, step, spec.steps);
         if (!Number.isFinite(loss) || (step > 1 / alpha && smoothed > 4 * Math.max(bestLoss, 0.01 * initialLoss))) {
           status = "diverged";
           // The average that crossed the line, unless the loss itself is not a number.
           divergence = { step, loss: Number.isFinite(loss) ? smoothed : loss, best: bestLoss };
-          io.onPoint({ step, epoch: (step * batchSize) / rowsPerEpoch, seconds: seconds(), loss });
+          io.onPoint({ step, epoch: (step * batchSize) / rowsPerEpoch, seconds: seconds(), loss, lr });
           break;
         }
         bestLoss = Math.min(bestLoss, smoothed);
-        const lr = stepSize(strategy.schedule, strategy.lr, step, spec.steps);
         let gradSquares = 0;
         let updateSquares = 0;
         let weightSquares = 0;

@@ -1,0 +1,77 @@
+// Loss landscapes: the loss along a ray, L(W + a·W₁), or across a plane,
+// L(W + a·W₁ + b·W₂), through the initial weights, with random directions
+// (optionally scaled row by row to the norm of the weights' rows, so the
+// picture does not depend on each row's scale).
+import type { RandomSource } from "../engine/gradcheck";
+import type { TfjsRuntime } from "../engine/tfjs-executor";
+import { evaluateOn, type RunSetup } from "./trainer";
+
+export interface LandscapeResult {
+  directions: 1 | 2;
+  /** The values of a (and of b). */
+  axis: number[];
+  /** losses[i] for a ray; losses[j * points + i] (b = axis[j], a = axis[i]) for a plane. */
+  losses: number[];
+  /** The loss at a = b = 0. */
+  center: number;
+  min: number;
+  max: number;
+  cancelled: boolean;
+}
+
+function randomDirection(params: Map<string, Float32Array>, shapes: Map<string, number[]>, random: RandomSource, normalize: boolean): Map<string, Float32Array> {
+  const direction = new Map<string, Float32Array>();
+  for (const [name, value] of params) {
+    const step = Float32Array.from(value, () => random.normal());
+    const shape = shapes.get(name) ?? [value.length];
+    if (normalize) {
+      // Filter normalisation: each row of the direction gets the norm of the same row of W.
+      const columns = shape.length === 2 ? shape[1] : value.length;
+      for (let row = 0; row < value.length / columns; row++) {
+        let weights = 0;
+        let steps = 0;
+        for (let k = row * columns; k < (row + 1) * columns; k++) {
+          weights += value[k] * value[k];
+          steps += step[k] * step[k];
+        }
+        const factor = steps > 0 ? Math.sqrt(weights / steps) : 0;
+        for (let k = row * columns; k < (row + 1) * columns; k++) step[k] *= factor;
+      }
+    }
+    direction.set(name, step);
+  }
+  return direction;
+}
+
+function linspace(from: number, to: number, points: number): number[] {
+  return Array.from({ length: points }, (_, i) => (points === 1 ? from : from + ((to - from) * i) / (points - 1)));
+}
+
+export function landscape(runtime: TfjsRuntime, setup: RunSetup, options: { directions: 1 | 2; from: number; to: number; points: number; normalize: boolean }, cancelled: () => boolean, along?: Map<string, Float32Array>): LandscapeResult {
+  const random = setup.random("landscape");
+  const first = along ?? randomDirection(setup.params, setup.shapes, random, options.normalize);
+  const second = options.directions === 2 ? randomDirection(setup.params, setup.shapes, random, options.normalize) : undefined;
+  const axis = linspace(options.from, options.to, options.points);
+  const losses: number[] = [];
+  const at = (a: number, b: number): number => {
+    const moved = new Map<string, Float32Array>();
+    for (const [name, value] of setup.params) {
+      const d1 = first.get(name) as Float32Array;
+      const d2 = second?.get(name);
+      moved.set(name, Float32Array.from(value, (w, k) => w + a * d1[k] + (d2 ? b * d2[k] : 0)));
+    }
+    return evaluateOn(runtime, { ...setup, score: undefined }, moved, setup.train).loss;
+  };
+  let wasCancelled = false;
+  outer: for (const b of second ? axis : [0]) {
+    for (const a of axis) {
+      if (cancelled()) {
+        wasCancelled = true;
+        break outer;
+      }
+      losses.push(at(a, b));
+    }
+  }
+  const finite = losses.filter(Number.isFinite);
+  return { directions: options.directions, axis, losses, center: at(0, 0), min: Math.min(...finite), max: Math.max(...finite), cancelled: wasCancelled };
+}
