@@ -83,10 +83,10 @@ async function runExperiment(languageClient: LanguageClient, summaries: SummaryS
     void vscode.window.showWarningMessage("Runs start only in a trusted workspace: Restricted Mode reads no data and runs no computation.");
     return;
   }
-  const runs = summaries.declarationsOf(target).filter((declaration) => declaration.kind === "run").map((declaration) => declaration.name);
+  const runs = summaries.declarationsOf(target).filter((declaration) => declaration.kind === "run" || declaration.kind === "sweep" || declaration.kind === "landscape").map((declaration) => declaration.name);
   const chosen = name ?? (runs.length === 1 ? runs[0] : await vscode.window.showQuickPick(runs, { placeHolder: "Which run?" }));
   if (!chosen) {
-    if (runs.length === 0) void vscode.window.showWarningMessage("This file has no run declarations.");
+    if (runs.length === 0) void vscode.window.showWarningMessage("This file has no run, sweep or landscape declarations.");
     return;
   }
   const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Running ${chosen}`, cancellable: true }, async (progress, token) => {

@@ -117,6 +117,10 @@ export namespace RunExperimentRequest {
     /** The run's folder under runs/. */
     folder?: string;
     backend?: string;
+    /** A sweep's rows and suggestion. */
+    sweep?: { method: string; start: number; rows: { lr: number; loss: number; diverged: boolean }[]; suggestion?: { lr: number; reason: string } };
+    /** A landscape's grid: losses[j * axis.length + i] at (a = axis[i], b = axis[j]). */
+    landscape?: { directions: number; axis: number[]; losses: number[]; center: number; min: number; max: number };
   }
 }
 

@@ -214,7 +214,7 @@ test("inlay hints show inferred shapes and parameter counts", async () => {
 });
 
 test("code lenses sit over runnable declarations", async () => {
-  const { uri } = await openMarked(`${svm}grad dL/dW = reg * W\ngradcheck g { of L; on cifar.train }\n`);
+  const { uri } = await openMarked(`${svm}grad dL/dW = reg * W\ngradcheck g { of L; on cifar.train }\nsweep lrs { minimize L; on cifar.train; by plain; lr 1e-9 .. 1e-1 }\nlandscape ray { of L; on cifar.train }\n`);
   const lenses = await request<{ range: { start: Position }; command: { title: string; command: string; arguments: unknown[] } }[]>("textDocument/codeLens", { textDocument: { uri } });
   assert.deepEqual(
     lenses.map((lens) => [lens.range.start.line, lens.command.title, lens.command.command, lens.command.arguments[1]]),
@@ -222,6 +222,8 @@ test("code lenses sit over runnable declarations", async () => {
       [6, "▶ Run", "optim.runExperiment", "train"],
       [7, "✓ Check gradient", "optim.checkGradients", "dL/dW"],
       [8, "✓ Check gradients", "optim.checkGradients", "g"],
+      [9, "▶ Sweep", "optim.runExperiment", "lrs"],
+      [10, "▶ Landscape", "optim.runExperiment", "ray"],
     ],
   );
 });

@@ -67,3 +67,16 @@ test("cancelling a run stops it, keeps its curve so far, and editing goes on mea
   const rows = readFileSync(join(result.folder, "curve.csv"), "utf8").trim().split("\n").length - 1;
   assert.ok(rows >= 20 && rows === final.steps, `${rows} rows saved for ${final.steps} steps`);
 });
+
+test("a sweep and a landscape run from the same request and answer with their results", async () => {
+  const uri = pathToFileURL(join(folder, "experiments.optim")).toString();
+  await client.open(uri, `${model(10)}sweep lrs { minimize L; on d.train; by opt; lr 1e-5 .. 1e1; points 4 }\nlandscape ray { of L; on d.train; points 11 }\n`);
+  const sweep = (await client.connection.sendRequest("optim/runExperiment", { uri, name: "lrs" })) as RunExperimentRequest.Result;
+  assert.equal(sweep.status, "finished", sweep.message);
+  assert.deepEqual(sweep.sweep?.rows.map((row) => Number(row.lr.toPrecision(3))), [1e-5, 1e-3, 1e-1, 10]);
+  assert.match(sweep.message, /^lrs: suggested step size /);
+  const ray = (await client.connection.sendRequest("optim/runExperiment", { uri, name: "ray" })) as RunExperimentRequest.Result;
+  assert.equal(ray.status, "finished", ray.message);
+  assert.equal(ray.landscape?.losses.length, 11);
+  assert.ok(ray.folder && existsSync(join(ray.folder, "landscape.csv")));
+});

@@ -1,17 +1,12 @@
 // `optim sweep` and `optim landscape`: step-size sweeps and loss landscapes
 // from the command line, saved beside the runs.
-import { mkdirSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { formatNumber } from "../engine/gradcheck";
-import { loadTfjs, type BackendPreference, type TfjsRuntime } from "../engine/tfjs-executor";
-import { landscape, type LandscapeResult } from "../train/landscape";
-import { planRun, planSetup, planStrategy, readSettings, type RunDeclaration } from "../train/plan-run";
+import { loadTfjs, type BackendPreference } from "../engine/tfjs-executor";
+import { runLandscape, runSweep, saveLandscape, saveSweep } from "../train/experiments";
+import type { RunDeclaration } from "../train/plan-run";
 import { prepareRuns } from "../train/prepare";
-import { rangeTest, stepSizeTable, type SweepResult } from "../train/sweep";
-import { train } from "../train/trainer";
-import type { Analysis } from "../analysis/analyze";
-import type { Splits } from "../data/types";
 import { dataLoader } from "../worker/load-examples";
 import type { CliOutput } from "./main";
 
@@ -22,54 +17,6 @@ export interface ExperimentOptions {
   json: boolean;
   backend: BackendPreference;
   wasmDirectory: string;
-}
-
-function stamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-}
-
-function save(file: string, name: string, kind: string, result: object, csv: string): string {
-  const folder = join(dirname(file), "runs", `${name}-${stamp()}`);
-  mkdirSync(folder, { recursive: true });
-  writeFileSync(join(folder, `${kind}.json`), JSON.stringify(result, null, 2) + "\n");
-  writeFileSync(join(folder, `${kind}.csv`), csv);
-  return folder;
-}
-
-export function runSweep(runtime: TfjsRuntime, analysis: Analysis, declaration: RunDeclaration, data: (name: string) => Splits | undefined, seed: number | undefined): { ok: true; result: SweepResult } | { ok: false; message: string } {
-  const base = planSetup(analysis, declaration, data, seed);
-  if (!base.ok) return base;
-  const strategy = planStrategy(analysis, declaration);
-  if (!strategy.ok) return strategy;
-  if (strategy.strategy.kind !== "gradient") return { ok: false, message: "a sweep's 'by' must be an optimizer" };
-  const settings = readSettings(analysis, declaration);
-  const range = settings.ranges.lr ?? { from: 1e-10, to: 1e-1 };
-  const method = settings.names.method === "range_test" ? "range_test" : "table";
-  const steps = settings.numbers.steps ?? (method === "table" ? 1 : 100);
-  const never = () => false;
-  const result = method === "table" ? stepSizeTable(runtime, base.setup, strategy.strategy, { ...range, points: settings.numbers.points ?? 10 }, steps, never) : rangeTest(runtime, base.setup, strategy.strategy, range, steps, never);
-  return { ok: true, result };
-}
-
-export function runLandscape(runtime: TfjsRuntime, analysis: Analysis, declaration: RunDeclaration, data: (name: string) => Splits | undefined, seed: number | undefined): { ok: true; result: LandscapeResult } | { ok: false; message: string } {
-  const base = planSetup(analysis, declaration, data, seed);
-  if (!base.ok) return base;
-  const settings = readSettings(analysis, declaration);
-  const range = settings.ranges.range ?? { from: -1, to: 1 };
-  let along: Map<string, Float32Array> | undefined;
-  if (settings.names.along) {
-    // The line from the initial to the trained weights of that run.
-    const run = analysis.document.declarations.find((candidate): candidate is RunDeclaration => candidate.kind === "run" && candidate.name.text === settings.names.along);
-    if (!run) return { ok: false, message: `there is no run named ${settings.names.along}` };
-    const planned = planRun(analysis, run, data, seed);
-    if (!planned.ok) return planned;
-    const trained = train(runtime, planned.spec, { onPoint: () => undefined, cancelled: () => false });
-    along = new Map([...trained.params].map(([name, value]) => [name, Float32Array.from(value, (w, k) => w - (planned.spec.params.get(name) as Float32Array)[k])]));
-    for (const [name, value] of planned.spec.params) base.setup.params.set(name, value);
-  }
-  const directions = settings.numbers.directions === 2 ? 2 : 1;
-  const result = landscape(runtime, base.setup, { directions, ...range, points: settings.numbers.points ?? (directions === 2 ? 31 : 51), normalize: settings.names.normalize === "row" }, () => false, along);
-  return { ok: true, result };
 }
 
 export async function experimentFile(file: string, options: ExperimentOptions, output: CliOutput): Promise<number> {
@@ -104,7 +51,7 @@ export async function experimentFile(file: string, options: ExperimentOptions, o
         continue;
       }
       const { result } = done;
-      const folder = save(file, name, "sweep", result, "lr,loss,diverged\n" + result.rows.map((row) => `${row.lr},${row.loss},${row.diverged}`).join("\n") + "\n");
+      const folder = saveSweep(join(dirname(file), "runs"), name, result);
       reports.push({ name, folder, ...result });
       if (!options.json) {
         output.stdout(`sweep ${name} (${result.method === "table" ? "the loss after the steps, from the same start" : "range test"}): start ${formatNumber(result.start)}\n`);
@@ -121,8 +68,7 @@ export async function experimentFile(file: string, options: ExperimentOptions, o
         continue;
       }
       const { result } = done;
-      const rows = result.directions === 1 ? result.axis.map((a, i) => `${a},,${result.losses[i]}`) : result.axis.flatMap((b, j) => result.axis.map((a, i) => `${a},${b},${result.losses[j * result.axis.length + i]}`));
-      const folder = save(file, name, "landscape", result, "a,b,loss\n" + rows.join("\n") + "\n");
+      const folder = saveLandscape(join(dirname(file), "runs"), name, result);
       reports.push({ name, folder, ...result });
       if (!options.json) output.stdout(`landscape ${name}: ${result.directions === 1 ? `${result.axis.length} points along a ray` : `${result.axis.length} × ${result.axis.length} points on a plane`}; loss ${formatNumber(result.center)} at the start, from ${formatNumber(result.min)} to ${formatNumber(result.max)}\n  saved in ${folder}\n`);
     }

@@ -11,9 +11,10 @@ export interface CodeLensEntry {
   name: string;
 }
 
-// Sweeps and landscapes get their lenses when they can be run.
 const lensFor: Record<string, { title: string; command: string }> = {
   run: { title: "▶ Run", command: "optim.runExperiment" },
+  sweep: { title: "▶ Sweep", command: "optim.runExperiment" },
+  landscape: { title: "▶ Landscape", command: "optim.runExperiment" },
   gradcheck: { title: "✓ Check gradients", command: "optim.checkGradients" },
   grad: { title: "✓ Check gradient", command: "optim.checkGradients" },
 };

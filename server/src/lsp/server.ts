@@ -234,7 +234,7 @@ export function startServer(connection: Connection, workerPath: string): void {
     token.onCancellationRequested(() => job.cancel());
     const outcome = await job.outcome;
     progress.done();
-    return { run: outcome.run, status: outcome.status, message: outcome.message, folder: outcome.folder, backend: outcome.backend };
+    return { run: outcome.run, status: outcome.status, message: outcome.message, folder: outcome.folder, backend: outcome.backend, sweep: outcome.sweep, landscape: outcome.landscape };
   });
 
   connection.onHover(({ textDocument, position }) => {

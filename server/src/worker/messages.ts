@@ -3,6 +3,8 @@
 import type { Finding } from "../analysis/diagnostic";
 import type { CheckReport, CheckSettings } from "../engine/check-gradients";
 import type { BackendName, BackendPreference } from "../engine/tfjs-executor";
+import type { LandscapeResult } from "../train/landscape";
+import type { SweepResult } from "../train/sweep";
 import type { CurvePoint } from "../train/trainer";
 import type { DataSummary } from "./run-check";
 
@@ -58,6 +60,8 @@ export interface TrainOutcome {
   steps?: number;
   final?: Record<string, number | undefined>;
   divergence?: { step: number; loss: number; best: number };
+  sweep?: SweepResult;
+  landscape?: LandscapeResult;
 }
 
 export type ToWorker = CheckJob | BackendJob | TrainJob;

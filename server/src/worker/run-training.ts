@@ -2,6 +2,7 @@
 // train on TensorFlow.js, save the run's folder, and stream the curve.
 import { loadTfjs } from "../engine/tfjs-executor";
 import { formatNumber } from "../engine/gradcheck";
+import { runLandscape, runSweep, saveLandscape, saveSweep } from "../train/experiments";
 import { planRun, type RunDeclaration } from "../train/plan-run";
 import { prepareRuns } from "../train/prepare";
 import { RunStore, specHash } from "../train/run-store";
@@ -13,11 +14,25 @@ export async function runTraining(job: TrainJob, wasmDirectory: string, onPoint:
   const failed = (message: string): TrainOutcome => ({ run: job.run, status: "failed", message });
   const prepared = await prepareRuns(job.text, dataLoader({ baseDirectory: job.baseDirectory, maxDataBytes: job.maxDataBytes }));
   if (!prepared.ok) return failed(prepared.message);
-  const run = prepared.analysis.document.declarations.find((declaration): declaration is RunDeclaration => declaration.kind === "run" && declaration.name.text === job.run);
-  if (!run) return failed(`there is no run named ${job.run}`);
+  const run = prepared.analysis.document.declarations.find((declaration): declaration is RunDeclaration => (declaration.kind === "run" || declaration.kind === "sweep" || declaration.kind === "landscape") && declaration.name.text === job.run);
+  if (!run) return failed(`there is no run, sweep or landscape named ${job.run}`);
+  const runtime = await loadTfjs(job.backend, wasmDirectory);
+  if (run.kind === "sweep") {
+    const done = runSweep(runtime, prepared.analysis, run, prepared.data, job.seed, cancelled);
+    if (!done.ok) return failed(done.message);
+    const folder = saveSweep(job.runsFolder, job.run, done.result);
+    const message = done.result.suggestion ? `${job.run}: suggested step size ${done.result.suggestion.lr.toPrecision(2)}, because ${done.result.suggestion.reason}` : `${job.run}: no step size lowered the loss`;
+    return { run: job.run, status: done.result.cancelled ? "cancelled" : "finished", message, folder, backend: runtime.backend, sweep: done.result };
+  }
+  if (run.kind === "landscape") {
+    const done = runLandscape(runtime, prepared.analysis, run, prepared.data, job.seed, cancelled);
+    if (!done.ok) return failed(done.message);
+    const folder = saveLandscape(job.runsFolder, job.run, done.result);
+    const message = `${job.run}: loss ${formatNumber(done.result.center)} at the start, from ${formatNumber(done.result.min)} to ${formatNumber(done.result.max)} over ${done.result.losses.length} points`;
+    return { run: job.run, status: done.result.cancelled ? "cancelled" : "finished", message, folder, backend: runtime.backend, landscape: done.result };
+  }
   const planned = planRun(prepared.analysis, run, prepared.data, job.seed);
   if (!planned.ok) return failed(planned.message);
-  const runtime = await loadTfjs(job.backend, wasmDirectory);
   const store = new RunStore(job.runsFolder, { run: job.run, file: job.uri, description: planned.description, seed: job.seed ?? 0, backend: runtime.backend, specHash: specHash(job.text), started: new Date().toISOString() });
   const result = train(runtime, planned.spec, {
     cancelled,
