@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import { after, before, test } from "node:test";
 import { CancellationTokenSource } from "vscode-jsonrpc/node";
 import type { RunExperimentRequest, RunProgressNotification } from "../../server/src/protocol";
-import { LspTestClient } from "../support/lsp-client";
+import { LspTestClient, type PublishedDiagnostics } from "../support/lsp-client";
 
 let client: LspTestClient;
 const folder = mkdtempSync(join(tmpdir(), "optim-lsp-runs-"));
@@ -79,4 +79,27 @@ test("a sweep and a landscape run from the same request and answer with their re
   assert.equal(ray.status, "finished", ray.message);
   assert.equal(ray.landscape?.losses.length, 11);
   assert.ok(ray.folder && existsSync(join(ray.folder, "landscape.csv")));
+});
+
+test("a run that diverges puts a warning on its optimizer's step size, with the sweep's advice", async () => {
+  const uri = pathToFileURL(join(folder, "diverges.optim")).toString();
+  const text = `data d = spiral(classes=3, points=60, seed=2) { train 150, val 30 }
+param W: [C, D] = randn * 0.01
+score s = X @ W^T
+loss L = mean(sum(max(0, s - s[y] + 1) * (1 - onehot(y)), axis=1)) + 0.5 * sum(W^2)
+optimizer wild = sgd { lr 50, batch 30 }
+run fit { minimize L; on d.train; by wild; steps 500 }
+sweep lrs { minimize L; on d.train; by wild; lr 1e-4 .. 1e2; points 7 }
+`;
+  await client.open(uri, text);
+  const sweep = (await client.connection.sendRequest("optim/runExperiment", { uri, name: "lrs" })) as RunExperimentRequest.Result;
+  assert.ok(sweep.sweep?.suggestion);
+  const result = (await client.connection.sendRequest("optim/runExperiment", { uri, name: "fit" })) as RunExperimentRequest.Result;
+  assert.equal(result.status, "diverged", result.message);
+  const published = await client.waitFor<PublishedDiagnostics>("textDocument/publishDiagnostics", (params) => params.uri === uri && params.diagnostics.some((diagnostic) => diagnostic.code === "diverged"), 10_000);
+  const warning = published.diagnostics.find((diagnostic) => diagnostic.code === "diverged");
+  assert.ok(warning);
+  const column = text.split("\n")[4].indexOf("50");
+  assert.deepEqual(warning.range, { start: { line: 4, character: column }, end: { line: 4, character: column + 2 } });
+  assert.match(warning.message, /^run fit diverged at step \d+ \(.*\): the step size is probably too large; the sweep lrs suggests at most [\d.e-]+$/);
 });

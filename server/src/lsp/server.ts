@@ -27,6 +27,7 @@ import { inlayHints } from "../features/inlay-hints";
 import { definitionAt, prepareRenameAt, referencesAt, renameAt } from "../features/navigation";
 import { semanticTokens, tokenModifiers, tokenTypes } from "../features/semantic-tokens";
 import { signatureHelpAt } from "../features/signature-help";
+import { divergenceFinding } from "../features/run-findings";
 import { documentSymbols, matchesQuery } from "../features/symbols";
 import type { Finding } from "../analysis/diagnostic";
 import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotification, RunExperimentRequest, RunProgressNotification, ServerStatusNotification } from "../protocol";
@@ -67,6 +68,10 @@ export function startServer(connection: Connection, workerPath: string): void {
   const analysed = new Map<string, AnalysedDocument>();
   /** The last gradient check of each document, kept only while its version is current. */
   const lastCheck = new Map<string, CheckDone>();
+  /** Findings from runs (a divergence), for the version they ran on. */
+  const runFindings = new Map<string, { version: number; findings: Finding[] }>();
+  /** The last step size each sweep suggested, by document and optimizer. */
+  const suggestions = new Map<string, { lr: number; sweep: string }>();
   let checks: GradientChecks | undefined;
   let initOptions: InitializationOptions = {};
   const pool = new ComputePool(workerPath, (message) => connection.console.log(message));
@@ -159,7 +164,8 @@ export function startServer(connection: Connection, workerPath: string): void {
     const result = current(uri);
     if (!result) return [];
     const check = lastCheck.get(uri);
-    const findings = check && check.version === result.version ? [...result.analysis.findings, ...check.findings] : result.analysis.findings;
+    const fromRuns = runFindings.get(uri);
+    const findings = [...result.analysis.findings, ...(check?.version === result.version ? check.findings : []), ...(fromRuns?.version === result.version ? fromRuns.findings : [])];
     void connection.sendDiagnostics({
       uri,
       version: result.version,
@@ -234,6 +240,19 @@ export function startServer(connection: Connection, workerPath: string): void {
     token.onCancellationRequested(() => job.cancel());
     const outcome = await job.outcome;
     progress.done();
+    const after = current(params.uri);
+    const declaration = doc.analysis.document.declarations.find((candidate) => candidate.name.text === params.name && "block" in candidate);
+    const by = declaration && "block" in declaration ? declaration.block?.settings.find((setting) => setting.key.text === "by")?.value : undefined;
+    const optimizer = by?.kind === "name" ? by.name : undefined;
+    if (outcome.sweep?.suggestion && optimizer) suggestions.set(`${params.uri}#${optimizer}`, { lr: outcome.sweep.suggestion.lr, sweep: params.name });
+    // A divergence is a finding on the optimizer's step size, while the document is as it was run.
+    if (outcome.status === "diverged" && outcome.divergence && after && after.version === doc.version) {
+      const finding = divergenceFinding(after.analysis, params.name, outcome.divergence, optimizer ? suggestions.get(`${params.uri}#${optimizer}`) : undefined);
+      if (finding) {
+        runFindings.set(params.uri, { version: doc.version, findings: [finding] });
+        publishDiagnostics(params.uri);
+      }
+    }
     return { run: outcome.run, status: outcome.status, message: outcome.message, folder: outcome.folder, backend: outcome.backend, sweep: outcome.sweep, landscape: outcome.landscape };
   });
 
