@@ -44,18 +44,27 @@ export function runLandscape(runtime: TfjsRuntime, analysis: Analysis, declarati
   const settings = readSettings(analysis, declaration);
   const range = settings.ranges.range ?? { from: -1, to: 1 };
   let along: Map<string, Float32Array> | undefined;
-  if (settings.names.along) {
-    // The line from the initial to the trained weights of that run.
-    const run = analysis.document.declarations.find((candidate): candidate is RunDeclaration => candidate.kind === "run" && candidate.name.text === settings.names.along);
-    if (!run) return { ok: false, message: `there is no run named ${settings.names.along}` };
+  let snapshots: { step: number; params: Map<string, Float32Array> }[] | undefined;
+  // `along RUN`: the line from the initial to the trained weights. `trajectory RUN`: that run's path, projected.
+  const runName = settings.names.along ?? settings.names.trajectory;
+  if (runName) {
+    const run = analysis.document.declarations.find((candidate): candidate is RunDeclaration => candidate.kind === "run" && candidate.name.text === runName);
+    if (!run) return { ok: false, message: `there is no run named ${runName}` };
     const planned = planRun(analysis, run, data, seed);
     if (!planned.ok) return planned;
-    const trained = train(runtime, planned.spec, { onPoint: () => undefined, cancelled });
+    const every = Math.max(1, Math.floor(planned.spec.steps / 50));
+    const path: { step: number; params: Map<string, Float32Array> }[] = [{ step: 0, params: planned.spec.params }];
+    const trained = train(runtime, planned.spec, { onPoint: () => undefined, cancelled, onParams: (step, params) => step % every === 0 && path.push({ step, params: new Map([...params].map(([name, value]) => [name, value.slice()])) }) });
+    path.push({ step: trained.steps, params: trained.params });
+    // Random directions are nearly orthogonal to any path in many dimensions, so the
+    // first direction is the run's own displacement: a = 1 is where it ended.
     along = new Map([...trained.params].map(([name, value]) => [name, Float32Array.from(value, (w, k) => w - (planned.spec.params.get(name) as Float32Array)[k])]));
+    if (settings.names.trajectory) snapshots = path;
+    // The slice goes through the run's starting point.
     for (const [name, value] of planned.spec.params) base.setup.params.set(name, value);
   }
   const directions = settings.numbers.directions === 2 ? 2 : 1;
-  const result = landscape(runtime, base.setup, { directions, ...range, points: settings.numbers.points ?? (directions === 2 ? 31 : 51), normalize: settings.names.normalize === "row" }, cancelled, along);
+  const result = landscape(runtime, base.setup, { directions, ...range, points: settings.numbers.points ?? (directions === 2 ? 31 : 51), normalize: settings.names.normalize === "row" }, cancelled, along, snapshots);
   return { ok: true, result };
 }
 

@@ -17,6 +17,8 @@ export interface LandscapeResult {
   min: number;
   max: number;
   cancelled: boolean;
+  /** A run's weights along its training, as (a, b) coordinates in the plane. */
+  trajectory?: { step: number; a: number; b: number }[];
 }
 
 function randomDirection(params: Map<string, Float32Array>, shapes: Map<string, number[]>, random: RandomSource, normalize: boolean): Map<string, Float32Array> {
@@ -47,7 +49,42 @@ function linspace(from: number, to: number, points: number): number[] {
   return Array.from({ length: points }, (_, i) => (points === 1 ? from : from + ((to - from) * i) / (points - 1)));
 }
 
-export function landscape(runtime: TfjsRuntime, setup: RunSetup, options: { directions: 1 | 2; from: number; to: number; points: number; normalize: boolean }, cancelled: () => boolean, along?: Map<string, Float32Array>): LandscapeResult {
+/**
+ * Where each snapshot lies in the plane through `origin` spanned by d1 and d2:
+ * the (a, b) whose W + a·d1 + b·d2 is nearest (least squares, as the two
+ * random directions need not be orthogonal).
+ */
+export function project(origin: Map<string, Float32Array>, d1: Map<string, Float32Array>, d2: Map<string, Float32Array>, snapshots: { step: number; params: Map<string, Float32Array> }[]): { step: number; a: number; b: number }[] {
+  let g11 = 0;
+  let g12 = 0;
+  let g22 = 0;
+  for (const [name, u] of d1) {
+    const v = d2.get(name) as Float32Array;
+    for (let k = 0; k < u.length; k++) {
+      g11 += u[k] * u[k];
+      g12 += u[k] * v[k];
+      g22 += v[k] * v[k];
+    }
+  }
+  const det = g11 * g22 - g12 * g12;
+  return snapshots.map(({ step, params }) => {
+    let r1 = 0;
+    let r2 = 0;
+    for (const [name, value] of params) {
+      const start = origin.get(name) as Float32Array;
+      const u = d1.get(name) as Float32Array;
+      const v = d2.get(name) as Float32Array;
+      for (let k = 0; k < value.length; k++) {
+        const delta = value[k] - start[k];
+        r1 += delta * u[k];
+        r2 += delta * v[k];
+      }
+    }
+    return { step, a: det === 0 ? 0 : (g22 * r1 - g12 * r2) / det, b: det === 0 ? 0 : (g11 * r2 - g12 * r1) / det };
+  });
+}
+
+export function landscape(runtime: TfjsRuntime, setup: RunSetup, options: { directions: 1 | 2; from: number; to: number; points: number; normalize: boolean }, cancelled: () => boolean, along?: Map<string, Float32Array>, snapshots?: { step: number; params: Map<string, Float32Array> }[]): LandscapeResult {
   const random = setup.random("landscape");
   const first = along ?? randomDirection(setup.params, setup.shapes, random, options.normalize);
   const second = options.directions === 2 ? randomDirection(setup.params, setup.shapes, random, options.normalize) : undefined;
@@ -73,5 +110,6 @@ export function landscape(runtime: TfjsRuntime, setup: RunSetup, options: { dire
     }
   }
   const finite = losses.filter(Number.isFinite);
-  return { directions: options.directions, axis, losses, center: at(0, 0), min: Math.min(...finite), max: Math.max(...finite), cancelled: wasCancelled };
+  const trajectory = snapshots && second ? project(setup.params, first, second, snapshots) : undefined;
+  return { directions: options.directions, axis, losses, center: at(0, 0), min: Math.min(...finite), max: Math.max(...finite), cancelled: wasCancelled, ...(trajectory ? { trajectory } : {}) };
 }

@@ -67,6 +67,8 @@ export interface TrainResult {
 export interface TrainIO {
   onPoint(point: CurvePoint): void;
   cancelled(): boolean;
+  /** Called after each gradient step with the params (live arrays: copy what you keep). */
+  onParams?(step: number, params: ReadonlyMap<string, Float32Array>): void;
 }
 
 /** Rows of `examples` as tensors, ready to bind. */
@@ -220,6 +222,7 @@ export function train(runtime: TfjsRuntime, spec: TrainSpec, io: TrainIO): Train
         const point: CurvePoint = { step, epoch: ((step + 1) * batchSize) / rowsPerEpoch, seconds: seconds(), loss, lr, gradNorm: Math.sqrt(gradSquares), updateRatio: weightSquares > 0 ? Math.sqrt(updateSquares / weightSquares) : undefined };
         if (step % spec.evalEvery === 0 || step === spec.steps - 1) evaluate(point);
         io.onPoint(point);
+        io.onParams?.(step + 1, params);
       }
       void epoch;
     } else if (strategy.kind === "random_search") {

@@ -86,3 +86,19 @@ landscape ray { of L; on t.train; range -3 .. 3; points 61 }
   assert.equal(plane.losses.length, 81);
   assert.ok(Math.abs(plane.losses[40] - plane.center) < 1e-5, "the middle of the grid is the start");
 });
+
+test("a trajectory is projected onto the plane by least squares", async () => {
+  const { project } = await import("../../../server/src/train/landscape");
+  const origin = new Map([["W", Float32Array.from([1, 2, 3])]]);
+  const d1 = new Map([["W", Float32Array.from([1, 0, 1])]]);
+  const d2 = new Map([["W", Float32Array.from([0, 1, 1])]]);
+  // origin + 2·d1 − 0.5·d2, and the origin itself.
+  const moved = new Map([["W", Float32Array.from([3, 1.5, 4.5])]]);
+  const [start, point] = project(origin, d1, d2, [
+    { step: 0, params: origin },
+    { step: 7, params: moved },
+  ]);
+  assert.deepEqual(start, { step: 0, a: 0, b: 0 });
+  assert.equal(point.step, 7);
+  assert.ok(Math.abs(point.a - 2) < 1e-6 && Math.abs(point.b + 0.5) < 1e-6, JSON.stringify(point));
+});
