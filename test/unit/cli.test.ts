@@ -1,6 +1,6 @@
 // The CLI as a function: formats and exit codes, without spawning a process.
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -127,4 +127,20 @@ test("backend starts TensorFlow.js with the asked backend, or says why not", asy
   const bad = await run(["backend", "--backend", "gpu"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--backend is auto, tensorflow, wasm or cpu/);
+});
+
+test("runs lists saved runs side by side", async () => {
+  const runs = join(directory, "runs");
+  const one = join(runs, "fit-20260101-000000");
+  mkdirSync(one, { recursive: true });
+  writeFileSync(join(one, "meta.json"), JSON.stringify({ run: "fit", backend: "wasm", seed: 3, description: "d" }));
+  writeFileSync(join(one, "final.json"), JSON.stringify({ status: "finished", steps: 40, final: { trainLoss: 0.5, evalAccuracy: 0.8125, testAccuracy: 0.75 } }));
+  mkdirSync(join(runs, "unfinished-20260101-000001"));
+  writeFileSync(join(runs, "unfinished-20260101-000001", "meta.json"), JSON.stringify({ run: "unfinished", backend: "cpu", seed: 0 }));
+  const result = await run(["runs", runs]);
+  assert.equal(result.code, 0);
+  const lines = result.stdout.trim().split("\n");
+  assert.match(lines[0], /^folder +kind +status +steps +train loss +eval acc +test acc +backend +seed$/);
+  assert.match(lines[1], /^fit-20260101-000000 +run +finished +40 +0\.5 +81\.3% +75\.0% +wasm +3$/);
+  assert.match(lines[2], /^unfinished-20260101-000001 +run +unfinished/);
 });

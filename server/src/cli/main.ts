@@ -4,6 +4,7 @@ import { checkFiles, formatReport } from "./check";
 import { loadTfjs, type BackendPreference } from "../engine/tfjs-executor";
 import { formatGradcheck, gradcheckFiles } from "./gradcheck";
 import { experimentFile } from "./experiments";
+import { listRuns } from "./runs";
 import { trainFile } from "./train";
 
 export const usage = `Usage: optim <command> [options] FILE...
@@ -19,6 +20,7 @@ Commands:
   search FILE       run the file's random searches (or --run NAME)
   sweep FILE        run the file's step-size sweeps (or --run NAME)
   landscape FILE    compute the file's loss landscapes (or --run NAME)
+  runs [FOLDER]     list saved runs side by side (default ./runs)
   backend           start TensorFlow.js and print the backend training uses
 
 Options:
@@ -88,6 +90,13 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
     const report = { backend: runtime.backend, notes: runtime.notes };
     output.stdout(values.json ? JSON.stringify(report) + "\n" : `TensorFlow.js backend: ${runtime.backend}${runtime.notes.length ? ` (${runtime.notes.join("; ")})` : ""}\n`);
     return 0;
+  }
+  if (command === "runs") {
+    if (files.length > 1) {
+      output.stderr("optim runs: name at most one runs folder\n");
+      return 2;
+    }
+    return listRuns(files[0] ?? "runs", values.json ?? false, output);
   }
   if (command === "train" || command === "search" || command === "sweep" || command === "landscape") {
     const preference = values.backend ?? "auto";
