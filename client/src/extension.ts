@@ -45,6 +45,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     client.onNotification(CheckResultsNotification.method, (params: CheckResultsNotification.Params) => tests.report(params)),
     vscode.commands.registerCommand("optim.checkGradients", (uri?: string) => checkGradients(languageClient, tests, uri)),
+    vscode.commands.registerCommand("optim.openExample", (name?: string) => openExample(context, name)),
     vscode.commands.registerCommand("optim.runExperiment", (uri?: string, name?: string) => runExperiment(languageClient, summaries, uri, name)),
     // Trust granted while running: start again with computation allowed.
     vscode.workspace.onDidGrantWorkspaceTrust(async () => {
@@ -70,6 +71,28 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   await client.start();
+}
+
+/**
+ * Opens one of the bundled examples. With a folder open it is copied into
+ * optim-examples/ there first, so runs and edits stay in the user's workspace.
+ */
+async function openExample(context: vscode.ExtensionContext, name?: string): Promise<void> {
+  const examples = vscode.Uri.joinPath(context.extensionUri, "examples");
+  const chosen = name ?? (await vscode.window.showQuickPick((await vscode.workspace.fs.readDirectory(examples)).map(([file]) => file).filter((file) => file.endsWith(".optim")), { placeHolder: "Which example?" }));
+  if (!chosen || !/^[\w.-]+\.optim$/.test(chosen)) return;
+  const source = vscode.Uri.joinPath(examples, chosen);
+  let target = source;
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (folder) {
+    target = vscode.Uri.joinPath(folder.uri, "optim-examples", chosen);
+    const exists = await vscode.workspace.fs.stat(target).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) await vscode.workspace.fs.copy(source, target);
+  }
+  await vscode.window.showTextDocument(target);
 }
 
 /** Starts a run of the active document (chosen from a list when not named), with progress and a cancel button. */

@@ -436,7 +436,7 @@ async function focusWorkbench(page: Page): Promise<void> {
  * retry), types `>title`, waits for an entry whose label is `title` (exactly,
  * or else containing it) and accepts it.
  */
-export async function runCommand(page: Page, title: string, opts: { timeoutMs?: number } = {}): Promise<void> {
+export async function runCommand(page: Page, title: string, opts: { timeoutMs?: number; /** the command asks for more input in the same widget */ keepsInputOpen?: boolean } = {}): Promise<void> {
   const timeout = opts.timeoutMs ?? 20_000;
   const deadline = Date.now() + timeout;
   const widget = page.locator(QUICK_INPUT);
@@ -488,6 +488,7 @@ export async function runCommand(page: Page, title: string, opts: { timeoutMs?: 
   const focused = (await row.getAttribute("class"))?.split(/\s+/).includes("focused");
   if (focused) await input.press("Enter");
   else await row.click();
+  if (opts.keepsInputOpen) return;
   await waitFor(`the command palette to close after running "${title}"`, widget.waitFor({ state: "hidden", timeout: Math.max(1000, deadline - Date.now()) }));
 }
 

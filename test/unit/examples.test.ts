@@ -1,0 +1,44 @@
+// Every example runs to completion through the CLI: its checks, gradient
+// checks, runs, searches, sweeps and landscapes, on the real Fashion-MNIST.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { repoRoot } from "../support/fixtures";
+
+const examples = readdirSync(join(repoRoot, "examples")).filter((file) => file.endsWith(".optim")).sort();
+// Copies, so the runs they save stay out of the repository.
+const scratch = mkdtempSync(join(tmpdir(), "optim-examples-"));
+
+function optim(args: string[]) {
+  const result = spawnSync(process.execPath, [join(repoRoot, "bin", "optim.js"), ...args], { encoding: "utf8" });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+for (const example of examples) {
+  test(`example ${example} runs to completion`, () => {
+    const file = join(scratch, example);
+    const text = readFileSync(join(repoRoot, "examples", example), "utf8");
+    writeFileSync(file, text);
+    assert.equal(optim(["check", file]).status, 0);
+    const kinds = new Set(text.split("\n").map((line) => line.split(/\s+/)[0]));
+    if (kinds.has("grad") || kinds.has("gradcheck")) {
+      const checked = optim(["gradcheck", file]);
+      // 05 keeps a deliberately wrong gradient beside the right one.
+      if (example.startsWith("05")) {
+        assert.equal(checked.status, 1, checked.output);
+        assert.match(checked.output, /dL\/dW +ok/);
+        assert.match(checked.output, /dL_again\/dW +error/);
+      } else assert.equal(checked.status, 0, checked.output);
+    }
+    for (const [kind, command] of [["run", "train"], ["run", "search"], ["sweep", "sweep"], ["landscape", "landscape"]]) {
+      if (!kinds.has(kind)) continue;
+      const ran = optim([command, file]);
+      if (/has no (training|search) runs/.test(ran.output)) continue;
+      assert.equal(ran.status, 0, ran.output);
+      assert.match(ran.output, /saved in /);
+    }
+  });
+}
