@@ -27,6 +27,9 @@ interface Typed {
   labels?: boolean;
 }
 
+/** The most entries a param may have: 100 million float32s take 400 MB. */
+export const maxParamEntries = 100_000_000;
+
 const mainKinds = new Set<SymbolKind>(["data", "hyper", "param", "score", "loss", "optimizer"]);
 const splits = ["train", "val", "test"];
 
@@ -263,6 +266,12 @@ class Checker {
       }
     } else if (shapeExpr.kind !== "missing") {
       this.error("param-shape", shapeExpr.span, "a param's shape is a list of sizes, such as [10, 785] or [C, D]");
+    }
+    // Refused here, before any executor allocates it.
+    const entries = shape?.reduce((product, dim) => product * (dimValue(dim) ?? 1), 1) ?? 0;
+    if (shape && entries > maxParamEntries) {
+      this.error("too-large", shapeExpr.span, `${declaration.name.text} would have ${entries.toLocaleString("en-US")} entries, more than the limit of ${maxParamEntries.toLocaleString("en-US")}`);
+      shape = undefined;
     }
     if (shape) this.facts(declaration).shape = shape;
     if (declaration.init) this.checkInitialiser(declaration.init);
