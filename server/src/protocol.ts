@@ -1,5 +1,6 @@
 // Custom messages between the language server and the extension, declared
 // once and imported by both sides. Plain data only: no editor or LSP types.
+import type { CurvePoint } from "./train/trainer";
 
 /** One declaration of a document, as listed in the lab panel. */
 export interface DeclarationSummary {
@@ -87,18 +88,8 @@ export namespace CheckGradientsRequest {
   export type Result = CheckResults;
 }
 
-/** One point of a run's curve, as panels draw it. */
-export interface RunPoint {
-  step: number;
-  epoch: number;
-  seconds: number;
-  loss: number;
-  lr?: number;
-  gradNorm?: number;
-  updateRatio?: number;
-  evalLoss?: number;
-  evalAccuracy?: number;
-}
+/** One point of a run's curve, as panels draw it: the trainer's own record. */
+export type RunPoint = CurvePoint;
 
 /** Sent by the client to start a run declaration of a document; answers when it ends. */
 export namespace RunExperimentRequest {

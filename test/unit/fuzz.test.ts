@@ -16,21 +16,11 @@ import { definitionAt, referencesAt, renameAt } from "../../server/src/features/
 import { semanticTokens } from "../../server/src/features/semantic-tokens";
 import { signatureHelpAt } from "../../server/src/features/signature-help";
 import { documentSymbols } from "../../server/src/features/symbols";
+import { mulberry32 } from "../../server/src/data/random";
 import { optimLexer } from "../../server/src/syntax/tokens";
 import { fixtureFiles, readText } from "../support/fixtures";
 
 const documentCount = Number(process.env.FUZZ_DOCUMENTS ?? 3000);
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const vocabulary = [
   "data", "hyper", "param", "score", "loss", "grad", "optimizer", "run", "sweep", "landscape", "gradcheck",
@@ -70,7 +60,7 @@ function tokenImages(text: string): string[] {
 }
 
 test(`${documentCount} random and mutated documents: no throw, ranges inside the text, formatting keeps tokens`, () => {
-  const next = random(20261124);
+  const next = mulberry32(20261124);
   let slowest = 0;
   let findings = 0;
   for (let index = 0; index < documentCount; index++) {

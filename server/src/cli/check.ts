@@ -1,8 +1,8 @@
 // `optim check`: analyse files and report findings like a compiler does.
-import { readFile } from "node:fs/promises";
 import { analyze } from "../analysis/analyze";
 import type { Finding, Severity } from "../analysis/diagnostic";
 import { LineIndex } from "../analysis/line-index";
+import { readSource } from "./read-source";
 
 /** One finding in the documented JSON form (docs/cli.md); lines and columns are 1-based. */
 export interface JsonDiagnostic {
@@ -40,16 +40,9 @@ export async function checkFiles(files: string[]): Promise<JsonCheckReport> {
 }
 
 async function checkFile(file: string): Promise<JsonFileReport> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    const reason = (cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (cause as Error).message;
-    return {
-      file,
-      diagnostics: [{ line: 1, column: 1, endLine: 1, endColumn: 1, severity: "error", code: "io", message: `cannot read ${file}: ${reason}` }],
-    };
-  }
+  const source = await readSource(file);
+  if (!source.ok) return { file, diagnostics: [{ line: 1, column: 1, endLine: 1, endColumn: 1, severity: "error", code: "io", message: source.message }] };
+  const text = source.text;
   const lines = new LineIndex(text);
   return { file, diagnostics: analyze(text).findings.map((finding) => toJson(lines, finding)) };
 }

@@ -1,6 +1,5 @@
 // `optim sweep` and `optim landscape`: step-size sweeps and loss landscapes
 // from the command line, saved beside the runs.
-import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { formatNumber } from "../engine/gradcheck";
 import { loadTfjs, type BackendPreference } from "../engine/tfjs-executor";
@@ -9,6 +8,7 @@ import type { RunDeclaration } from "../train/plan-run";
 import { prepareRuns } from "../train/prepare";
 import { dataLoader } from "../worker/load-examples";
 import type { CliOutput } from "./main";
+import { readSource } from "./read-source";
 
 export interface ExperimentOptions {
   kind: "sweep" | "landscape";
@@ -20,13 +20,12 @@ export interface ExperimentOptions {
 }
 
 export async function experimentFile(file: string, options: ExperimentOptions, output: CliOutput): Promise<number> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    output.stderr(`optim: cannot read ${file}: ${(cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (cause as Error).message}\n`);
+  const source = await readSource(file);
+  if (!source.ok) {
+    output.stderr(`optim: ${source.message}\n`);
     return 1;
   }
+  const text = source.text;
   const prepared = await prepareRuns(text, dataLoader({ baseDirectory: dirname(file) }));
   if (!prepared.ok) {
     output.stderr(`${file}: ${prepared.message}\n`);

@@ -1,11 +1,11 @@
 // `optim gradcheck`: the editor's gradient check on the command line, for CI.
-import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Severity } from "../analysis/diagnostic";
 import { LineIndex } from "../analysis/line-index";
 import type { ChanceResult } from "../engine/check-gradients";
 import { formatNumber } from "../engine/gradcheck";
 import { dataLoader } from "../worker/load-examples";
+import { readSource } from "./read-source";
 import { defaultCheckSettings, runCheck } from "../worker/run-check";
 
 /** One grad in the JSON report (docs/cli.md). */
@@ -47,13 +47,9 @@ export async function gradcheckFiles(files: string[], options: { all: boolean; s
 
 async function gradcheckFile(file: string, options: { all: boolean; seed?: number }): Promise<JsonGradcheckFile> {
   const empty = { file, examples: 0, grads: [], autodiff: [], chance: [] };
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    const reason = (cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (cause as Error).message;
-    return { ...empty, diagnostics: [{ line: 1, column: 1, severity: "error", code: "io", message: `cannot read ${file}: ${reason}` }], note: null };
-  }
+  const source = await readSource(file);
+  if (!source.ok) return { ...empty, diagnostics: [{ line: 1, column: 1, severity: "error", code: "io", message: source.message }], note: null };
+  const text = source.text;
   const lines = new LineIndex(text);
   const settings = { ...defaultCheckSettings, all: options.all, ...(options.seed !== undefined ? { seed: options.seed } : {}) };
   const outcome = await runCheck(text, settings, dataLoader({ baseDirectory: dirname(file) }));

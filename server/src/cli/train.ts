@@ -1,6 +1,5 @@
 // `optim train` and `optim search`: run the file's `run` declarations from the
 // command line, with the same engine as the editor, saving each under runs/.
-import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { analyze } from "../analysis/analyze";
 import { formatNumber } from "../engine/gradcheck";
@@ -12,6 +11,7 @@ import { train, type TrainResult } from "../train/trainer";
 import { strategiesByName } from "../language/settings";
 import { dataLoader } from "../worker/load-examples";
 import type { CliOutput } from "./main";
+import { readSource } from "./read-source";
 
 export interface TrainOptions {
   kind: "train" | "search";
@@ -30,13 +30,12 @@ function isSearch(run: RunDeclaration): boolean {
 }
 
 export async function trainFile(file: string, options: TrainOptions, output: CliOutput): Promise<number> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    output.stderr(`optim: cannot read ${file}: ${(cause as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (cause as Error).message}\n`);
+  const source = await readSource(file);
+  if (!source.ok) {
+    output.stderr(`optim: ${source.message}\n`);
     return 1;
   }
+  const text = source.text;
   const first = analyze(text);
   const runs = first.document.declarations.filter((declaration): declaration is RunDeclaration => declaration.kind === "run" && (options.run ? declaration.name.text === options.run : options.kind === "search" ? isSearch(declaration) : !isSearch(declaration)));
   if (runs.length === 0) {
