@@ -174,11 +174,13 @@ export interface ReadSettings {
   numbers: Record<string, number>;
   names: Record<string, string>;
   ranges: Record<string, { from: number; to: number }>;
+  /** Data splits such as `on images.train`. */
+  splits: Record<string, { data: string; split: string }>;
 }
 
 /** An experiment's settings as numbers, bare names and ranges (the checker has vetted their kinds). */
 export function readSettings(analysis: Analysis, declaration: RunDeclaration): ReadSettings {
-  const read: ReadSettings = { numbers: {}, names: {}, ranges: {} };
+  const read: ReadSettings = { numbers: {}, names: {}, ranges: {}, splits: {} };
   for (const [key, value] of settingsOf(declaration.block)) {
     if (!value) continue;
     if (value.kind === "range") {
@@ -187,6 +189,7 @@ export function readSettings(analysis: Analysis, declaration: RunDeclaration): R
       if (from !== undefined && to !== undefined) read.ranges[key] = { from, to };
       continue;
     }
+    if (value.kind === "member" && value.target.kind === "name") read.splits[key] = { data: value.target.name, split: value.member.text };
     if (value.kind === "name") read.names[key] = value.name;
     const number = constant(value, analysis);
     if (number !== undefined) read.numbers[key] = number;

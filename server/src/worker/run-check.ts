@@ -3,7 +3,7 @@
 // training split), load them, and check. Runs in the compute worker, and in
 // the CLI in-process.
 import type * as ast from "../syntax/ast";
-import { analyze } from "../analysis/analyze";
+import { analyze, type Analysis } from "../analysis/analyze";
 import type { Finding } from "../analysis/diagnostic";
 import type { DataFacts } from "../analysis/model";
 import type { Summary } from "../data/summary";
@@ -11,6 +11,7 @@ import type { Splits } from "../data/types";
 import { checkFindings, checkGradients, type CheckExamples, type CheckReport, type CheckSettings } from "../engine/check-gradients";
 import { defaultGradCheckOptions, type GradCheckOptions } from "../engine/gradcheck";
 import { seededStreams } from "../engine/random";
+import { readSettings, type RunDeclaration } from "../train/plan-run";
 
 export type DataDeclaration = Extract<ast.Declaration, { kind: "data" }>;
 
@@ -46,47 +47,23 @@ interface Plan {
 }
 
 /** The gradcheck declaration's choices override the defaults. */
-function plan(document: ast.Document, defaults: CheckRequestSettings): Plan | undefined {
-  const data = document.declarations.filter((declaration): declaration is DataDeclaration => declaration.kind === "data");
-  const gradcheck = document.declarations.find((declaration) => declaration.kind === "gradcheck");
-  const settings = { ...defaults };
-  let chosen = data[0];
-  let split: "train" | "val" | "test" = "train";
-  let first = defaults.examples;
-  if (gradcheck && "block" in gradcheck && gradcheck.block) {
-    for (const setting of gradcheck.block.settings) {
-      const value = setting.value;
-      const number = value?.kind === "number" ? value.value : undefined;
-      switch (setting.key.text) {
-        case "on":
-          if (value?.kind === "member" && value.target.kind === "name") {
-            const target = value.target.name;
-            chosen = data.find((declaration) => declaration.name.text === target) ?? chosen;
-            if (value.member.text === "val" || value.member.text === "test") split = value.member.text;
-          }
-          break;
-        case "first":
-          if (number !== undefined) first = number;
-          break;
-        case "samples":
-          if (number !== undefined) settings.samples = number;
-          break;
-        case "projections":
-          if (number !== undefined) settings.projections = number;
-          break;
-        case "h":
-          if (number !== undefined) settings.h = number;
-          break;
-        case "seed":
-          if (number !== undefined) settings.seed = number;
-          break;
-        case "wrt":
-          if (value?.kind === "name") settings.only = { ...settings.only, param: value.name };
-          break;
-      }
-    }
-  }
-  return chosen ? { data: chosen, split, first, settings } : undefined;
+function plan(analysis: Analysis, defaults: CheckRequestSettings): Plan | undefined {
+  const data = analysis.document.declarations.filter((declaration): declaration is DataDeclaration => declaration.kind === "data");
+  const gradcheck = analysis.document.declarations.find((declaration): declaration is RunDeclaration => declaration.kind === "gradcheck");
+  if (!gradcheck) return data[0] ? { data: data[0], split: "train", first: defaults.examples, settings: defaults } : undefined;
+  const { numbers, names, splits } = readSettings(analysis, gradcheck);
+  const on = splits.on;
+  const chosen = (on && data.find((declaration) => declaration.name.text === on.data)) ?? data[0];
+  const split = on?.split === "val" || on?.split === "test" ? on.split : "train";
+  const settings: CheckRequestSettings = {
+    ...defaults,
+    samples: numbers.samples ?? defaults.samples,
+    projections: numbers.projections ?? defaults.projections,
+    h: numbers.h ?? defaults.h,
+    seed: numbers.seed ?? defaults.seed,
+    ...(names.wrt ? { only: { ...defaults.only, param: names.wrt } } : {}),
+  };
+  return chosen ? { data: chosen, split, first: numbers.first ?? defaults.examples, settings } : undefined;
 }
 
 /**
@@ -116,7 +93,7 @@ export async function runCheck(text: string, defaults: CheckRequestSettings, loa
   findings.push(...analysis.findings.filter((finding) => !first.findings.some((earlier) => earlier.code === finding.code && earlier.span.start === finding.span.start && earlier.message === finding.message)));
   const hasWork = analysis.model.grads.size > 0 || [...analysis.model.symbols.values()].some((symbol) => symbol.kind === "loss");
   if (!hasWork) return { findings, data, note: "no losses or grads to check" };
-  const chosen = plan(analysis.document, defaults);
+  const chosen = plan(analysis, defaults);
   if (!chosen) return { findings, data, note: "declare a data set to check gradients on its examples" };
   const source = loaded.get(chosen.data.name.text);
   if (!source) return { findings, data, note: `${chosen.data.name.text} could not be read` };
