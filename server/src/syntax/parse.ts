@@ -66,7 +66,39 @@ function ruleDescription(ruleStack: string[]): string {
   return "an expression";
 }
 
+/**
+ * Lines that begin with a declaration keyword start a paragraph. No token
+ * spans lines, so each paragraph lexes and parses on its own, and after an
+ * edit every paragraph but the edited one comes from the cache, moved to its
+ * new offset: a keystroke costs one paragraph's work, not the document's.
+ */
+const paragraphStart = new RegExp(`^[ \\t]*(?:${declarationKeywords.map((keyword) => keyword.LABEL?.replace(/'/g, "")).join("|")})(?![A-Za-z0-9_])`, "gm");
+const paragraphCache = new Map<string, ast.ParseResult>();
+const paragraphCacheLimit = 20_000;
+
 export function parse(text: string): ast.ParseResult {
+  const starts = [0];
+  for (const match of text.matchAll(paragraphStart)) if (match.index !== undefined && match.index > 0) starts.push(match.index);
+  const result: ast.ParseResult = { document: { declarations: [], comments: [] }, errors: [] };
+  for (let i = 0; i < starts.length; i++) {
+    const start = starts[i];
+    const paragraph = text.slice(start, i + 1 < starts.length ? starts[i + 1] : text.length);
+    let parsed = paragraphCache.get(paragraph);
+    if (!parsed) {
+      parsed = parseParagraph(paragraph);
+      if (paragraphCache.size >= paragraphCacheLimit) paragraphCache.clear();
+      paragraphCache.set(paragraph, parsed);
+    }
+    const placed = start === 0 ? parsed : shifted(parsed, start);
+    result.document.declarations.push(...placed.document.declarations);
+    result.document.comments.push(...placed.document.comments);
+    result.errors.push(...placed.errors);
+  }
+  return result;
+}
+
+/** Parses text that starts a paragraph; offsets are relative to it. */
+function parseParagraph(text: string): ast.ParseResult {
   const errors: ast.SyntaxError[] = [];
   const lexed = optimLexer.tokenize(text);
   for (const lexError of lexed.errors) {
@@ -110,7 +142,7 @@ export function parse(text: string): ast.ParseResult {
     let end = index + 1;
     while (end < tokens.length && !isDeclarationKeyword(tokens[end])) end++;
     const chunk = tokens.slice(index, end);
-    const parsed = parseChunk(text, chunk);
+    const parsed = parseChunk(chunk);
     if (parsed.declaration) declarations.push(parsed.declaration);
     errors.push(...parsed.errors);
     index = end;
@@ -122,24 +154,11 @@ export function parse(text: string): ast.ParseResult {
 interface ChunkResult {
   declaration?: ast.Declaration;
   errors: ast.SyntaxError[];
-  /** Where the chunk stood when it was parsed; results are moved from there. */
-  start: number;
 }
 
-/**
- * Parsed declarations by their exact text. A declaration's tree depends only
- * on its own text, so after an edit every other declaration comes from here,
- * moved to its new offset. Bounded: cleared when it grows past the limit.
- */
-const chunkCache = new Map<string, ChunkResult>();
-const chunkCacheLimit = 20_000;
-
-function parseChunk(text: string, chunk: IToken[]): ChunkResult {
+function parseChunk(chunk: IToken[]): ChunkResult {
   const start = chunk[0].startOffset;
   const chunkEnd = tokenEnd(chunk[chunk.length - 1]);
-  const key = text.slice(start, chunkEnd);
-  const cached = chunkCache.get(key);
-  if (cached) return cached.start === start ? cached : moved(cached, start - cached.start, start);
   optimParser.input = chunk;
   const cst = optimParser.declaration();
   const errors = optimParser.errors.map((error) => ({
@@ -147,10 +166,7 @@ function parseChunk(text: string, chunk: IToken[]): ChunkResult {
     // Leftover input is marked whole; anything else where the parser stopped.
     span: error.name === "NotAllInputParsedException" ? { start: error.token.startOffset, end: chunkEnd } : errorSpan(error.token, previousTokenOf(chunk, error.token), chunkEnd),
   }));
-  const result: ChunkResult = { declaration: cst ? lowerDeclaration(cst, start) : undefined, errors, start };
-  if (chunkCache.size >= chunkCacheLimit) chunkCache.clear();
-  chunkCache.set(key, result);
-  return result;
+  return { declaration: cst ? lowerDeclaration(cst, start) : undefined, errors };
 }
 
 /** A copy of plain syntax data with every span moved by `delta`. */
@@ -165,9 +181,6 @@ function shifted<T>(value: T, delta: number): T {
   return copy as T;
 }
 
-function moved(result: ChunkResult, delta: number, start: number): ChunkResult {
-  return { declaration: shifted(result.declaration, delta), errors: shifted(result.errors, delta), start };
-}
 
 function previousTokenOf(chunk: IToken[], token: IToken): IToken | undefined {
   if (!Number.isFinite(token.startOffset) || token.tokenType.name === "EOF") return chunk[chunk.length - 1];
