@@ -36,7 +36,7 @@ const builds = [
     minify: production,
     logLevel: "warning",
     absWorkingDir: root,
-    entryPoints: { "lab-panel": "media/src/lab-panel.ts" },
+    entryPoints: { "lab-panel": "media/src/lab-panel.ts", "data-panel": "media/src/data-panel.ts" },
     outdir: "media/dist",
   },
 ];

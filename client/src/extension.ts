@@ -4,6 +4,7 @@ import * as vscode from "vscode";
 import { LanguageClient, State, TransportKind, WorkDoneProgress, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
 import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotification, RunExperimentRequest, ServerStatusNotification } from "../../server/src/protocol";
 import { LabPanel, labPanelViewType, SummaryStore } from "./lab-panel";
+import { showDataPreview } from "./data-panel";
 import { ServerStatusBar } from "./status-bar";
 import { GradientTests } from "./test-explorer";
 
@@ -46,6 +47,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     client.onNotification(CheckResultsNotification.method, (params: CheckResultsNotification.Params) => tests.report(params)),
     vscode.commands.registerCommand("optim.checkGradients", (uri?: string) => checkGradients(languageClient, tests, uri)),
     vscode.commands.registerCommand("optim.openExample", (name?: string) => openExample(context, name)),
+    vscode.commands.registerCommand("optim.previewData", async (uri?: string, name?: string) => {
+      const target = uri ?? vscode.window.activeTextEditor?.document.uri.toString();
+      if (!target) return;
+      const data = summaries.declarationsOf(target).filter((declaration) => declaration.kind === "data").map((declaration) => declaration.name);
+      const chosen = name ?? (data.length === 1 ? data[0] : await vscode.window.showQuickPick(data, { placeHolder: "Which data set?" }));
+      if (chosen) await showDataPreview(context, languageClient, target, chosen);
+    }),
     vscode.commands.registerCommand("optim.runExperiment", (uri?: string, name?: string) => runExperiment(languageClient, summaries, uri, name)),
     // Trust granted while running: start again with computation allowed.
     vscode.workspace.onDidGrantWorkspaceTrust(async () => {

@@ -1,6 +1,6 @@
 // Messages between the extension and its webview panels, declared once and
 // imported by both sides. Everything arriving from a webview is validated.
-import type { DeclarationSummary } from "../../server/src/protocol";
+import type { DeclarationSummary, PreviewDataRequest } from "../../server/src/protocol";
 
 /** Extension -> webview. */
 export type ToWebview =
@@ -13,6 +13,9 @@ export type ToWebview =
       warnings: number;
     }
   | { type: "empty"; reason: string };
+
+/** Extension -> data preview panel. */
+export type ToDataPanel = { type: "preview"; preview: PreviewDataRequest.Result } | { type: "loading"; name: string };
 
 /** Webview -> extension. */
 export type FromWebview = { type: "ready" } | { type: "reveal"; line: number };

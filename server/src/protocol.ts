@@ -124,3 +124,24 @@ export namespace RunProgressNotification {
     point: RunPoint;
   }
 }
+
+/** Sent by the client to look at a data set: its summary and a few examples. */
+export namespace PreviewDataRequest {
+  export const method = "optim/previewData";
+  export interface Params {
+    uri: string;
+    /** The data declaration's name. */
+    name: string;
+  }
+  export interface Result {
+    name: string;
+    /** Why there is nothing to show. */
+    problem?: string;
+    splits: { split: string; n: number; d: number; classes: number; min: number; max: number; mean: number; classCounts: number[] }[];
+    classNames?: string[];
+    /** For image data: the first examples of the training split, pixels scaled to 0–255, channel-planar. */
+    images?: { height: number; width: number; channels: number; samples: { label: number; pixels: number[] }[] };
+    /** For other data: the first rows of the training split. */
+    rows?: { label: number; values: number[] }[];
+  }
+}

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, test } from "node:test";
-import type { CheckResults } from "../../server/src/protocol";
+import type { CheckResults, PreviewDataRequest } from "../../server/src/protocol";
 import { LspTestClient, type PublishedDiagnostics } from "../support/lsp-client";
 
 let client: LspTestClient;
@@ -66,4 +66,34 @@ test("hover on a data set shows its splits, classes and value range once read", 
   assert.match(hover.contents.value, /\| train \| 9 \| 2 \| 3 \| -1 \| 1 \| 0\.2 \|/);
   assert.match(hover.contents.value, /\| val \| 3 \| 2 \| 3 \|/);
   assert.match(hover.contents.value, /Examples per class in train: 0: 3, 1: 3, 2: 3/);
+});
+
+test("the preview of Fashion-MNIST has its splits and the first images, 28 × 28", async () => {
+  const uri = uriFor("fashion.optim");
+  await client.open(uri, 'data images = idx("/usr/share/datasets/fashion-mnist") { train 59000, val 1000; scale 1/255; center; bias_trick }\nparam W: [C, D] = zeros\nloss L = sum(W^2)\n');
+  const preview = (await client.connection.sendRequest("optim/previewData", { uri, name: "images" })) as PreviewDataRequest.Result;
+  assert.equal(preview.problem, undefined);
+  assert.deepEqual(preview.splits.map((split) => [split.split, split.n, split.d, split.classes]), [
+    ["train", 59000, 785, 10],
+    ["val", 1000, 785, 10],
+    ["test", 10000, 785, 10],
+  ]);
+  assert.ok(preview.images);
+  assert.deepEqual([preview.images.height, preview.images.width, preview.images.channels], [28, 28, 1]);
+  assert.equal(preview.images.samples.length, 24);
+  for (const sample of preview.images.samples) {
+    assert.equal(sample.pixels.length, 784);
+    assert.equal(Math.min(...sample.pixels), 0);
+    assert.equal(Math.max(...sample.pixels), 255);
+  }
+});
+
+test("the preview of a generated set lists its first rows, and of a broken one says why", async () => {
+  const uri = uriFor("preview-rows.optim");
+  await client.open(uri, 'data points = csv("points.csv")\ndata broken = csv("ragged.csv")\nparam W: [C, D] = zeros\nloss L = sum(W^2)\n');
+  const rows = (await client.connection.sendRequest("optim/previewData", { uri, name: "points" })) as PreviewDataRequest.Result;
+  assert.equal(rows.images, undefined);
+  assert.deepEqual(rows.rows?.[1], { label: 1, values: [Math.fround(0.1), 0] });
+  const broken = (await client.connection.sendRequest("optim/previewData", { uri, name: "broken" })) as PreviewDataRequest.Result;
+  assert.match(broken.problem ?? "", /ragged\.csv line 3/);
 });

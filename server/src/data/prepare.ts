@@ -13,6 +13,9 @@ export { summarize, type Summary } from "./summary";
 function withData(x: Examples, X: Float32Array, d: number, keepImage: boolean): Examples {
   const result: Examples = { X, y: x.y, n: x.n, d, classes: x.classes };
   if (keepImage && x.image) result.image = { ...x.image };
+  // Rows that grew a column (the bias trick) still begin with the image; later steps keep that.
+  if (!result.image && x.imageColumns && d >= x.d) result.imageColumns = { ...x.imageColumns };
+  else if (!result.image && x.image && d > x.d) result.imageColumns = { ...x.image };
   if (x.classNames) result.classNames = x.classNames;
   return result;
 }

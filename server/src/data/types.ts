@@ -18,6 +18,8 @@ export interface Examples {
   d: number;
   classes: number;
   image?: ImageShape;
+  /** When the rows are images plus extra columns (the bias trick): the image the first columns hold. */
+  imageColumns?: ImageShape;
   /** Names of the classes by index, when the source has them (CIFAR-10, string labels in a CSV). */
   classNames?: string[];
 }

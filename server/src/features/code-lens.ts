@@ -12,6 +12,7 @@ export interface CodeLensEntry {
 }
 
 const lensFor: Record<string, { title: string; command: string }> = {
+  data: { title: "⊞ Preview", command: "optim.previewData" },
   run: { title: "▶ Run", command: "optim.runExperiment" },
   sweep: { title: "▶ Sweep", command: "optim.runExperiment" },
   landscape: { title: "▶ Landscape", command: "optim.runExperiment" },

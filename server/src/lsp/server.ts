@@ -30,7 +30,7 @@ import { signatureHelpAt } from "../features/signature-help";
 import { divergenceFinding } from "../features/run-findings";
 import { documentSymbols, matchesQuery } from "../features/symbols";
 import type { Finding } from "../analysis/diagnostic";
-import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotification, RunExperimentRequest, RunProgressNotification, ServerStatusNotification } from "../protocol";
+import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotification, PreviewDataRequest, RunExperimentRequest, RunProgressNotification, ServerStatusNotification } from "../protocol";
 import type { BackendPreference } from "../engine/tfjs-executor";
 import { ComputePool } from "../worker/pool";
 import { toCheckResults } from "./check-results";
@@ -254,6 +254,13 @@ export function startServer(connection: Connection, workerPath: string): void {
       }
     }
     return { run: outcome.run, status: outcome.status, message: outcome.message, folder: outcome.folder, backend: outcome.backend, sweep: outcome.sweep, landscape: outcome.landscape };
+  });
+
+  connection.onRequest(PreviewDataRequest.method, async (params: PreviewDataRequest.Params): Promise<PreviewDataRequest.Result> => {
+    const doc = current(params.uri);
+    if (!doc) return { name: params.name, problem: "the document is not open", splits: [] };
+    if (initOptions.trusted === false) return { name: params.name, problem: "data is read only in a trusted workspace: Restricted Mode reads no data", splits: [] };
+    return trainingPool.preview({ text: doc.text, baseDirectory: dirname(fileURLToPath(params.uri)), maxDataBytes: (initOptions.maxDataMegabytes ?? 1024) * 1024 * 1024, name: params.name });
   });
 
   connection.onHover(({ textDocument, position }) => {

@@ -4,6 +4,9 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { loadTfjs } from "../engine/tfjs-executor";
 import { dataLoader } from "./load-examples";
+import { analyze } from "../analysis/analyze";
+import { previewData } from "./preview-data";
+import type { DataDeclaration } from "./run-check";
 import { runTraining } from "./run-training";
 import type { FromWorker, ToWorker } from "./messages";
 import { runCheck } from "./run-check";
@@ -31,6 +34,12 @@ port.on("message", (job: ToWorker) => {
       } catch (failure) {
         port.postMessage({ type: "trained", id: job.id, outcome: { run: job.run, status: "failed", message: `the run failed: ${failure instanceof Error ? failure.message : String(failure)}` } } satisfies FromWorker);
       }
+      return;
+    }
+    if (job.type === "preview") {
+      const declaration = analyze(job.text).document.declarations.find((candidate): candidate is DataDeclaration => candidate.kind === "data" && candidate.name.text === job.name);
+      const result = declaration ? await previewData(declaration, dataLoader({ baseDirectory: job.baseDirectory, maxDataBytes: job.maxDataBytes })) : { name: job.name, problem: `there is no data set named ${job.name}`, splits: [] };
+      port.postMessage({ type: "preview", id: job.id, result } satisfies FromWorker);
       return;
     }
     if (job.type === "backend") {

@@ -6,6 +6,7 @@ import type { BackendName, BackendPreference } from "../engine/tfjs-executor";
 import type { LandscapeResult } from "../train/landscape";
 import type { SweepResult } from "../train/sweep";
 import type { CurvePoint } from "../train/trainer";
+import type { PreviewDataRequest } from "../protocol";
 import type { DataSummary } from "./run-check";
 
 export interface CheckJob {
@@ -64,7 +65,17 @@ export interface TrainOutcome {
   landscape?: LandscapeResult;
 }
 
-export type ToWorker = CheckJob | BackendJob | TrainJob;
+/** Reads a data set for the preview panel. */
+export interface PreviewJob {
+  type: "preview";
+  id: number;
+  text: string;
+  baseDirectory: string;
+  maxDataBytes: number;
+  name: string;
+}
+
+export type ToWorker = CheckJob | BackendJob | TrainJob | PreviewJob;
 
 export type FromWorker =
   | { type: "progress"; id: number; done: number; total: number }
@@ -72,4 +83,5 @@ export type FromWorker =
   | { type: "failed"; id: number; message: string }
   | { type: "backend"; id: number; backend: BackendName; notes: string[] }
   | { type: "trainProgress"; id: number; point: CurvePoint }
-  | { type: "trained"; id: number; outcome: TrainOutcome };
+  | { type: "trained"; id: number; outcome: TrainOutcome }
+  | { type: "preview"; id: number; result: PreviewDataRequest.Result };

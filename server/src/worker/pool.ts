@@ -5,7 +5,8 @@
 import { Worker } from "node:worker_threads";
 import type { BackendName, BackendPreference } from "../engine/tfjs-executor";
 import type { CurvePoint } from "../train/trainer";
-import type { CheckJob, FromWorker, TrainJob, TrainOutcome } from "./messages";
+import type { PreviewDataRequest } from "../protocol";
+import type { CheckJob, FromWorker, PreviewJob, TrainJob, TrainOutcome } from "./messages";
 
 const slots = 64;
 
@@ -22,6 +23,7 @@ export class ComputePool {
   private readonly cancelFlags = new Int32Array(new SharedArrayBuffer(slots * 4));
   private readonly pending = new Map<number, Pending>();
   private readonly backendRequests = new Map<number, (answer: { backend: BackendName; notes: string[] }) => void>();
+  private readonly previews = new Map<number, (result: PreviewDataRequest.Result) => void>();
   private readonly trainings = new Map<number, { slot: number; resolve: (outcome: TrainOutcome) => void; onPoint: (point: CurvePoint) => void; run: string }>();
   private nextId = 1;
   private restarts = 0;
@@ -45,6 +47,8 @@ export class ComputePool {
       this.pending.clear();
       for (const training of this.trainings.values()) training.resolve({ run: training.run, status: "failed", message: `the compute worker stopped (exit code ${code}) during the run; what it had is saved in its folder` });
       this.trainings.clear();
+      for (const resolve of this.previews.values()) resolve({ name: "", problem: `the compute worker stopped (exit code ${code})`, splits: [] });
+      this.previews.clear();
     });
     this.worker = worker;
     return worker;
@@ -60,6 +64,11 @@ export class ComputePool {
       this.trainings.delete(message.id);
       if (training) Atomics.store(this.cancelFlags, training.slot, 0);
       training?.resolve(message.outcome);
+      return;
+    }
+    if (message.type === "preview") {
+      this.previews.get(message.id)?.(message.result);
+      this.previews.delete(message.id);
       return;
     }
     if (message.type === "backend") {
@@ -97,6 +106,14 @@ export class ComputePool {
     const outcome = new Promise<TrainOutcome>((resolve) => this.trainings.set(id, { slot, resolve, onPoint, run: job.run }));
     this.ensureWorker().postMessage({ ...job, type: "train", id, slot } satisfies TrainJob);
     return { outcome, cancel: () => Atomics.store(this.cancelFlags, slot, 1) };
+  }
+
+  /** Reads a data set for the preview panel. */
+  preview(job: Omit<PreviewJob, "type" | "id">): Promise<PreviewDataRequest.Result> {
+    const id = this.nextId++;
+    const result = new Promise<PreviewDataRequest.Result>((resolve) => this.previews.set(id, resolve));
+    this.ensureWorker().postMessage({ ...job, type: "preview", id } satisfies PreviewJob);
+    return result;
   }
 
   /** Starts TensorFlow.js in the worker and reports which backend it chose. */
