@@ -219,6 +219,7 @@ test("code lenses sit over runnable declarations", async () => {
   assert.deepEqual(
     lenses.map((lens) => [lens.range.start.line, lens.command.title, lens.command.command, lens.command.arguments[1]]),
     [
+      [0, "⊞ Preview", "optim.previewData", "cifar"],
       [6, "▶ Run", "optim.runExperiment", "train"],
       [7, "✓ Check gradient", "optim.checkGradients", "dL/dW"],
       [8, "✓ Check gradients", "optim.checkGradients", "g"],
