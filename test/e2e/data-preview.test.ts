@@ -27,7 +27,7 @@ test("Preview Data shows the splits and draws the first images", async () => {
     for (const frame of await webviewFrames(page)) {
       drawn = await frame
         .evaluate(() => {
-          const canvases = [...document.querySelectorAll("canvas")];
+          const canvases = Array.from(document.querySelectorAll("canvas"));
           // A drawn image has pixels that are not black.
           const lit = canvases.filter((canvas) => {
             const data = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];

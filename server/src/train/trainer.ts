@@ -6,6 +6,7 @@
 import type { Graph } from "../engine/ir";
 import type { RandomSource } from "../engine/gradcheck";
 import { lossAndGradients, lossValue, buildOutput, type TfjsRuntime } from "../engine/tfjs-executor";
+import { createBatchSampler } from "../data/batches";
 import { createOptimizer } from "./optimizers";
 import { stepSize, type ScheduleSpec } from "./schedules";
 
@@ -157,27 +158,10 @@ export function train(runtime: TfjsRuntime, spec: TrainSpec, io: TrainIO): Train
     if (strategy.kind === "gradient") {
       const optimizer = createOptimizer(strategy.rule, strategy.settings);
       const states = new Map([...params].map(([name, value]) => [name, optimizer.newState(value.length)]));
-      const random = spec.random("batches");
       const batchSize = Math.min(strategy.batch ?? rowsPerEpoch, rowsPerEpoch);
-      // A seeded permutation per epoch, as the data layer's sampler does.
-      let order = new Int32Array(0);
-      let position = rowsPerEpoch;
-      let epoch = 0;
-      const nextBatch = (): Int32Array | undefined => {
-        if (batchSize === rowsPerEpoch) return undefined;
-        if (position + batchSize > rowsPerEpoch) {
-          order = Int32Array.from({ length: rowsPerEpoch }, (_, i) => i);
-          for (let i = rowsPerEpoch - 1; i > 0; i--) {
-            const j = Math.floor(random.uniform() * (i + 1));
-            [order[i], order[j]] = [order[j], order[i]];
-          }
-          position = 0;
-          epoch++;
-        }
-        const rows = order.subarray(position, position + batchSize);
-        position += batchSize;
-        return rows;
-      };
+      // Minibatches from the data layer's sampler: every row once per epoch, seeded.
+      const sampler = batchSize < rowsPerEpoch ? createBatchSampler(rowsPerEpoch, Math.floor(spec.random("batches").uniform() * 2 ** 32)) : undefined;
+      const nextBatch = (): Int32Array | undefined => (sampler?.ok ? sampler.value.nextBatch(batchSize) : undefined);
       let smoothed: number | undefined;
       let initialLoss: number | undefined;
       for (step = 0; step < spec.steps; step++) {
@@ -224,7 +208,6 @@ export function train(runtime: TfjsRuntime, spec: TrainSpec, io: TrainIO): Train
         io.onPoint(point);
         io.onParams?.(step + 1, params);
       }
-      void epoch;
     } else if (strategy.kind === "random_search") {
       // Strategy #1: try random weights, keep the best.
       const random = spec.random("search");
