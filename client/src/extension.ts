@@ -50,11 +50,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("optim.previewData", async (uri?: string, name?: string) => {
       const target = uri ?? vscode.window.activeTextEditor?.document.uri.toString();
       if (!target) return;
-      const data = summaries.declarationsOf(target).filter((declaration) => declaration.kind === "data").map((declaration) => declaration.name);
+      const data = await declarationsOf(target, ["data"]);
       const chosen = name ?? (data.length === 1 ? data[0] : await vscode.window.showQuickPick(data, { placeHolder: "Which data set?" }));
       if (chosen) await showDataPreview(context, languageClient, target, chosen);
     }),
-    vscode.commands.registerCommand("optim.runExperiment", (uri?: string, name?: string) => runExperiment(languageClient, summaries, uri, name)),
+    vscode.commands.registerCommand("optim.runExperiment", (uri?: string, name?: string) => runExperiment(languageClient, uri, name)),
     // Trust granted while running: start again with computation allowed.
     vscode.workspace.onDidGrantWorkspaceTrust(async () => {
       languageClient.clientOptions.initializationOptions = initializationOptions();
@@ -81,6 +81,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   await client.start();
 }
 
+/** Names of a document's declarations of these kinds, asked of the server now (so never behind the text). */
+async function declarationsOf(uri: string, kinds: string[]): Promise<string[]> {
+  const symbols = (await vscode.commands.executeCommand<vscode.DocumentSymbol[]>("vscode.executeDocumentSymbolProvider", vscode.Uri.parse(uri))) ?? [];
+  return symbols.filter((symbol) => kinds.includes(symbol.detail.split(" ")[0])).map((symbol) => symbol.name);
+}
+
 /**
  * Opens one of the bundled examples. With a folder open it is copied into
  * optim-examples/ there first, so runs and edits stay in the user's workspace.
@@ -104,7 +110,7 @@ async function openExample(context: vscode.ExtensionContext, name?: string): Pro
 }
 
 /** Starts a run of the active document (chosen from a list when not named), with progress and a cancel button. */
-async function runExperiment(languageClient: LanguageClient, summaries: SummaryStore, uri?: string, name?: string): Promise<void> {
+async function runExperiment(languageClient: LanguageClient, uri?: string, name?: string): Promise<void> {
   const target = uri ?? vscode.window.activeTextEditor?.document.uri.toString();
   if (!target || !target.endsWith(".optim")) {
     void vscode.window.showWarningMessage("Open a .optim file to run one of its runs.");
@@ -114,7 +120,7 @@ async function runExperiment(languageClient: LanguageClient, summaries: SummaryS
     void vscode.window.showWarningMessage("Runs start only in a trusted workspace: Restricted Mode reads no data and runs no computation.");
     return;
   }
-  const runs = summaries.declarationsOf(target).filter((declaration) => declaration.kind === "run" || declaration.kind === "sweep" || declaration.kind === "landscape").map((declaration) => declaration.name);
+  const runs = await declarationsOf(target, ["run", "sweep", "landscape"]);
   const chosen = name ?? (runs.length === 1 ? runs[0] : await vscode.window.showQuickPick(runs, { placeHolder: "Which run?" }));
   if (!chosen) {
     if (runs.length === 0) void vscode.window.showWarningMessage("This file has no run, sweep or landscape declarations.");

@@ -85,10 +85,6 @@ export class SummaryStore {
     this.lastUri = summary.uri;
   }
 
-  declarationsOf(uri: string): AnalysisSummaryNotification.Params["declarations"] {
-    return this.byUri.get(uri)?.declarations ?? [];
-  }
-
   latestUri(): string | undefined {
     const active = vscode.window.activeTextEditor?.document;
     return active?.languageId === "optim" ? active.uri.toString() : this.lastUri;

@@ -5,6 +5,7 @@ import * as vscode from "vscode";
 export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, script: string, style: string): string {
   const nonce = randomBytes(16).toString("base64");
   const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, "media", "dist", script));
+  const baseUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, "media", "panel.css"));
   const styleUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, "media", style));
   const csp = [
     "default-src 'none'",
@@ -18,6 +19,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, tit
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${baseUri.toString()}">
 <link rel="stylesheet" href="${styleUri.toString()}">
 <title>${escapeHtml(title)}</title>
 </head>

@@ -1,24 +1,11 @@
 // The data preview panel: each split's summary, and the first training
 // examples, drawn on canvases when they are images. Text goes in as text
 // nodes only.
+import { element, vscodeApi } from "./dom";
 import type { ToDataPanel } from "./messages";
 
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-  setState(state: unknown): void;
-  getState(): unknown;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
+const vscode = vscodeApi<never>();
 const root = document.getElementById("root") as HTMLElement;
-
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
 
 function format(value: number): string {
   return Math.abs(value) >= 1e-3 || value === 0 ? Number(value.toPrecision(3)).toString() : value.toExponential(2);

@@ -1,23 +1,10 @@
 // The lab panel's script: draws what the extension sends, with text nodes
 // only, so names from a document can never become markup.
+import { element, vscodeApi } from "./dom";
 import type { FromWebview, ToWebview } from "./messages";
 
-interface VsCodeApi {
-  postMessage(message: FromWebview): void;
-  setState(state: unknown): void;
-  getState(): unknown;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
+const vscode = vscodeApi<FromWebview>();
 const root = document.getElementById("root") as HTMLElement;
-
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
 
 function render(message: ToWebview): void {
   root.replaceChildren();
