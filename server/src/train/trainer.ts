@@ -120,8 +120,16 @@ function copyParams(params: Map<string, Float32Array>): Map<string, Float32Array
   return new Map([...params].map(([name, value]) => [name, value.slice()]));
 }
 
-export function train(runtime: TfjsRuntime, spec: TrainSpec, io: TrainIO): TrainResult {
+export function train(runtime: TfjsRuntime, spec: TrainSpec, given: TrainIO): TrainResult {
   const { tf } = runtime;
+  let lastPoint: CurvePoint | undefined;
+  const io: TrainIO = {
+    ...given,
+    onPoint: (point) => {
+      lastPoint = point;
+      given.onPoint(point);
+    },
+  };
   const started = performance.now();
   let params = copyParams(spec.params);
   let bestParams = copyParams(params);
@@ -251,6 +259,11 @@ export function train(runtime: TfjsRuntime, spec: TrainSpec, io: TrainIO): Train
     tf.dispose([trainTensors.X, trainTensors.y]);
   }
   const finalParams = best ? bestParams : params;
+  if (status === "cancelled") {
+    // Stop now: a cancelled run reports what it last measured instead of evaluating again.
+    const last = lastPoint ?? { loss: NaN };
+    return { status, steps: step, best, final: { trainLoss: last.loss, evalLoss: best?.evalLoss, evalAccuracy: best?.evalAccuracy }, params: finalParams };
+  }
   const trainMetrics = evaluateOn(runtime, spec, finalParams, spec.train);
   const evalMetrics = spec.evaluation ? evaluateOn(runtime, spec, finalParams, spec.evaluation) : undefined;
   const testMetrics = spec.test ? evaluateOn(runtime, spec, finalParams, spec.test) : undefined;
