@@ -36,7 +36,14 @@ const builds = [
     minify: production,
     logLevel: "warning",
     absWorkingDir: root,
-    entryPoints: { "lab-panel": "media/src/lab-panel.ts", "data-panel": "media/src/data-panel.ts" },
+    entryPoints: {
+      "lab-panel": "media/src/lab-panel.ts",
+      "data-panel": "media/src/data-panel.ts",
+      "runs-panel": "media/src/runs-panel.ts",
+      "sweep-panel": "media/src/sweep-panel.ts",
+      "landscape-panel": "media/src/landscape-panel.ts",
+      "gradcheck-panel": "media/src/gradcheck-panel.ts",
+    },
     outdir: "media/dist",
   },
 ];

@@ -47,6 +47,12 @@ export function setupData() {
   run("bash", [join(root, "scripts", "setup-data.sh")]);
 }
 
+/** Debian's chromium, for the panels' browser tests. */
+export function setupBrowser() {
+  step("setting up Chromium for the panels' browser tests");
+  run("bash", [join(root, "scripts", "setup-browser.sh")]);
+}
+
 export function setupCodeServer() {
   step("setting up code-server and Chromium for end-to-end tests");
   run("bash", [join(root, "scripts", "setup-e2e.sh")]);

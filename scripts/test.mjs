@@ -1,13 +1,14 @@
 // `npm test`: installs what the tests need and runs all of them.
-//   node scripts/test.mjs [unit|lsp|e2e ...]   (default: every level)
+//   node scripts/test.mjs [unit|lsp|browser|e2e ...]   (default: every level)
 import { join } from "node:path";
-import { build, ensureDependencies, packageExtension, root, run, setupCodeServer, setupData, step } from "./lib.mjs";
+import { build, ensureDependencies, packageExtension, root, run, setupBrowser, setupCodeServer, setupData, step } from "./lib.mjs";
 
 const levels = process.argv.slice(2);
-const selected = levels.length > 0 ? levels : ["unit", "lsp", "e2e"];
-const unknown = selected.filter((level) => !["unit", "lsp", "e2e"].includes(level));
+const all = ["unit", "lsp", "browser", "e2e"];
+const selected = levels.length > 0 ? levels : all;
+const unknown = selected.filter((level) => !all.includes(level));
 if (unknown.length > 0) {
-  console.error(`unknown test level ${unknown.join(", ")}: use unit, lsp or e2e`);
+  console.error(`unknown test level ${unknown.join(", ")}: use ${all.join(", ")}`);
   process.exit(2);
 }
 
@@ -15,6 +16,7 @@ ensureDependencies();
 setupData();
 step("type-checking");
 run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"]);
+if (selected.includes("browser") && !selected.includes("e2e")) setupBrowser();
 if (selected.includes("e2e")) {
   setupCodeServer();
   // The end-to-end tests install this .vsix into code-server.

@@ -2,9 +2,11 @@
 // the status bar and the panels to it.
 import * as vscode from "vscode";
 import { LanguageClient, State, TransportKind, WorkDoneProgress, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
-import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotification, RunExperimentRequest, ServerStatusNotification } from "../../server/src/protocol";
+import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotification, RunExperimentRequest, RunProgressNotification, ServerStatusNotification } from "../../server/src/protocol";
 import { LabPanel, labPanelViewType, SummaryStore } from "./lab-panel";
 import { showDataPreview } from "./data-panel";
+import { ExperimentPanels, GradientReports, panelKinds, RunCurves } from "./result-panels";
+import { findRunFolders, readSavedRun } from "./saved-runs";
 import { ServerStatusBar } from "./status-bar";
 import { GradientTests } from "./test-explorer";
 
@@ -14,6 +16,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const log = vscode.window.createOutputChannel("Optim", { log: true });
   const statusBar = new ServerStatusBar();
   const summaries = new SummaryStore();
+  const curves = new RunCurves(context.extensionUri, log);
+  const experiments = new ExperimentPanels(context.extensionUri, log);
+  const reports = new GradientReports(context.extensionUri, log);
   context.subscriptions.push(log, statusBar);
 
   const serverModule = context.asAbsolutePath("dist/server.js");
@@ -44,8 +49,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       tests.updateDocument(params);
       LabPanel.refreshIfOpen();
     }),
-    client.onNotification(CheckResultsNotification.method, (params: CheckResultsNotification.Params) => tests.report(params)),
-    vscode.commands.registerCommand("optim.checkGradients", (uri?: string) => checkGradients(languageClient, tests, uri)),
+    client.onNotification(CheckResultsNotification.method, (params: CheckResultsNotification.Params) => {
+      tests.report(params);
+      reports.update(params);
+    }),
+    client.onNotification(RunProgressNotification.method, (params: RunProgressNotification.Params) => curves.add(params.uri, params.run, params.points ?? [params.point])),
+    vscode.commands.registerCommand("optim.checkGradients", (uri?: string) => checkGradients(languageClient, tests, reports, uri)),
+    vscode.commands.registerCommand("optim.showLossCurves", () => curves.host.show(undefined, false)),
+    vscode.commands.registerCommand("optim.showGradientReport", (uri?: string) => reports.show(uri)),
+    vscode.commands.registerCommand("optim.compareRuns", (folders?: string[]) => compareRuns(curves, log, folders)),
     vscode.commands.registerCommand("optim.openExample", (name?: string) => openExample(context, name)),
     vscode.commands.registerCommand("optim.previewData", async (uri?: string, name?: string) => {
       const target = uri ?? vscode.window.activeTextEditor?.document.uri.toString();
@@ -54,7 +66,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const chosen = name ?? (data.length === 1 ? data[0] : await vscode.window.showQuickPick(data, { placeHolder: "Which data set?" }));
       if (chosen) await showDataPreview(context, languageClient, target, chosen);
     }),
-    vscode.commands.registerCommand("optim.runExperiment", (uri?: string, name?: string) => runExperiment(languageClient, uri, name)),
+    vscode.commands.registerCommand("optim.runExperiment", (uri?: string, name?: string) => runExperiment(languageClient, { curves, experiments }, uri, name)),
     // Trust granted while running: start again with computation allowed.
     vscode.workspace.onDidGrantWorkspaceTrust(async () => {
       languageClient.clientOptions.initializationOptions = initializationOptions();
@@ -66,7 +78,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       languageClient.clientOptions.initializationOptions = initializationOptions();
       await languageClient.restart();
     }),
-    vscode.window.onDidChangeActiveTextEditor(() => LabPanel.refreshIfOpen()),
+    vscode.window.onDidChangeActiveTextEditor(() => {
+      LabPanel.refreshIfOpen();
+      reports.followActiveEditor();
+    }),
     vscode.commands.registerCommand("optim.showPanel", () => LabPanel.show(context.extensionUri, summaries, log)),
     vscode.commands.registerCommand("optim.restartServer", async () => {
       await client?.restart();
@@ -76,6 +91,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         LabPanel.adopt(panel, context.extensionUri, summaries, log);
       },
     }),
+    vscode.window.registerWebviewPanelSerializer(panelKinds.runs.viewType, curves.host.serializer((state) => curves.restore(state))),
+    vscode.window.registerWebviewPanelSerializer(panelKinds.sweep.viewType, experiments.sweep.serializer()),
+    vscode.window.registerWebviewPanelSerializer(panelKinds.landscape.viewType, experiments.landscape.serializer()),
+    vscode.window.registerWebviewPanelSerializer(panelKinds.gradcheck.viewType, reports.host.serializer()),
   );
 
   await client.start();
@@ -109,8 +128,8 @@ async function openExample(context: vscode.ExtensionContext, name?: string): Pro
   await vscode.window.showTextDocument(target);
 }
 
-/** Starts a run of the active document (chosen from a list when not named), with progress and a cancel button. */
-async function runExperiment(languageClient: LanguageClient, uri?: string, name?: string): Promise<void> {
+/** Starts a run of the active document (chosen from a list when not named), with progress, a cancel button and its panel. */
+async function runExperiment(languageClient: LanguageClient, panels: { curves: RunCurves; experiments: ExperimentPanels }, uri?: string, name?: string): Promise<void> {
   const target = uri ?? vscode.window.activeTextEditor?.document.uri.toString();
   if (!target || !target.endsWith(".optim")) {
     void vscode.window.showWarningMessage("Open a .optim file to run one of its runs.");
@@ -126,7 +145,27 @@ async function runExperiment(languageClient: LanguageClient, uri?: string, name?
     if (runs.length === 0) void vscode.window.showWarningMessage("This file has no run, sweep or landscape declarations.");
     return;
   }
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Running ${chosen}`, cancellable: true }, async (progress, token) => {
+  // A training run draws its curve as it goes; sweeps and landscapes show their result at the end.
+  const training = (await declarationsOf(target, ["run"])).includes(chosen);
+  const series = training ? panels.curves.begin(target, chosen) : undefined;
+  let result: RunExperimentRequest.Result | undefined;
+  try {
+    result = await startRun(languageClient, target, chosen);
+  } catch (failure) {
+    if (series) panels.curves.end(series, { run: chosen, status: "failed", message: String(failure) });
+    throw failure;
+  }
+  if (series) panels.curves.end(series, result);
+  if (!result) return;
+  if (result.status !== "failed") panels.experiments.show(target, result);
+  const show = result.status === "finished" || result.status === "cancelled" ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+  const action = result.folder ? await show(result.message, "Reveal Run Folder") : await show(result.message);
+  if (action === "Reveal Run Folder" && result.folder) await vscode.commands.executeCommand("revealInExplorer", vscode.Uri.file(result.folder));
+}
+
+/** Sends the run request with progress in a notification that has a cancel button. */
+function startRun(languageClient: LanguageClient, target: string, chosen: string): Thenable<RunExperimentRequest.Result | undefined> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Running ${chosen}`, cancellable: true }, async (progress, token) => {
     const workDoneToken = `optim-run-${Date.now()}`;
     const listener = languageClient.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
       if (value.kind === "report" && value.message) progress.report({ message: value.message });
@@ -138,10 +177,6 @@ async function runExperiment(languageClient: LanguageClient, uri?: string, name?
       listener.dispose();
     }
   });
-  if (!result) return;
-  const show = result.status === "finished" || result.status === "cancelled" ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
-  const action = result.folder ? await show(result.message, "Reveal Run Folder") : await show(result.message);
-  if (action === "Reveal Run Folder" && result.folder) await vscode.commands.executeCommand("revealInExplorer", vscode.Uri.file(result.folder));
 }
 
 function initializationOptions() {
@@ -155,7 +190,7 @@ function initializationOptions() {
 }
 
 /** Checks every entry of every gradient of a document, with progress and a cancel button. */
-async function checkGradients(languageClient: LanguageClient, tests: GradientTests, uri?: string): Promise<void> {
+async function checkGradients(languageClient: LanguageClient, tests: GradientTests, reports: GradientReports, uri?: string): Promise<void> {
   const target = uri ?? vscode.window.activeTextEditor?.document.uri.toString();
   if (!target || !target.endsWith(".optim")) {
     void vscode.window.showWarningMessage("Open a .optim file to check its gradients.");
@@ -179,14 +214,44 @@ async function checkGradients(languageClient: LanguageClient, tests: GradientTes
       const results = await languageClient.sendRequest<CheckGradientsRequest.Result>(CheckGradientsRequest.method, params, token);
       if (!results || results.cancelled) return;
       tests.report(results);
+      reports.update(results);
       const failed = results.grads.filter((grad) => !grad.passed);
       const summary = results.note ?? (failed.length === 0 ? `All ${results.grads.length} gradients match the numerical gradient on ${results.examples} examples.` : `${failed.length} of ${results.grads.length} gradients disagree with the numerical gradient: ${failed.map((grad) => grad.name).join(", ")}.`);
-      if (failed.length > 0 || results.note) void vscode.window.showWarningMessage(summary);
-      else void vscode.window.showInformationMessage(summary);
+      const shown = failed.length > 0 || results.note ? vscode.window.showWarningMessage(summary, "Show Report") : vscode.window.showInformationMessage(summary, "Show Report");
+      void shown.then((action) => {
+        if (action === "Show Report") reports.show(target);
+      });
     } finally {
       listener.dispose();
     }
   });
+}
+
+/** Overlays saved runs (picked from the runs/ folders of the workspace and of the active document) on the loss-curve panel. */
+async function compareRuns(curves: RunCurves, log: vscode.LogOutputChannel, folders?: string[]): Promise<void> {
+  let chosen: vscode.Uri[];
+  if (folders && folders.length > 0) chosen = folders.map((folder) => vscode.Uri.file(folder));
+  else {
+    const active = vscode.window.activeTextEditor?.document.uri;
+    const runsFolders = [...(vscode.workspace.workspaceFolders ?? []).map((folder) => vscode.Uri.joinPath(folder.uri, "runs")), ...(active?.scheme === "file" ? [vscode.Uri.joinPath(active, "..", "runs")] : [])];
+    const found = await findRunFolders(runsFolders);
+    if (found.length === 0) {
+      void vscode.window.showInformationMessage("No saved runs: a run's folder appears under runs/ when it starts.");
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(
+      found.map((uri) => ({ label: uri.path.split("/").pop() ?? uri.fsPath, description: vscode.workspace.asRelativePath(uri), uri })),
+      { canPickMany: true, placeHolder: "Which runs to overlay?" },
+    );
+    if (!picked || picked.length === 0) return;
+    chosen = picked.map((item) => item.uri);
+  }
+  const loaded = await Promise.all(chosen.map(readSavedRun));
+  for (const problem of loaded.filter((entry): entry is string => typeof entry === "string")) {
+    log.warn(problem);
+    void vscode.window.showWarningMessage(problem);
+  }
+  curves.addSaved(loaded.filter((entry) => typeof entry !== "string"));
 }
 
 export async function deactivate(): Promise<void> {

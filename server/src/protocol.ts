@@ -111,7 +111,9 @@ export namespace RunExperimentRequest {
     /** A sweep's rows and suggestion. */
     sweep?: { method: string; start: number; rows: { lr: number; loss: number; diverged: boolean }[]; suggestion?: { lr: number; reason: string } };
     /** A landscape's grid: losses[j * axis.length + i] at (a = axis[i], b = axis[j]). */
-    landscape?: { directions: number; axis: number[]; losses: number[]; center: number; min: number; max: number };
+    landscape?: { directions: number; axis: number[]; losses: number[]; center: number; min: number; max: number; trajectory?: { step: number; a: number; b: number }[] };
+    /** Where a diverged run blew up. */
+    divergence?: { step: number; loss: number; best: number };
   }
 }
 
@@ -121,7 +123,10 @@ export namespace RunProgressNotification {
   export interface Params {
     uri: string;
     run: string;
+    /** The newest point. */
     point: RunPoint;
+    /** Every point since the previous notification, in order, the newest last. */
+    points: RunPoint[];
   }
 }
 

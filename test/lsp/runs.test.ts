@@ -41,6 +41,11 @@ test("a run streams its curve, finishes and is saved in its folder", async () =>
   const points = client.received<RunProgressNotification.Params>("optim/runProgress").filter((params) => params.uri === uri);
   assert.ok(points.length >= 4, `${points.length} progress notifications`);
   assert.ok(points.some((params) => params.point.evalAccuracy !== undefined));
+  // Every step's point arrives, once and in order, batched into the notifications.
+  assert.deepEqual(
+    points.flatMap((params) => params.points.map((point) => point.step)),
+    Array.from({ length: 200 }, (_, step) => step),
+  );
   assert.ok(result.folder && result.folder.startsWith(join(folder, "runs", "fit-")));
   const csv = readFileSync(join(result.folder, "curve.csv"), "utf8").trim().split("\n");
   assert.equal(csv[0], "step,epoch,seconds,loss,lr,gradNorm,updateRatio,evalLoss,evalAccuracy");

@@ -232,8 +232,9 @@ export function startServer(connection: Connection, workerPath: string): void {
     if (params.workDoneToken) progress.begin(`Running ${params.name}`, 0, "starting", true);
     const job = trainingPool.train(
       { uri: params.uri, text: doc.text, baseDirectory: dirname(file), maxDataBytes: (initOptions.maxDataMegabytes ?? 1024) * 1024 * 1024, run: params.name, seed: params.seed, backend: initOptions.backend ?? "auto", runsFolder },
-      (point) => {
-        void connection.sendNotification(RunProgressNotification.method, { uri: params.uri, run: params.name, point } satisfies RunProgressNotification.Params);
+      (points) => {
+        const point = points[points.length - 1];
+        void connection.sendNotification(RunProgressNotification.method, { uri: params.uri, run: params.name, point, points } satisfies RunProgressNotification.Params);
         progress.report(`step ${point.step}: loss ${point.loss.toPrecision(4)}${point.evalAccuracy !== undefined ? `, eval accuracy ${point.evalAccuracy.toFixed(3)}` : ""}`);
       },
     );
@@ -253,7 +254,7 @@ export function startServer(connection: Connection, workerPath: string): void {
         publishDiagnostics(params.uri);
       }
     }
-    return { run: outcome.run, status: outcome.status, message: outcome.message, folder: outcome.folder, backend: outcome.backend, sweep: outcome.sweep, landscape: outcome.landscape };
+    return { run: outcome.run, status: outcome.status, message: outcome.message, folder: outcome.folder, backend: outcome.backend, sweep: outcome.sweep, landscape: outcome.landscape, divergence: outcome.divergence };
   });
 
   connection.onRequest(PreviewDataRequest.method, async (params: PreviewDataRequest.Params): Promise<PreviewDataRequest.Result> => {

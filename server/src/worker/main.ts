@@ -12,6 +12,8 @@ import type { FromWorker, ToWorker } from "./messages";
 import { runCheck } from "./run-check";
 
 const cancelFlags = (workerData as { cancelFlags: Int32Array }).cancelFlags;
+import type { CurvePoint } from "../train/trainer";
+
 const port = parentPort;
 if (!port) throw new Error("the compute worker must run in a worker thread");
 
@@ -22,14 +24,19 @@ port.on("message", (job: ToWorker) => {
     if (job.type === "train") {
       const cancelled = () => Atomics.load(cancelFlags, job.slot) === 1;
       let lastPost = 0;
+      let points: CurvePoint[] = [];
+      const post = () => {
+        if (points.length > 0) port.postMessage({ type: "trainProgress", id: job.id, points } satisfies FromWorker);
+        points = [];
+        lastPost = Date.now();
+      };
       try {
         const outcome = await runTraining(job, __dirname, (point) => {
-          // Every evaluation, and otherwise at most every 50 ms: panels redraw, they need not see each step.
-          const now = Date.now();
-          if (point.evalLoss === undefined && now - lastPost < 50) return;
-          lastPost = now;
-          port.postMessage({ type: "trainProgress", id: job.id, point } satisfies FromWorker);
+          // Every point reaches the panels, in batches: at each evaluation and otherwise every 50 ms.
+          points.push(point);
+          if (point.evalLoss !== undefined || Date.now() - lastPost >= 50) post();
         }, cancelled);
+        post();
         port.postMessage({ type: "trained", id: job.id, outcome } satisfies FromWorker);
       } catch (failure) {
         port.postMessage({ type: "trained", id: job.id, outcome: { run: job.run, status: "failed", message: `the run failed: ${failure instanceof Error ? failure.message : String(failure)}` } } satisfies FromWorker);

@@ -82,6 +82,7 @@ export type FromWorker =
   | { type: "result"; id: number; findings: Finding[]; report?: CheckReport; note?: string; data?: Record<string, DataSummary> }
   | { type: "failed"; id: number; message: string }
   | { type: "backend"; id: number; backend: BackendName; notes: string[] }
-  | { type: "trainProgress"; id: number; point: CurvePoint }
+  /** The points since the previous message, in order. */
+  | { type: "trainProgress"; id: number; points: CurvePoint[] }
   | { type: "trained"; id: number; outcome: TrainOutcome }
   | { type: "preview"; id: number; result: PreviewDataRequest.Result };

@@ -24,7 +24,7 @@ export class ComputePool {
   private readonly pending = new Map<number, Pending>();
   private readonly backendRequests = new Map<number, (answer: { backend: BackendName; notes: string[] }) => void>();
   private readonly previews = new Map<number, (result: PreviewDataRequest.Result) => void>();
-  private readonly trainings = new Map<number, { slot: number; resolve: (outcome: TrainOutcome) => void; onPoint: (point: CurvePoint) => void; run: string }>();
+  private readonly trainings = new Map<number, { slot: number; resolve: (outcome: TrainOutcome) => void; onPoints: (points: CurvePoint[]) => void; run: string }>();
   private nextId = 1;
   private restarts = 0;
 
@@ -56,7 +56,7 @@ export class ComputePool {
 
   private receive(message: FromWorker): void {
     if (message.type === "trainProgress") {
-      this.trainings.get(message.id)?.onPoint(message.point);
+      this.trainings.get(message.id)?.onPoints(message.points);
       return;
     }
     if (message.type === "trained") {
@@ -99,11 +99,11 @@ export class ComputePool {
   }
 
   /** Runs a training job; the handle cancels it. */
-  train(job: Omit<TrainJob, "type" | "id" | "slot">, onPoint: (point: CurvePoint) => void): { outcome: Promise<TrainOutcome>; cancel(): void } {
+  train(job: Omit<TrainJob, "type" | "id" | "slot">, onPoints: (points: CurvePoint[]) => void): { outcome: Promise<TrainOutcome>; cancel(): void } {
     const id = this.nextId++;
     const slot = id % slots;
     Atomics.store(this.cancelFlags, slot, 0);
-    const outcome = new Promise<TrainOutcome>((resolve) => this.trainings.set(id, { slot, resolve, onPoint, run: job.run }));
+    const outcome = new Promise<TrainOutcome>((resolve) => this.trainings.set(id, { slot, resolve, onPoints, run: job.run }));
     this.ensureWorker().postMessage({ ...job, type: "train", id, slot } satisfies TrainJob);
     return { outcome, cancel: () => Atomics.store(this.cancelFlags, slot, 1) };
   }
