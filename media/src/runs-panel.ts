@@ -116,6 +116,16 @@ function colorOf(index: number): string {
   return theme.palette[index % theme.palette.length];
 }
 
+/** A run's name in legends: with its file when another run has the same name, and a number when that is not enough. */
+function labelOf(index: number): string {
+  const series = runs[index];
+  const sameName = runs.filter((other) => other.run === series.run);
+  if (sameName.length === 1) return series.run;
+  const sameFile = sameName.filter((other) => other.file === series.file);
+  const withFile = `${series.run} (${series.file})`;
+  return sameFile.length === 1 ? withFile : `${withFile} #${sameFile.indexOf(series) + 1}`;
+}
+
 /** [x, raw₀, smoothed₀, val₀, raw₁, …] over the union of the runs' x values. */
 function lossData(): uPlot.AlignedData {
   const tables = runs.map((series) => {
@@ -152,12 +162,13 @@ function joined(tables: uPlot.AlignedData[], columns: number): uPlot.AlignedData
 
 function lossSeries(): uPlot.Series[] {
   const series: uPlot.Series[] = [{ label: xAxisLabels[options.xAxis] }];
-  runs.forEach((run, index) => {
+  runs.forEach((_run, index) => {
     const color = colorOf(index);
+    const name = labelOf(index);
     series.push(
-      { label: `${run.run} raw`, stroke: withAlpha(color, 0.25), width: 1, spanGaps: true, points: { show: false } },
-      { label: `${run.run} train`, stroke: color, width: 2, spanGaps: true, points: { show: false }, value: (_chart, value) => formatValue(value) },
-      { label: `${run.run} val`, stroke: color, width: 2, dash: [6, 4], spanGaps: true, points: { show: true, size: 5, fill: color }, value: (_chart, value) => formatValue(value) },
+      { label: `${name} raw`, stroke: withAlpha(color, 0.25), width: 1, spanGaps: true, points: { show: false } },
+      { label: `${name} train`, stroke: color, width: 2, spanGaps: true, points: { show: false }, value: (_chart, value) => formatValue(value) },
+      { label: `${name} val`, stroke: color, width: 2, dash: [6, 4], spanGaps: true, points: { show: true, size: 5, fill: color }, value: (_chart, value) => formatValue(value) },
     );
   });
   return series;
@@ -165,10 +176,10 @@ function lossSeries(): uPlot.Series[] {
 
 function sideSeries(plot: SidePlot): uPlot.Series[] {
   const series: uPlot.Series[] = [{ label: xAxisLabels[options.xAxis] }];
-  runs.forEach((run, index) => {
+  runs.forEach((_run, index) => {
     const color = colorOf(index);
     plot.labels.forEach((label, k) => {
-      series.push({ label: `${run.run} ${label}`, stroke: color, width: 1.5, dash: k === 1 ? [6, 4] : undefined, spanGaps: true, points: { show: false }, value: (_chart, value) => formatValue(value) });
+      series.push({ label: `${labelOf(index)} ${label}`, stroke: color, width: 1.5, dash: k === 1 ? [6, 4] : undefined, spanGaps: true, points: { show: false }, value: (_chart, value) => formatValue(value) });
     });
   });
   return series;
@@ -294,6 +305,8 @@ function describe(): void {
   const points = runs.reduce((total, series) => total + series.points.length, 0);
   root.dataset.points = String(points);
   root.dataset.runs = String(runs.length);
+  // For tools and tests reading the page: each run's name, file, status and point count.
+  root.dataset.series = JSON.stringify(runs.map((series) => ({ run: series.run, file: series.file, status: series.status, points: series.points.length })));
   status.textContent = runs.length === 0 ? "No runs yet." : `${runs.length} run${runs.length === 1 ? "" : "s"}, ${points.toLocaleString("en-US")} points. ${runs.map((series) => `${series.run} (${series.file}): ${series.status}`).join("; ")}`;
   markers.replaceChildren();
   for (const series of runs) {
@@ -382,7 +395,7 @@ pngButton.addEventListener("click", () =>
     background: theme.background,
     foreground: theme.foreground,
     font: theme.font,
-    legend: runs.map((series, index) => ({ label: `${series.run} (${series.file}, ${series.status})`, color: colorOf(index) })),
+    legend: runs.map((series, index) => ({ label: `${labelOf(index)}: ${series.status}`, color: colorOf(index) })),
   }),
 );
 onThemeChange(() => {

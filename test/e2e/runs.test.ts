@@ -1,10 +1,11 @@
 // Training from the command palette in a real VS Code: a run finishes and its
 // folder appears; a long run stops when its progress notification is cancelled.
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { notifications, openFile, runCommand, screenshot } from "./harness";
+import type { Frame } from "playwright-core";
+import { notifications, openFile, runCommand, screenshot, webviewFrames } from "./harness";
 import { openEditorSession, type EditorSession } from "./session";
 
 const model = (steps: number) => `data d = spiral(classes=3, points=60, seed=2) { train 150, val 30 }
@@ -19,7 +20,7 @@ run fit { minimize L; on d.train; by opt; steps ${steps}; eval d.val; every 50 }
 let session: EditorSession;
 
 before(async () => {
-  session = await openEditorSession({ "short.optim": model(300), "long.optim": model(10_000_000) });
+  session = await openEditorSession({ "short.optim": model(300), "long.optim": model(10_000_000), "growing.optim": model(6000) });
 });
 
 after(async () => {
@@ -69,4 +70,99 @@ test("cancelling a long run from its progress notification stops it", async () =
   const final = JSON.parse(readFileSync(join(session.workspace, "runs", folder, "final.json"), "utf8"));
   assert.equal(final.status, "cancelled");
   assert.ok(final.steps < 10_000_000);
+});
+
+/** The loss-curve panel's frame, once it shows a run. */
+async function curvePanel(timeoutMs = 30_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of await webviewFrames(session.page)) {
+      const points = await frame.evaluate(() => document.getElementById("root")?.dataset.points).catch(() => undefined);
+      if (points !== undefined) return frame;
+    }
+    if (Date.now() > deadline) throw new Error("no loss-curve panel");
+    await session.page.waitForTimeout(200);
+  }
+}
+
+interface PanelState {
+  /** The growing.optim run's points and status, if the panel has it. */
+  points: number;
+  running: boolean;
+  finished: boolean;
+  status: string;
+  drawn: number;
+}
+
+/** What the panel shows: growing.optim's run, its status line, and how many pixels of the loss chart are drawn. */
+function panelState(frame: Frame): Promise<PanelState> {
+  return frame.evaluate(() => {
+    const canvas = document.querySelector("#loss-chart canvas") as HTMLCanvasElement | null;
+    let drawn = 0;
+    if (canvas) {
+      const { data } = (canvas.getContext("2d") as CanvasRenderingContext2D).getImageData(0, 0, canvas.width, canvas.height);
+      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) drawn++;
+    }
+    const series = JSON.parse(document.getElementById("root")?.dataset.series ?? "[]") as { file: string; status: string; points: number }[];
+    const growing = series.filter((entry) => entry.file === "growing.optim").pop();
+    return { points: growing?.points ?? 0, running: growing?.status === "running", finished: growing?.status === "finished", status: document.getElementById("status")?.textContent ?? "", drawn };
+  });
+}
+
+test("a run started from the palette draws its curve in the panel as it goes", async () => {
+  const { page } = session;
+  await openFile(page, "growing.optim", { language: "Optim" });
+  await runCommand(page, "Optim: Run Experiment");
+  const frame = await curvePanel();
+  // Sample the panel while the run goes on: the curve grows in several steps before the run ends.
+  const seen: PanelState[] = [];
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const state = await panelState(frame);
+    seen.push(state);
+    if (state.finished || Date.now() > deadline) break;
+    await page.waitForTimeout(150);
+  }
+  await screenshot(page, "runs-growing-curve");
+  const final = seen[seen.length - 1];
+  assert.ok(final.finished, `the run finished: ${final.status}`);
+  assert.equal(final.points, 6000, "every step's point reached the panel");
+  const whileRunning = seen.filter((state) => state.running).map((state) => state.points);
+  const distinct = [...new Set(whileRunning)].filter((points) => points > 0 && points < 6000);
+  assert.ok(distinct.length >= 3, `the curve grew while the run went on: ${JSON.stringify(distinct.slice(0, 10))}`);
+  assert.ok(
+    whileRunning.every((points, i) => i === 0 || points >= whileRunning[i - 1]),
+    "it only grows",
+  );
+  assert.ok(final.drawn > 1000, "the loss chart is drawn");
+});
+
+test("a saved run named like markup is overlaid as plain text", async () => {
+  const { page } = session;
+  const name = "<img src=x onerror=alert(1)>";
+  const folder = join(session.workspace, "runs", "markup-20260101-000000");
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, "meta.json"), JSON.stringify({ run: name, file: "file:///markup.optim", description: "", seed: 0, backend: "wasm", specHash: "", started: "2026-01-01T00:00:00.000Z" }));
+  writeFileSync(join(folder, "curve.csv"), "step,epoch,seconds,loss\n" + Array.from({ length: 50 }, (_, step) => `${step},${step / 10},${step / 100},${(2 / (1 + step)).toFixed(4)}`).join("\n") + "\n");
+  let dialogs = 0;
+  page.on("dialog", (dialog) => {
+    dialogs++;
+    void dialog.dismiss();
+  });
+  await runCommand(page, "Optim: Compare Saved Runs", { keepsInputOpen: true });
+  const row = page.locator(".quick-input-list .monaco-list-row").filter({ hasText: "markup-20260101-000000" });
+  await row.first().waitFor({ timeout: 10_000 });
+  await row.first().locator(".monaco-checkbox, input[type=checkbox]").first().click();
+  await page.keyboard.press("Enter");
+  const frame = await curvePanel();
+  const deadline = Date.now() + 15_000;
+  let status = "";
+  while (!status.includes(name) && Date.now() < deadline) {
+    status = (await panelState(frame)).status;
+    await page.waitForTimeout(200);
+  }
+  assert.ok(status.includes(name), `the name shows as text: ${status}`);
+  assert.equal(await frame.locator("img").count(), 0, "no element made from the name");
+  assert.equal(dialogs, 0);
+  await screenshot(page, "runs-markup-name");
 });
