@@ -16,3 +16,9 @@ export async function showDataPreview(context: vscode.ExtensionContext, client: 
   const preview = await client.sendRequest<PreviewDataRequest.Result>(PreviewDataRequest.method, params);
   await post({ type: "preview", preview });
 }
+
+/** After a reload: the panel's script draws the preview it saved. */
+export function restoreDataPanel(context: vscode.ExtensionContext, panel: vscode.WebviewPanel): void {
+  panel.webview.options = panelOptions(context.extensionUri);
+  panel.webview.html = panelHtml(panel.webview, context.extensionUri, panel.title, "data-panel.js", "data-panel.css");
+}

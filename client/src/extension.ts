@@ -4,7 +4,7 @@ import * as vscode from "vscode";
 import { LanguageClient, State, TransportKind, WorkDoneProgress, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
 import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotification, RunExperimentRequest, RunProgressNotification, ServerStatusNotification } from "../../server/src/protocol";
 import { LabPanel, labPanelViewType, SummaryStore } from "./lab-panel";
-import { showDataPreview } from "./data-panel";
+import { dataPanelViewType, restoreDataPanel, showDataPreview } from "./data-panel";
 import { ExperimentPanels, GradientReports, panelKinds, RunCurves } from "./result-panels";
 import { findRunFolders, readSavedRun } from "./saved-runs";
 import { ServerStatusBar } from "./status-bar";
@@ -91,6 +91,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         LabPanel.adopt(panel, context.extensionUri, summaries, log);
       },
     }),
+    vscode.window.registerWebviewPanelSerializer(dataPanelViewType, { deserializeWebviewPanel: async (panel) => restoreDataPanel(context, panel) }),
     vscode.window.registerWebviewPanelSerializer(panelKinds.runs.viewType, curves.host.serializer((state) => curves.restore(state))),
     vscode.window.registerWebviewPanelSerializer(panelKinds.sweep.viewType, experiments.sweep.serializer()),
     vscode.window.registerWebviewPanelSerializer(panelKinds.landscape.viewType, experiments.landscape.serializer()),
