@@ -18,8 +18,9 @@ export class LspTestClient {
   private readonly waiters: Array<{ method: string; accept: (params: unknown) => boolean; resolve: (params: unknown) => void }> = [];
   stderr = "";
 
-  constructor() {
-    this.process = spawn(process.execPath, [join(repoRoot, "dist", "server.js"), "--stdio"], { stdio: "pipe" });
+  /** `env` is added to this process's environment for the server. */
+  constructor(options: { env?: Record<string, string> } = {}) {
+    this.process = spawn(process.execPath, [join(repoRoot, "dist", "server.js"), "--stdio"], { stdio: "pipe", env: { ...process.env, ...options.env } });
     this.process.stderr.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.died = new Promise<never>((_, reject) => {
       this.process.once("error", (error) => reject(new Error(`the server did not start: ${error.message}`)));
@@ -43,11 +44,13 @@ export class LspTestClient {
   /** Rejects when the server process fails to start or exits. */
   private readonly died: Promise<never>;
 
-  async initialize(): Promise<unknown> {
+  /** `initializationOptions` are the server's settings, as the VS Code client sends them. */
+  async initialize(initializationOptions?: Record<string, unknown>): Promise<unknown> {
     const result = await Promise.race([this.died, this.connection.sendRequest("initialize", {
       processId: process.pid,
       rootUri: null,
       capabilities: { textDocument: { publishDiagnostics: { versionSupport: true } } },
+      initializationOptions,
     })]);
     await this.connection.sendNotification("initialized", {});
     return result;
@@ -75,6 +78,11 @@ export class LspTestClient {
     return this.notifications.filter((notification) => notification.method === method).map((notification) => notification.params as T);
   }
 
+  /** Forgets the notifications received so far (a long fuzz run would otherwise keep them all). */
+  forgetReceived(): void {
+    this.notifications.length = 0;
+  }
+
   diagnosticsFor(uri: string, version: number): Promise<PublishedDiagnostics> {
     return this.waitFor<PublishedDiagnostics>("textDocument/publishDiagnostics", (params) => params.uri === uri && params.version === version);
   }
@@ -98,5 +106,15 @@ export class LspTestClient {
 
   kill(): void {
     this.process.kill();
+  }
+
+  /** True while the server process runs. */
+  get alive(): boolean {
+    return this.process.exitCode === null && this.process.signalCode === null;
+  }
+
+  /** The server process's id. */
+  get pid(): number | undefined {
+    return this.process.pid;
   }
 }

@@ -1,7 +1,7 @@
 // Fuzzing the analysis core and every editor feature: random token soup and
 // mutations of real documents. Nothing may throw, every finding must have a
 // range inside the text, and formatting must keep every token.
-// FUZZ_DOCUMENTS=100000 runs the full-size campaign (scripts in docs/reliability.md).
+// FUZZ_DOCUMENTS=100000 runs the full-size campaign (`npm run fuzz:full`, docs/reliability.md).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { analyze } from "../../server/src/analysis/analyze";
@@ -18,40 +18,9 @@ import { signatureHelpAt } from "../../server/src/features/signature-help";
 import { documentSymbols } from "../../server/src/features/symbols";
 import { mulberry32 } from "../../server/src/data/random";
 import { optimLexer } from "../../server/src/syntax/tokens";
-import { fixtureFiles, readText } from "../support/fixtures";
+import { fuzzDocument } from "../support/fuzz-documents";
 
 const documentCount = Number(process.env.FUZZ_DOCUMENTS ?? 3000);
-
-const vocabulary = [
-  "data", "hyper", "param", "score", "loss", "grad", "optimizer", "run", "sweep", "landscape", "gradcheck",
-  "W", "X", "y", "N", "D", "C", "s", "L", "reg", "b1", "dL", "dW", "max", "relu", "sum", "mean", "logsumexp", "softmax", "onehot",
-  "randn", "zeros", "sgd", "adam", "toy", "spiral", "idx", "step", "minimize", "on", "by", "steps", "lr", "axis", "train",
-  "0", "1", "1e-3", "2.5e4", ".5", '"f"', '"open', "{", "}", "[", "]", "(", ")", ",", ";", ":", "=", "==", ">", "<=",
-  "+", "-", "*", "/", "@", "^", "^T", "..", ".", "#c", "\n", "\n", " ", " ", "$", "é",
-];
-
-const corpus = [...fixtureFiles("parser", ".optim"), ...fixtureFiles("diagnostics", ".optim")].map(readText);
-
-function generate(next: () => number, index: number): string {
-  if (index % 2 === 0) {
-    const length = Math.floor(next() * 60);
-    let text = "";
-    for (let i = 0; i < length; i++) text += vocabulary[Math.floor(next() * vocabulary.length)] + (next() < 0.7 ? " " : "");
-    return text;
-  }
-  // Mutate a real document: delete, duplicate or insert slices.
-  let text = corpus[Math.floor(next() * corpus.length)];
-  const edits = 1 + Math.floor(next() * 4);
-  for (let i = 0; i < edits; i++) {
-    const at = Math.floor(next() * (text.length + 1));
-    const span = Math.floor(next() * 12);
-    const choice = next();
-    if (choice < 0.4) text = text.slice(0, at) + text.slice(at + span);
-    else if (choice < 0.7) text = text.slice(0, at) + text.slice(at, at + span) + text.slice(at);
-    else text = text.slice(0, at) + vocabulary[Math.floor(next() * vocabulary.length)] + text.slice(at);
-  }
-  return text;
-}
 
 function tokenImages(text: string): string[] {
   const lexed = optimLexer.tokenize(text);
@@ -64,7 +33,7 @@ test(`${documentCount} random and mutated documents: no throw, ranges inside the
   let slowest = 0;
   let findings = 0;
   for (let index = 0; index < documentCount; index++) {
-    const text = generate(next, index);
+    const text = fuzzDocument(next, index);
     const started = performance.now();
     try {
       const analysis = analyze(text);

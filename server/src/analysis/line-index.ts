@@ -1,5 +1,7 @@
 // Offsets <-> zero-based line and column (UTF-16 code units, as JavaScript
-// strings and the Language Server Protocol both count).
+// strings and the Language Server Protocol both count). Lines end at \n,
+// \r\n or a lone \r, as the protocol says, so editor and server agree on
+// line numbers whatever a file's line endings.
 export interface Position {
   line: number;
   character: number;
@@ -10,7 +12,8 @@ export class LineIndex {
 
   constructor(private readonly text: string) {
     for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+      const code = text.charCodeAt(i);
+      if (code === 10 || (code === 13 && text.charCodeAt(i + 1) !== 10)) this.lineStarts.push(i + 1);
     }
   }
 
@@ -23,13 +26,20 @@ export class LineIndex {
       if (this.lineStarts[middle] <= clamped) low = middle;
       else high = middle - 1;
     }
-    return { line: low, character: clamped - this.lineStarts[low] };
+    // An offset between \r and \n is the end of its line.
+    return { line: low, character: Math.min(clamped, this.lineEnd(low)) - this.lineStarts[low] };
   }
 
   offsetAt(position: Position): number {
     if (position.line >= this.lineStarts.length) return this.text.length;
-    const start = this.lineStarts[Math.max(0, position.line)];
-    const nextStart = position.line + 1 < this.lineStarts.length ? this.lineStarts[position.line + 1] : this.text.length + 1;
-    return Math.min(start + Math.max(0, position.character), nextStart - 1);
+    const line = Math.max(0, position.line);
+    return Math.min(this.lineStarts[line] + Math.max(0, position.character), this.lineEnd(line));
+  }
+
+  /** The offset where a line's text ends, before its line break. */
+  private lineEnd(line: number): number {
+    if (line + 1 >= this.lineStarts.length) return this.text.length;
+    const breakEnd = this.lineStarts[line + 1];
+    return this.text.charCodeAt(breakEnd - 1) === 10 && this.text.charCodeAt(breakEnd - 2) === 13 ? breakEnd - 2 : breakEnd - 1;
   }
 }

@@ -3,7 +3,7 @@
 import { createToken, Lexer, type TokenType } from "chevrotain";
 
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
-export const Comment = createToken({ name: "Comment", pattern: /#[^\n]*/, group: "comments" });
+export const Comment = createToken({ name: "Comment", pattern: /#[^\r\n]*/, group: "comments" });
 
 export const Identifier = createToken({ name: "Identifier", label: "a name", pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
 
@@ -36,9 +36,9 @@ export const declarationKeywords = [Data, Hyper, Param, Score, Loss, Grad, Optim
 export const experimentKeywords = [Run, Sweep, Landscape, Gradcheck];
 
 export const NumberLiteral = createToken({ name: "NumberLiteral", label: "a number", pattern: /(?:\d+(?:\.(?!\.)\d*)?|\.\d+)(?:[eE][+-]?\d+)?/ });
-export const StringLiteral = createToken({ name: "StringLiteral", label: "a string", pattern: /"(?:[^"\\\n]|\\.)*"/ });
+export const StringLiteral = createToken({ name: "StringLiteral", label: "a string", pattern: /"(?:[^"\\\r\n]|\\.)*"/ });
 /** A string that reaches the end of its line; the parser accepts it and analysis reports it. */
-export const UnterminatedString = createToken({ name: "UnterminatedString", label: "a string", pattern: /"(?:[^"\\\n]|\\.)*/ });
+export const UnterminatedString = createToken({ name: "UnterminatedString", label: "a string", pattern: /"(?:[^"\\\r\n]|\\.)*/ });
 
 export const ComparisonOperator = createToken({ name: "ComparisonOperator", pattern: Lexer.NA });
 export const AdditiveOperator = createToken({ name: "AdditiveOperator", pattern: Lexer.NA });
