@@ -88,7 +88,7 @@ def two_layer_step(params, Xb, yb, reg, lr):
     dW1 = dhidden.T @ Xb + reg * W1
     W1 -= lr * dW1
     W2 -= lr * dW2
-    return loss
+    return loss + 0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
 
 
 WORKLOADS = {

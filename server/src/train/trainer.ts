@@ -5,7 +5,7 @@
 // between steps and stops on divergence.
 import type { Graph } from "../engine/ir";
 import type { RandomSource } from "../engine/gradcheck";
-import { lossAndGradients, lossValue, buildOutput, type TfjsRuntime } from "../engine/tfjs-executor";
+import { bindExamples, type TrainingRuntime } from "./executors";
 import { createBatchSampler } from "../data/batches";
 import { createOptimizer } from "./optimizers";
 import { stepSize, type ScheduleSpec } from "./schedules";
@@ -72,46 +72,24 @@ export interface TrainIO {
   onParams?(step: number, params: ReadonlyMap<string, Float32Array>): void;
 }
 
-/** Rows of `examples` as tensors, ready to bind. */
-function bind(runtime: TfjsRuntime, examples: TrainExamples, rows?: Int32Array) {
-  const { tf } = runtime;
-  if (!rows) return { X: tf.tensor2d(examples.X, [examples.n, examples.d]), y: tf.tensor1d(examples.y, "int32") };
-  const X = new Float32Array(rows.length * examples.d);
-  const y = new Int32Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i];
-    X.set(examples.X.subarray(row * examples.d, (row + 1) * examples.d), i * examples.d);
-    y[i] = examples.y[row];
-  }
-  return { X: tf.tensor2d(X, [rows.length, examples.d]), y: tf.tensor1d(y, "int32") };
-}
-
-function paramTensors(runtime: TfjsRuntime, params: Map<string, Float32Array>, shapes: Map<string, number[]>) {
-  return new Map([...params].map(([name, value]) => [name, runtime.tf.tensor(value, shapes.get(name))]));
-}
-
 /** Loss and accuracy of `params` on `examples`, in chunks so memory stays bounded. */
-export function evaluateOn(runtime: TfjsRuntime, spec: Pick<TrainSpec, "loss" | "score" | "shapes">, params: Map<string, Float32Array>, examples: TrainExamples): { loss: number; accuracy?: number } {
-  const { tf } = runtime;
+export function evaluateOn(runtime: TrainingRuntime, spec: Pick<TrainSpec, "loss" | "score" | "shapes">, params: Map<string, Float32Array>, examples: TrainExamples): { loss: number; accuracy?: number } {
   const chunk = 2000;
   let lossSum = 0;
   let correct = 0;
-  const tensors = paramTensors(runtime, params, spec.shapes);
+  const bound = bindExamples(runtime, examples, spec.shapes);
   try {
     for (let start = 0; start < examples.n; start += chunk) {
       const rows = Int32Array.from({ length: Math.min(chunk, examples.n - start) }, (_, i) => start + i);
-      const batch = bind(runtime, examples, rows);
-      const bindings = { X: batch.X, y: batch.y, params: tensors };
       // The loss is a mean over examples plus terms that do not depend on them; weight chunks by size.
-      lossSum += lossValue(tf, spec.loss, bindings) * rows.length;
+      lossSum += bound.loss(spec.loss, rows, params) * rows.length;
       if (spec.score) {
-        const predictions = tf.tidy(() => tf.argMax(buildOutput(tf, spec.score as Graph, bindings), 1).dataSync());
+        const predictions = bound.predictions(spec.score, rows, params);
         for (let i = 0; i < rows.length; i++) if (predictions[i] === examples.y[rows[i]]) correct++;
       }
-      tf.dispose([batch.X, batch.y]);
     }
   } finally {
-    tf.dispose([...tensors.values()]);
+    bound.release();
   }
   return { loss: lossSum / examples.n, accuracy: spec.score ? correct / examples.n : undefined };
 }
@@ -120,8 +98,7 @@ function copyParams(params: Map<string, Float32Array>): Map<string, Float32Array
   return new Map([...params].map(([name, value]) => [name, value.slice()]));
 }
 
-export function train(runtime: TfjsRuntime, spec: TrainSpec, given: TrainIO): TrainResult {
-  const { tf } = runtime;
+export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO): TrainResult {
   let lastPoint: CurvePoint | undefined;
   const io: TrainIO = {
     ...given,
@@ -139,7 +116,7 @@ export function train(runtime: TfjsRuntime, spec: TrainSpec, given: TrainIO): Tr
   let divergence: TrainResult["divergence"];
   let step = 0;
   const rowsPerEpoch = spec.train.n;
-  const trainTensors = bind(runtime, spec.train);
+  const trainExamples = bindExamples(runtime, spec.train, spec.shapes);
   const seconds = () => (performance.now() - started) / 1000;
 
   const evaluate = (point: CurvePoint) => {
@@ -154,18 +131,15 @@ export function train(runtime: TfjsRuntime, spec: TrainSpec, given: TrainIO): Tr
     }
   };
 
-  const fullLoss = (candidate: Map<string, Float32Array>): number => {
-    const tensors = paramTensors(runtime, candidate, spec.shapes);
-    const value = lossValue(tf, spec.loss, { X: trainTensors.X, y: trainTensors.y, params: tensors });
-    tf.dispose([...tensors.values()]);
-    return value;
-  };
+  const fullLoss = (candidate: Map<string, Float32Array>): number => trainExamples.loss(spec.loss, undefined, candidate);
 
   try {
     const strategy = spec.strategy;
     if (strategy.kind === "gradient") {
       const optimizer = createOptimizer(strategy.rule, strategy.settings);
       const states = new Map([...params].map(([name, value]) => [name, optimizer.newState(value.length)]));
+      // Each param's values before its update, for the update ratio; reused every step.
+      const previous = new Map([...params].map(([name, value]) => [name, new Float32Array(value.length)]));
       const batchSize = Math.min(strategy.batch ?? rowsPerEpoch, rowsPerEpoch);
       // Minibatches from the data layer's sampler: every row once per epoch, seeded.
       const sampler = batchSize < rowsPerEpoch ? createBatchSampler(rowsPerEpoch, Math.floor(spec.random("batches").uniform() * 2 ** 32)) : undefined;
@@ -177,12 +151,7 @@ export function train(runtime: TfjsRuntime, spec: TrainSpec, given: TrainIO): Tr
           status = "cancelled";
           break;
         }
-        const rows = nextBatch();
-        const batch = rows ? bind(runtime, spec.train, rows) : trainTensors;
-        const tensors = paramTensors(runtime, params, spec.shapes);
-        const { loss, gradients } = lossAndGradients(tf, spec.loss, { X: batch.X, y: batch.y, params: tensors });
-        tf.dispose([...tensors.values()]);
-        if (rows) tf.dispose([batch.X, batch.y]);
+        const { loss, gradients } = trainExamples.lossAndGradients(spec.loss, nextBatch(), params);
         // Minibatch losses are noisy: compare a moving average with its best, and
         // ignore bests below 1% of the start, where tiny losses make ratios meaningless.
         // The smaller the batch, the noisier its loss and the longer the average (about 1,000 examples).
@@ -203,7 +172,8 @@ export function train(runtime: TfjsRuntime, spec: TrainSpec, given: TrainIO): Tr
         let weightSquares = 0;
         for (const [name, value] of params) {
           const gradient = gradients.get(name) as Float32Array;
-          const before = value.slice();
+          const before = previous.get(name) as Float32Array;
+          before.set(value);
           optimizer.step(value, gradient, states.get(name) as never, lr, step + 1);
           for (let i = 0; i < value.length; i++) {
             gradSquares += gradient[i] * gradient[i];
@@ -256,7 +226,7 @@ export function train(runtime: TfjsRuntime, spec: TrainSpec, given: TrainIO): Tr
       }
     }
   } finally {
-    tf.dispose([trainTensors.X, trainTensors.y]);
+    trainExamples.release();
   }
   const finalParams = best ? bestParams : params;
   if (status === "cancelled") {

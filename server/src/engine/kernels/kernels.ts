@@ -1,0 +1,225 @@
+// The kernel runtime: our WebAssembly matrix products (matmul.c) over one
+// shared memory, a stack allocator in that memory, and an optional second
+// thread that computes half of every large product. The kernel executor
+// (../kernel-executor.ts) keeps the examples in this memory and gathers each
+// batch there; other operands are copied in for a product and its result
+// copied out (JavaScript reads and writes arrays over shared memory several
+// times slower than ordinary ones, so small ops work on ordinary arrays).
+import { Worker } from "node:worker_threads";
+import { availableParallelism } from "node:os";
+import { kernelsWasmBase64 } from "./kernels-wasm";
+
+interface KernelExports {
+  broadcast_product(A: number, sai: number, sap: number, B: number, ldb: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number, panel: number): void;
+  dot_product(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number): void;
+  gather_rows(from: number, rows: number, count: number, d: number, to: number): void;
+  __heap_base: WebAssembly.Global;
+}
+
+/** A float32 matrix stored row by row in the kernel memory: `data` is a view of it. */
+export interface Matrix {
+  rows: number;
+  columns: number;
+  data: Float32Array;
+}
+
+const pageBytes = 65536;
+/** Products smaller than this many multiply-adds run on one thread: waking the other costs more. */
+const threadThreshold = 200_000;
+const columnPanel = 16;
+
+// Control block shared with the second thread: state, kernel, arguments.
+const idle = 0;
+const posted = 1;
+const done = 2;
+const stop = 3;
+
+const workerSource = `
+const { workerData } = require("node:worker_threads");
+const { module, memory, control } = workerData;
+const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const block = new Int32Array(memory.buffer, control, 16);
+for (;;) {
+  let state = Atomics.load(block, 0);
+  while (state !== ${posted} && state !== ${stop}) {
+    Atomics.wait(block, 0, state);
+    state = Atomics.load(block, 0);
+  }
+  if (state === ${stop}) break;
+  const args = Array.from(block.subarray(2, 15));
+  if (block[1] === 0) kernels.broadcast_product(...args);
+  else kernels.dot_product(...args.slice(0, 11));
+  Atomics.store(block, 0, ${done});
+  Atomics.notify(block, 0);
+}
+`;
+
+export class Kernels {
+  private readonly exports: KernelExports;
+  private top: number;
+  private readonly marks: number[] = [];
+  private readonly control: Int32Array;
+  private readonly worker?: Worker;
+
+  private constructor(
+    private readonly memory: WebAssembly.Memory,
+    module: WebAssembly.Module,
+    /** 1 or 2: how many threads share a large product. */
+    readonly threads: number,
+  ) {
+    this.exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
+    this.top = this.exports.__heap_base.value as number;
+    const controlOffset = this.allocate(16).byteOffset;
+    this.control = new Int32Array(memory.buffer, controlOffset, 16);
+    if (threads > 1) {
+      this.worker = new Worker(workerSource, { eval: true, workerData: { module, memory, control: controlOffset } });
+      // A waiting worker must not keep the process alive.
+      this.worker.unref();
+    }
+  }
+
+  /** Compiles the kernels; `threads` defaults to two when the machine has two cores or more. */
+  static create(threads = Math.min(2, availableParallelism())): Kernels {
+    const module = new WebAssembly.Module(Buffer.from(kernelsWasmBase64, "base64"));
+    const memory = new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true });
+    return new Kernels(memory, module, Math.max(1, Math.min(2, threads)));
+  }
+
+  /** Ends the second thread. */
+  dispose(): void {
+    if (!this.worker) return;
+    Atomics.store(this.control, 0, stop);
+    Atomics.notify(this.control, 0);
+    void this.worker.terminate();
+  }
+
+  /** `count` floats, 64-byte aligned, zeroed unless asked not to; freed by the `release` of an earlier `mark`. */
+  allocate(count: number, zeroed = true): Float32Array {
+    const offset = (this.top + 63) & ~63;
+    const end = offset + count * 4;
+    const size = this.memory.buffer.byteLength;
+    if (end > size) this.memory.grow(Math.ceil((end - size) / pageBytes));
+    this.top = end;
+    const view = new Float32Array(this.memory.buffer, offset, count);
+    if (zeroed) view.fill(0);
+    return view;
+  }
+
+  /** Whether `values` lies in the kernel memory (the only shared memory the executor makes). */
+  holds(values: Float32Array): boolean {
+    return values.buffer instanceof SharedArrayBuffer;
+  }
+
+  /** A copy of `values` in the kernel memory. */
+  copyIn(values: ArrayLike<number>): Float32Array {
+    const view = this.allocate(values.length, false);
+    view.set(values);
+    return view;
+  }
+
+  /**
+   * Remembers the allocation point; `release(mark)` frees everything
+   * allocated since. Marks nest and are released innermost first.
+   */
+  mark(): number {
+    this.marks.push(this.top);
+    return this.marks.length;
+  }
+
+  release(mark: number): void {
+    if (mark !== this.marks.length) throw new Error(`kernel memory released out of order (mark ${mark} of ${this.marks.length})`);
+    this.top = this.marks.pop() as number;
+  }
+
+  /** Rows of an [n, d] matrix in the kernel memory, gathered into a new [rows, d] one there. */
+  gatherRows(from: Float32Array, d: number, rows: Int32Array): Float32Array {
+    const to = this.allocate(rows.length * d, false);
+    const space = this.allocate(rows.length, false);
+    const indices = new Int32Array(space.buffer, space.byteOffset, rows.length);
+    indices.set(rows);
+    this.exports.gather_rows(from.byteOffset, indices.byteOffset, rows.length, d, to.byteOffset);
+    return to;
+  }
+
+  /**
+   * out = op(a) @ op(b), where op transposes when asked; `out` holds
+   * rows(op(a)) × columns(op(b)) floats. Operands outside the kernel memory
+   * are copied in, and a result outside it is copied out.
+   */
+  matmul(a: Matrix, transposeA: boolean, b: Matrix, transposeB: boolean, result: Float32Array): void {
+    const m = transposeA ? a.columns : a.rows;
+    const k = transposeA ? a.rows : a.columns;
+    const n = transposeB ? b.rows : b.columns;
+    if ((transposeB ? b.columns : b.rows) !== k) throw new Error(`cannot multiply ${m}×${k} by ${transposeB ? b.columns : b.rows}×${n}`);
+    const mark = this.mark();
+    try {
+      a = this.holds(a.data) ? a : { ...a, data: this.copyIn(a.data) };
+      b = this.holds(b.data) ? b : { ...b, data: this.copyIn(b.data) };
+      const out = this.holds(result) ? result : this.allocate(m * n, false);
+      if (!transposeB) {
+        if (n >= columnPanel || n >= m) {
+          // Broadcast form straight into out; A is read either way round through its strides.
+          this.broadcast(a.data, transposeA ? 1 : k, transposeA ? m : 1, b.data, n, out, n, m, k, n);
+        } else if (transposeA) {
+          // Few columns, many rows: out^T = b^T @ a, whose rows are long, then transpose back.
+          const swapped = this.allocate(n * m);
+          this.broadcast(b.data, 1, n, a.data, m, swapped, m, n, k, m);
+          transposeInto(swapped, n, m, out);
+        } else {
+          // Few columns: transpose the small b so both operands run along p.
+          const bt = this.allocate(n * k);
+          transposeInto(b.data, k, n, bt);
+          this.dot(a.data, k, bt, k, out, n, m, k, n);
+        }
+      } else if (!transposeA) {
+        this.dot(a.data, k, b.data, k, out, n, m, k, n);
+      } else {
+        // a^T @ b^T = (b @ a)^T.
+        const swapped = this.allocate(n * m);
+        this.broadcast(b.data, k, 1, a.data, m, swapped, m, n, k, m);
+        transposeInto(swapped, n, m, out);
+      }
+      if (out !== result) result.set(out);
+    } finally {
+      this.release(mark);
+    }
+  }
+
+  /** Broadcast form over rows [0, m) and columns [0, n), the columns shared between the threads. */
+  private broadcast(A: Float32Array, sai: number, sap: number, B: Float32Array, ldb: number, C: Float32Array, ldc: number, m: number, k: number, n: number): void {
+    const panels = this.allocate(2 * k * columnPanel);
+    const panel = (index: number) => panels.byteOffset + index * k * columnPanel * 4;
+    const split = this.worker && m * n * k >= threadThreshold && n >= 2 * columnPanel ? Math.floor(n / 2 / columnPanel) * columnPanel : n;
+    if (split < n) this.post(0, [A.byteOffset, sai, sap, B.byteOffset, ldb, C.byteOffset, ldc, k, 0, m, split, n, panel(1)]);
+    this.exports.broadcast_product(A.byteOffset, sai, sap, B.byteOffset, ldb, C.byteOffset, ldc, k, 0, m, 0, split, panel(0));
+    if (split < n) this.join();
+  }
+
+  /** Dot form over rows [0, m) and columns [0, n), the rows shared between the threads. */
+  private dot(A: Float32Array, lda: number, B: Float32Array, ldb: number, C: Float32Array, ldc: number, m: number, k: number, n: number): void {
+    const split = this.worker && m * n * k >= threadThreshold && m >= 8 ? Math.floor(m / 2 / 4) * 4 : m;
+    if (split < m) this.post(1, [A.byteOffset, lda, B.byteOffset, ldb, C.byteOffset, ldc, k, split, m, 0, n]);
+    this.exports.dot_product(A.byteOffset, lda, B.byteOffset, ldb, C.byteOffset, ldc, k, 0, split, 0, n);
+    if (split < m) this.join();
+  }
+
+  private post(kernel: 0 | 1, args: number[]): void {
+    this.control[1] = kernel;
+    this.control.set(args, 2);
+    Atomics.store(this.control, 0, posted);
+    Atomics.notify(this.control, 0);
+  }
+
+  private join(): void {
+    while (Atomics.load(this.control, 0) === posted) Atomics.wait(this.control, 0, posted);
+    Atomics.store(this.control, 0, idle);
+  }
+}
+
+/** to (columns × rows) = from (rows × columns)^T. */
+export function transposeInto(from: Float32Array, rows: number, columns: number, to: Float32Array): void {
+  for (let i = 0; i < rows; i++) {
+    const row = i * columns;
+    for (let j = 0; j < columns; j++) to[j * rows + i] = from[row + j];
+  }
+}

@@ -1,0 +1,210 @@
+// Float32 matrix products in WebAssembly SIMD for the kernel executor
+// (../kernel-executor.ts), and the gathering of a batch of rows. Two loop
+// shapes cover every layout the executor meets; it picks one and, where
+// neither fits, transposes a small operand.
+//
+//   broadcast form: C[i, j] = sum_p A(i, p) * B[p, j]   B's rows contiguous in j
+//   dot form:       C[i, j] = sum_p A[i, p] * B[j, p]   both contiguous in p
+//
+// Each computes a block of rows [i0, i1) and columns [j0, j1), so two threads
+// can share one product. Register blocks are sized for the 16 vector
+// registers of x86-64; no function touches the stack, so threads sharing one
+// memory need no stacks of their own.
+//
+// Built by server/src/engine/kernels/build.mjs (clang from Debian: apt-get
+// install clang lld), which writes kernels-wasm.ts beside this file.
+#include <wasm_simd128.h>
+
+#define LOAD(p) wasm_v128_load(p)
+#define SPLAT(p) wasm_v128_load32_splat(p)
+#define MULADD(acc, a, b) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
+
+static float horizontal_sum(v128_t v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
+}
+
+// Broadcast form. A(i, p) is A[i * sai + p * sap], so A may be stored either
+// way round. Sixteen columns of B at a time are first copied into `panel`
+// (k x 16, contiguous): rows of B lie a whole row apart, and a stride near a
+// multiple of 4 KiB maps them all to a few cache sets, so read in place the
+// strip would not stay in the L1 cache while every pair of rows of A passes
+// over it. Each element of A is splatted across a vector and multiplied by the
+// sixteen entries of a row of the panel; two rows of C at a time keep eight
+// accumulators in registers for the whole sum over p.
+__attribute__((export_name("broadcast_product")))
+void broadcast_product(const float *A, int sai, int sap, const float *B, int ldb, float *C, int ldc, int k, int i0, int i1, int j0, int j1, float *panel) {
+  int j = j0;
+  for (; j + 16 <= j1; j += 16) {
+    for (int p = 0; p < k; p++) {
+      const float *row = B + p * ldb + j;
+      float *to = panel + p * 16;
+      wasm_v128_store(to, LOAD(row));
+      wasm_v128_store(to + 4, LOAD(row + 4));
+      wasm_v128_store(to + 8, LOAD(row + 8));
+      wasm_v128_store(to + 12, LOAD(row + 12));
+    }
+    int i = i0;
+    for (; i + 2 <= i1; i += 2) {
+      v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+      const float *a = A + i * sai;
+      const float *b = panel;
+      for (int p = 0; p < k; p++) {
+        v128_t b0 = LOAD(b), b1 = LOAD(b + 4), b2 = LOAD(b + 8), b3 = LOAD(b + 12);
+        v128_t a0 = SPLAT(a);
+        MULADD(c00, a0, b0);
+        MULADD(c01, a0, b1);
+        MULADD(c02, a0, b2);
+        MULADD(c03, a0, b3);
+        v128_t a1 = SPLAT(a + sai);
+        MULADD(c10, a1, b0);
+        MULADD(c11, a1, b1);
+        MULADD(c12, a1, b2);
+        MULADD(c13, a1, b3);
+        a += sap;
+        b += 16;
+      }
+      float *c = C + i * ldc + j;
+      wasm_v128_store(c, c00);
+      wasm_v128_store(c + 4, c01);
+      wasm_v128_store(c + 8, c02);
+      wasm_v128_store(c + 12, c03);
+      wasm_v128_store(c + ldc, c10);
+      wasm_v128_store(c + ldc + 4, c11);
+      wasm_v128_store(c + ldc + 8, c12);
+      wasm_v128_store(c + ldc + 12, c13);
+    }
+    if (i < i1) {
+      v128_t c0 = wasm_f32x4_splat(0), c1 = c0, c2 = c0, c3 = c0;
+      const float *a = A + i * sai;
+      const float *b = panel;
+      for (int p = 0; p < k; p++) {
+        v128_t a0 = SPLAT(a);
+        MULADD(c0, a0, LOAD(b));
+        MULADD(c1, a0, LOAD(b + 4));
+        MULADD(c2, a0, LOAD(b + 8));
+        MULADD(c3, a0, LOAD(b + 12));
+        a += sap;
+        b += 16;
+      }
+      float *c = C + i * ldc + j;
+      wasm_v128_store(c, c0);
+      wasm_v128_store(c + 4, c1);
+      wasm_v128_store(c + 8, c2);
+      wasm_v128_store(c + 12, c3);
+    }
+  }
+  // Fewer than sixteen columns left: four, then one at a time, read in place.
+  for (; j + 4 <= j1; j += 4) {
+    for (int i = i0; i < i1; i++) {
+      v128_t c0 = wasm_f32x4_splat(0);
+      for (int p = 0; p < k; p++) MULADD(c0, SPLAT(A + i * sai + p * sap), LOAD(B + p * ldb + j));
+      wasm_v128_store(C + i * ldc + j, c0);
+    }
+  }
+  for (; j < j1; j++) {
+    for (int i = i0; i < i1; i++) {
+      float sum = 0;
+      for (int p = 0; p < k; p++) sum += A[i * sai + p * sap] * B[p * ldb + j];
+      C[i * ldc + j] = sum;
+    }
+  }
+}
+
+// Dot form: every entry is a dot product of a row of A and a row of B. Four
+// rows of A against two rows of B keep eight accumulators; their lanes are
+// added at the end. The sum over p goes in chunks of `depth` so that the
+// chunk of B's rows every block of A's rows reads stays in the L2 cache
+// (100 rows of 512 floats are 200 KiB); later chunks add to C.
+static void dot_chunk(const float *A, int lda, const float *B, int ldb, float *C, int ldc, int p0, int p1, int i0, int i1, int j0, int j1) {
+  int first = p0 == 0;
+  int p4 = p0 + ((p1 - p0) & ~3);
+  int i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const float *a0 = A + i * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
+    int j = j0;
+    for (; j + 2 <= j1; j += 2) {
+      const float *b0 = B + j * ldb, *b1 = b0 + ldb;
+      v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+      for (int p = p0; p < p4; p += 4) {
+        v128_t x0 = LOAD(b0 + p), x1 = LOAD(b1 + p);
+        v128_t r = LOAD(a0 + p);
+        MULADD(c00, r, x0);
+        MULADD(c01, r, x1);
+        r = LOAD(a1 + p);
+        MULADD(c10, r, x0);
+        MULADD(c11, r, x1);
+        r = LOAD(a2 + p);
+        MULADD(c20, r, x0);
+        MULADD(c21, r, x1);
+        r = LOAD(a3 + p);
+        MULADD(c30, r, x0);
+        MULADD(c31, r, x1);
+      }
+      float s00 = horizontal_sum(c00), s01 = horizontal_sum(c01), s10 = horizontal_sum(c10), s11 = horizontal_sum(c11);
+      float s20 = horizontal_sum(c20), s21 = horizontal_sum(c21), s30 = horizontal_sum(c30), s31 = horizontal_sum(c31);
+      for (int p = p4; p < p1; p++) {
+        s00 += a0[p] * b0[p];
+        s01 += a0[p] * b1[p];
+        s10 += a1[p] * b0[p];
+        s11 += a1[p] * b1[p];
+        s20 += a2[p] * b0[p];
+        s21 += a2[p] * b1[p];
+        s30 += a3[p] * b0[p];
+        s31 += a3[p] * b1[p];
+      }
+      float *c = C + i * ldc + j;
+      if (first) {
+        c[0] = s00, c[1] = s01, c[ldc] = s10, c[ldc + 1] = s11;
+        c[2 * ldc] = s20, c[2 * ldc + 1] = s21, c[3 * ldc] = s30, c[3 * ldc + 1] = s31;
+      } else {
+        c[0] += s00, c[1] += s01, c[ldc] += s10, c[ldc + 1] += s11;
+        c[2 * ldc] += s20, c[2 * ldc + 1] += s21, c[3 * ldc] += s30, c[3 * ldc + 1] += s31;
+      }
+    }
+    for (; j < j1; j++) {
+      const float *b0 = B + j * ldb;
+      v128_t c0 = wasm_f32x4_splat(0), c1 = c0, c2 = c0, c3 = c0;
+      for (int p = p0; p < p4; p += 4) {
+        v128_t x0 = LOAD(b0 + p);
+        MULADD(c0, LOAD(a0 + p), x0);
+        MULADD(c1, LOAD(a1 + p), x0);
+        MULADD(c2, LOAD(a2 + p), x0);
+        MULADD(c3, LOAD(a3 + p), x0);
+      }
+      float s0 = horizontal_sum(c0), s1 = horizontal_sum(c1), s2 = horizontal_sum(c2), s3 = horizontal_sum(c3);
+      for (int p = p4; p < p1; p++) {
+        s0 += a0[p] * b0[p];
+        s1 += a1[p] * b0[p];
+        s2 += a2[p] * b0[p];
+        s3 += a3[p] * b0[p];
+      }
+      float *c = C + i * ldc + j;
+      if (first) c[0] = s0, c[ldc] = s1, c[2 * ldc] = s2, c[3 * ldc] = s3;
+      else c[0] += s0, c[ldc] += s1, c[2 * ldc] += s2, c[3 * ldc] += s3;
+    }
+  }
+  for (; i < i1; i++) {
+    const float *a0 = A + i * lda;
+    for (int j = j0; j < j1; j++) {
+      const float *b0 = B + j * ldb;
+      v128_t c0 = wasm_f32x4_splat(0);
+      for (int p = p0; p < p4; p += 4) MULADD(c0, LOAD(a0 + p), LOAD(b0 + p));
+      float s = horizontal_sum(c0);
+      for (int p = p4; p < p1; p++) s += a0[p] * b0[p];
+      if (first) C[i * ldc + j] = s;
+      else C[i * ldc + j] += s;
+    }
+  }
+}
+
+__attribute__((export_name("dot_product")))
+void dot_product(const float *A, int lda, const float *B, int ldb, float *C, int ldc, int k, int i0, int i1, int j0, int j1) {
+  const int depth = 512;
+  for (int p = 0; p < k; p += depth) dot_chunk(A, lda, B, ldb, C, ldc, p, p + depth < k ? p + depth : k, i0, i1, j0, j1);
+}
+
+// Copies rows of an n x d matrix, in the order `rows` lists them, into `to`.
+__attribute__((export_name("gather_rows")))
+void gather_rows(const float *from, const int *rows, int count, int d, float *to) {
+  for (int i = 0; i < count; i++) __builtin_memcpy(to + i * d, from + rows[i] * d, d * sizeof(float));
+}

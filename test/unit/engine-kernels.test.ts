@@ -1,0 +1,105 @@
+// The kernel executor against the float64 reference: the same losses and
+// gradients within float32 tolerance, on one thread and on two; and its
+// matrix products against a plain triple loop in every layout.
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { analyze } from "../../server/src/analysis/analyze";
+import { initialParams } from "../../server/src/engine/check-gradients";
+import { compileDeclaration } from "../../server/src/engine/compile";
+import { Kernels, kernelMatrix, lossAndGradients } from "../../server/src/engine/kernel-executor";
+import { evaluate, gradients } from "../../server/src/engine/reference";
+import { randomSource, seededStreams } from "../../server/src/engine/random";
+import { tensor } from "../../server/src/engine/tensor";
+
+const runtimes = { "one thread": Kernels.create(1), "two threads": Kernels.create(2) };
+after(() => Object.values(runtimes).forEach((kernels) => kernels.dispose()));
+
+const losses: Record<string, string> = {
+  svm: "param W: [C, D] = randn * 0.1\nscore s = X @ W^T\nloss L = mean(sum(max(0, s - s[y] + 1) * (1 - onehot(y)), axis=1)) + 0.5 * reg * sum(W^2)\n",
+  "svm with W as [D, C]": "param W: [D, C] = randn * 0.1\nscore s = X @ W\nloss L = mean(sum(max(0, s - s[y] + 1) * (1 - onehot(y)), axis=1)) + 0.5 * reg * sum(W^2)\n",
+  softmax: "param W: [C, D] = randn * 0.1\nparam b: [C] = randn\nscore s = X @ W^T + b\nloss L = -mean(log(softmax(s, axis=1))[y]) + reg * sum(abs(W))\n",
+  "two-layer net": "param W1: [37, D] = he\nparam b1: [37] = randn * 0.1\nparam W2: [C, 37] = xavier\nscore s = relu(X @ W1^T + b1) @ W2^T\nloss L = mean(logsumexp(s, axis=1) - s[y]) + reg * (sum(W1^2) + sum(W2^2))\n",
+  "every other op": "param W: [C, D] = randn * 0.3\nscore s = X @ W^T\nloss L = mean(sqrt(exp(tanh(s)) + sigmoid(s)) / (1 + abs(min(s, 0.5)))) + sum(softmax(s, axis=0) * (s >= 0)) / N - mean(mean(s, axis=0)) + sum(W^3) - sum(W^T @ W) / 10\n",
+};
+
+// Enough features and examples that the products take their vector paths, tails included.
+const features = 53;
+const examples = 45;
+const header = `data d = blobs(classes=4, points=10, dims=${features - 1}) { bias_trick }\nhyper reg = 0.05\n`;
+
+function compare(kernels: Kernels, name: string, body: string): void {
+  const analysis = analyze(header + body, { dataFacts: () => ({ features: features - 1, classes: 4 }) });
+  assert.deepEqual(analysis.findings.filter((finding) => finding.severity === "error").map((finding) => finding.message), []);
+  const symbol = analysis.model.symbols.get("L");
+  assert.ok(symbol);
+  const compiled = compileDeclaration(analysis.model, symbol.declaration);
+  assert.ok(compiled.ok, compiled.ok ? "" : compiled.message);
+  const random = randomSource(4);
+  const X = tensor([examples, features]);
+  for (let i = 0; i < X.data.length; i++) X.data[i] = i % features === features - 1 ? 1 : random.normal();
+  const y = tensor([examples], Array.from({ length: examples }, (_, i) => (i * 7) % 4));
+  const params = initialParams(analysis, seededStreams(2));
+  const reference = evaluate(compiled.graph, { X, y, params });
+  const referenceGradients = gradients(compiled.graph, reference);
+
+  const mark = kernels.mark();
+  const result = lossAndGradients(kernels, compiled.graph, {
+    X: kernelMatrix(kernels, examples, features, Float32Array.from(X.data)),
+    y: { shape: y.shape, data: Float32Array.from(y.data) },
+    params: new Map([...params].map(([key, value]) => [key, { shape: value.shape, data: Float32Array.from(value.data) }])),
+  });
+  kernels.release(mark);
+
+  const expected = reference[compiled.graph.output].data[0];
+  assert.ok(Math.abs(result.loss - expected) <= 1e-4 * Math.max(1, Math.abs(expected)), `${name}: loss ${result.loss} vs ${expected}`);
+  for (const [param, gradient] of referenceGradients) {
+    const actual = result.gradients.get(param);
+    assert.ok(actual, `${param} has a gradient`);
+    assert.equal(actual.length, gradient.data.length);
+    const scale = Math.max(1e-3, ...Array.from(gradient.data, Math.abs));
+    for (let i = 0; i < gradient.data.length; i++) {
+      assert.ok(Math.abs(actual[i] - gradient.data[i]) <= 2e-4 * scale, `${name}: d${param}[${i}] ${actual[i]} vs ${gradient.data[i]}`);
+    }
+  }
+}
+
+for (const [threads, kernels] of Object.entries(runtimes)) {
+  for (const [name, body] of Object.entries(losses)) {
+    test(`the kernel executor (${threads}) agrees with the reference: ${name}`, () => compare(kernels, name, body));
+  }
+}
+
+test("matrix products agree with a triple loop in every layout, on one thread and on two", () => {
+  const random = randomSource(9);
+  // Shapes around the kernels' block sizes, and one large enough to be shared between threads.
+  const shapes = [
+    [1, 1, 1],
+    [3, 5, 2],
+    [10, 37, 33],
+    [45, 53, 4],
+    [7, 200, 100],
+    [20, 300, 70],
+    [130, 300, 17],
+  ];
+  for (const kernels of Object.values(runtimes)) {
+    for (const [m, k, n] of shapes) {
+      for (const transposeA of [false, true]) {
+        for (const transposeB of [false, true]) {
+          const mark = kernels.mark();
+          const a = kernels.copyIn(Array.from({ length: m * k }, () => random.normal()));
+          const b = kernels.copyIn(Array.from({ length: k * n }, () => random.normal()));
+          const out = kernels.allocate(m * n);
+          kernels.matmul({ rows: transposeA ? k : m, columns: transposeA ? m : k, data: a }, transposeA, { rows: transposeB ? n : k, columns: transposeB ? k : n, data: b }, transposeB, out);
+          for (let i = 0; i < m; i++) {
+            for (let j = 0; j < n; j++) {
+              let sum = 0;
+              for (let p = 0; p < k; p++) sum += (transposeA ? a[p * m + i] : a[i * k + p]) * (transposeB ? b[j * k + p] : b[p * n + j]);
+              assert.ok(Math.abs(out[i * n + j] - sum) <= 1e-4 * Math.sqrt(k), `${m}×${k}×${n} (${transposeA}, ${transposeB}) [${i}, ${j}]: ${out[i * n + j]} vs ${sum}`);
+            }
+          }
+          kernels.release(mark);
+        }
+      }
+    }
+  }
+});
