@@ -6,12 +6,15 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
 import type { CheckResults, PreviewDataRequest } from "../../server/src/protocol";
 import { LspTestClient, type PublishedDiagnostics } from "../support/lsp-client";
 
 let client: LspTestClient;
 const folder = mkdtempSync(join(tmpdir(), "optim-lsp-data-"));
+/** Somewhere that is not the workspace folder. */
+const outside = mkdtempSync(join(tmpdir(), "optim-lsp-outside-"));
 
 before(async () => {
   client = new LspTestClient();
@@ -19,6 +22,7 @@ before(async () => {
   const rows = ["x1,x2,label", ...Array.from({ length: 12 }, (_, i) => `${i / 10},${(i % 3) - 1},${i % 3}`)];
   writeFileSync(join(folder, "points.csv"), rows.join("\n") + "\n");
   writeFileSync(join(folder, "ragged.csv"), "x1,x2,label\n1,2,0\n3,1\n");
+  writeFileSync(join(outside, "broken-test.csv"), "x1,x2,label\n1,2,0\n3,1\n");
 });
 
 after(async () => {
@@ -96,4 +100,41 @@ test("the preview of a generated set lists its first rows, and of a broken one s
   assert.deepEqual(rows.rows?.[1], { label: 1, values: [Math.fround(0.1), 0] });
   const broken = (await client.connection.sendRequest("optim/previewData", { uri, name: "broken" })) as PreviewDataRequest.Result;
   assert.match(broken.problem ?? "", /ragged\.csv line 3/);
+});
+
+test("an error in a split's own file sits on the split setting's value and names the file and the line", async () => {
+  const uri = uriFor("split-file.optim");
+  const splitFile = JSON.stringify(join(outside, "broken-test.csv"));
+  await client.open(uri, `data table = csv("points.csv") {\n  train 10\n  test ${splitFile}\n}\nparam W: [C, D] = zeros\nloss L = sum(W^2)\n`);
+  const [diagnostic] = (await dataDiagnostics(uri)).diagnostics.filter((d) => d.code === "data");
+  assert.equal(diagnostic.message, "test split: broken-test.csv line 3: 2 values, but the header has 3 columns");
+  assert.deepEqual(diagnostic.range, { start: { line: 2, character: 7 }, end: { line: 2, character: 7 + splitFile.length } });
+});
+
+test("in an untrusted workspace a split file outside it is never read: no data error, no check, no preview", async () => {
+  const untrusted = new LspTestClient();
+  try {
+    await untrusted.connection.sendRequest("initialize", {
+      processId: process.pid,
+      rootUri: pathToFileURL(folder).toString(),
+      workspaceFolders: [{ uri: pathToFileURL(folder).toString(), name: "data" }],
+      capabilities: { textDocument: { publishDiagnostics: { versionSupport: true } } },
+      initializationOptions: { trusted: false, checkDelayMs: 0 },
+    });
+    await untrusted.connection.sendNotification("initialized", {});
+    const uri = uriFor("untrusted-split.optim");
+    // The same declaration as above: in a trusted workspace, reading the file gives a data error.
+    await untrusted.open(uri, `data table = csv("points.csv") { test ${JSON.stringify(join(outside, "broken-test.csv"))} }\nparam W: [C, D] = zeros\nloss L = sum(W^2)\n`);
+    const published = await untrusted.diagnosticsFor(uri, 1);
+    assert.deepEqual(published.diagnostics.filter((d) => d.severity === 1), [], "the declaration checks statically");
+    await sleep(1500);
+    const dataErrors = untrusted.received<PublishedDiagnostics>("textDocument/publishDiagnostics").flatMap((params) => params.diagnostics.filter((d) => d.code === "data"));
+    assert.deepEqual(dataErrors, []);
+    assert.deepEqual(untrusted.received<CheckResults>("optim/checkResults").filter((params) => params.uri === uri), [], "no check ran, so nothing was loaded");
+    const preview = (await untrusted.connection.sendRequest("optim/previewData", { uri, name: "table" })) as PreviewDataRequest.Result;
+    assert.match(preview.problem ?? "", /only in a trusted workspace/);
+    assert.deepEqual(preview.splits, []);
+  } finally {
+    await untrusted.shutdown();
+  }
 });

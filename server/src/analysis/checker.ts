@@ -244,7 +244,27 @@ class Checker {
     if (source.kind === "call" && spec) this.checkCall(source, spec, "data source");
     else if (source.kind === "call") this.unknownWord("unknown-source", source.callee.span, `unknown data source '${source.callee.text}'`, source.callee.text, sourceNames, ` (one of ${sourceNames.join(", ")})`);
     else if (source.kind !== "missing") this.error("unknown-source", source.span, `a data set comes from a source such as idx("folder") or toy(); one of ${sourceNames.join(", ")}`);
-    this.checkSettings(declaration.block, dataSettings, `data ${declaration.name.text}`, declaration.name.span);
+    const given = this.checkSettings(declaration.block, dataSettings, `data ${declaration.name.text}`, declaration.name.span);
+    if (source.kind === "call" && spec) this.checkSplitFiles(given, spec);
+  }
+
+  /** A split given by file needs a source that reads files, and as many names as that source reads per split. */
+  private checkSplitFiles(given: Map<string, ast.Setting>, source: CallSpec): void {
+    for (const split of ["train", "val", "test"]) {
+      const value = given.get(split)?.value;
+      if (value?.kind !== "string" && value?.kind !== "list") continue;
+      const files = source.splitFiles;
+      if (!files) {
+        this.error("bad-value", value.span, `'${split}' must be a number of examples here: ${source.name}() reads no files`);
+        continue;
+      }
+      const example = `${split} ${files.example.replaceAll("{split}", split)}`;
+      if (files.count === 2 && (value.kind !== "list" || value.items.length !== 2)) {
+        this.error("bad-value", value.span, `'${split}' names two files for ${source.name}, the inputs and the labels: ${example}`);
+      } else if (files.count === 1 && value.kind === "list") {
+        this.error("bad-value", value.span, `'${split}' names one file for ${source.name}: ${example}`);
+      }
+    }
   }
 
   private checkParam(declaration: Extract<ast.Declaration, { kind: "param" }>): void {
@@ -453,7 +473,8 @@ class Checker {
         if (value.kind !== "string") this.error("bad-value", value.span, `'${spec.name}' needs a string in double quotes`);
         return;
       case "countOrFile":
-        if (value.kind === "string") return;
+        // Which sources take a file, and how many names, is the data declaration's check.
+        if (value.kind === "string" || (value.kind === "list" && value.items.every((item) => item.kind === "string"))) return;
         this.checkNumber(value, { kind: "number", min: 0, integer: true }, spec.name);
         return;
       case "ref":

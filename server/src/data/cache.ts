@@ -45,15 +45,18 @@ export function splitsSize(splits: Splits): number {
   return examplesSize(splits.train) + examplesSize(splits.val) + examplesSize(splits.test);
 }
 
-/** What the source is, apart from its files' contents: format, absolute paths, options. */
+/** What the source is, apart from its files' contents: format, absolute paths, options, the files splits are read from. */
 function sourceIdentity(source: DataSource): string {
+  const splits = Object.entries(source.splits ?? {})
+    .map(([split, file]) => ` ${split}=${[file.path, file.labels].filter((path) => path !== undefined).map((path) => resolve(path)).join(",")}`)
+    .join("");
   switch (source.format) {
     case "npy":
-      return `npy ${resolve(source.path)} ${resolve(source.labels)}`;
+      return `npy ${resolve(source.path)} ${resolve(source.labels)}${splits}`;
     case "csv":
-      return `csv ${resolve(source.path)} label=${source.labelColumn ?? "label"}`;
+      return `csv ${resolve(source.path)} label=${source.labelColumn ?? "label"}${splits}`;
     default:
-      return `${source.format} ${resolve(source.path)}`;
+      return `${source.format} ${resolve(source.path)}${splits}`;
   }
 }
 

@@ -121,14 +121,19 @@ export async function findCifar10Files(dir: string): Promise<Result<Cifar10Files
   return ok(test ? { train, test } : { train });
 }
 
+/** Bytes the batches' examples will take, from file sizes alone. */
+export async function estimateCifar10Batches(paths: string[]): Promise<Result<number>> {
+  const sizes = await fileSizes(paths);
+  if (!sizes.ok) return sizes;
+  const records = sizes.value.reduce((sum, size) => sum + Math.ceil(size / CIFAR10_RECORD_BYTES), 0);
+  return ok(examplesBytes(records, CIFAR10_PIXELS));
+}
+
 /** Bytes the folder's examples will take, from file sizes alone. */
 export async function estimateCifar10Folder(dir: string): Promise<Result<number>> {
   const files = await findCifar10Files(dir);
   if (!files.ok) return files;
-  const sizes = await fileSizes([...files.value.train, ...(files.value.test ? [files.value.test] : [])]);
-  if (!sizes.ok) return sizes;
-  const records = sizes.value.reduce((sum, size) => sum + Math.ceil(size / CIFAR10_RECORD_BYTES), 0);
-  return ok(examplesBytes(records, CIFAR10_PIXELS));
+  return estimateCifar10Batches([...files.value.train, ...(files.value.test ? [files.value.test] : [])]);
 }
 
 /**

@@ -15,6 +15,20 @@ import type { Examples, LoadOptions, Result } from "./types";
 
 export interface CsvOptions extends LoadOptions {
   labelColumn?: string;
+  /** For a split's own file: the header it must repeat (the training file's columns, in order). */
+  columns?: string[];
+  /**
+   * For a split's own file: the training file's class names, which keep their
+   * indices, so a label not among them is an error. Empty when the training
+   * labels are class indices: the split's must then be indices too.
+   */
+  classNames?: string[];
+}
+
+/** The examples and the header's column names. */
+export interface CsvTable {
+  examples: Examples;
+  columns: string[];
 }
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -78,8 +92,18 @@ function parseValue(path: string, line: number, text: string, column: string): R
   return lineError(path, line, `'${trimmed}' in column '${column}' is not a number`);
 }
 
+function quotedList(names: string[], most = 10): string {
+  const shown = names.slice(0, most).map((name) => `'${name}'`);
+  return names.length > most ? `${shown.join(", ")}, … (${names.length} in all)` : shown.join(", ");
+}
+
 /** Parses CSV text; `path` names the file in messages. */
 export function parseCsv(path: string, text: string, options: CsvOptions = {}): Result<Examples> {
+  const table = parseCsvTable(path, text, options);
+  return table.ok ? ok(table.value.examples) : table;
+}
+
+export function parseCsvTable(path: string, text: string, options: CsvOptions = {}): Result<CsvTable> {
   const labelColumn = options.labelColumn ?? "label";
   const lines = splitLines(text);
   const headerIndex = lines.findIndex((line) => !isBlank(line));
@@ -99,6 +123,10 @@ export function parseCsv(path: string, text: string, options: CsvOptions = {}): 
   }
   const labelIndex = columns.indexOf(labelColumn);
   if (labelIndex < 0) return lineError(path, headerLine, `no column named '${labelColumn}' (the columns are ${columns.map((name) => `'${name}'`).join(", ")})`);
+  const expected = options.columns;
+  if (expected && (expected.length !== columns.length || expected.some((name, i) => name !== columns[i]))) {
+    return lineError(path, headerLine, `the columns are ${quotedList(columns)}, but the training file's are ${quotedList(expected)}`);
+  }
   const d = columns.length - 1;
   if (d === 0) return lineError(path, headerLine, `only the label column '${labelColumn}': there are no feature columns`);
 
@@ -111,7 +139,8 @@ export function parseCsv(path: string, text: string, options: CsvOptions = {}): 
   const scale = options.scale ?? 1;
   const X = new Float32Array(rowsBound * d);
   const y = new Int32Array(rowsBound);
-  let names: Map<string, number> | undefined;
+  const fixedNames = options.classNames;
+  let names = fixedNames && fixedNames.length > 0 ? new Map(fixedNames.map((name, index) => [name, index])) : undefined;
   let firstLabelLine = 0;
   let maxLabel = -1;
   let n = 0;
@@ -134,18 +163,23 @@ export function parseCsv(path: string, text: string, options: CsvOptions = {}): 
     if (label === "") return lineError(path, line, `empty label in column '${labelColumn}'`);
     if (n === 0) {
       firstLabelLine = line;
-      if (!NUMBER.test(label)) names = new Map();
+      if (!fixedNames && !NUMBER.test(label)) names = new Map();
     }
     if (names) {
       let index = names.get(label);
       if (index === undefined) {
+        if (fixedNames) return lineError(path, line, `label '${label}' is not one of the training file's classes (${quotedList(fixedNames)})`);
         index = names.size;
         names.set(label, index);
       }
       y[n] = index;
     } else {
       if (!WHOLE.test(label) || Number(label) > 0x7fffffff) {
-        const reason = NUMBER.test(label) ? "is not a whole number ≥ 0" : `is not a number, but the label on line ${firstLabelLine} is, so labels are class indices`;
+        const reason = NUMBER.test(label)
+          ? "is not a whole number ≥ 0"
+          : fixedNames
+            ? "is not a number, but the training file's labels are, so labels are class indices"
+            : `is not a number, but the label on line ${firstLabelLine} is, so labels are class indices`;
         return lineError(path, line, `label '${label}' ${reason}`);
       }
       const value = Number(label);
@@ -156,17 +190,22 @@ export function parseCsv(path: string, text: string, options: CsvOptions = {}): 
   }
   const examples: Examples = { X, y, n, d, classes: names ? names.size : maxLabel + 1 };
   if (names) examples.classNames = [...names.keys()];
-  return ok(examples);
+  return ok({ examples, columns });
 }
 
 export async function loadCsv(path: string, options: CsvOptions = {}): Promise<Result<Examples>> {
+  const table = await loadCsvTable(path, options);
+  return table.ok ? ok(table.value.examples) : table;
+}
+
+export async function loadCsvTable(path: string, options: CsvOptions = {}): Promise<Result<CsvTable>> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (cause) {
     return ioError(path, cause);
   }
-  return parseCsv(path, text, options);
+  return parseCsvTable(path, text, options);
 }
 
 /** Bytes the examples will take: counts rows and columns without parsing values. */

@@ -3,7 +3,7 @@
 // dimensions as big-endian uint32, then the values. Only unsigned bytes are
 // supported: that is what every MNIST-family data set ships.
 import { stat } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fail, fileError, hex32, ioError, ok } from "./errors";
 import { bytesToFloat32, pixelTable } from "./pixels";
 import { readBytes, readHead } from "./read-file";
@@ -199,19 +199,68 @@ export async function findIdxFiles(dir: string): Promise<Result<IdxFolderFiles>>
     const code = (cause as NodeJS.ErrnoException | undefined)?.code;
     return code === "ENOENT" ? fileError(dir, `folder not found (${dir})`) : ioError(dir, cause);
   }
-  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
-    [IDX_FILE_NAMES.trainImages, IDX_FILE_NAMES.trainLabels, IDX_FILE_NAMES.testImages, IDX_FILE_NAMES.testLabels].map((name) => findIdxFile(dir, name)),
-  );
+  const [trainImages, trainLabels, testPair] = await Promise.all([findIdxFile(dir, IDX_FILE_NAMES.trainImages), findIdxFile(dir, IDX_FILE_NAMES.trainLabels), findIdxPrefixPair(dir, "t10k")]);
   if (!trainImages) return fileError(dir, `no ${IDX_FILE_NAMES.trainImages} or ${IDX_FILE_NAMES.trainImages}.gz in ${dir}`);
   if (!trainLabels) return fileError(dir, `no ${IDX_FILE_NAMES.trainLabels} or ${IDX_FILE_NAMES.trainLabels}.gz in ${dir}`);
-  if (testImages && !testLabels) return fileError(testImages, `has no labels: ${IDX_FILE_NAMES.testLabels}[.gz] is missing`);
-  if (testLabels && !testImages) return fileError(testLabels, `has no images: ${IDX_FILE_NAMES.testImages}[.gz] is missing`);
+  if (!testPair.ok) return testPair;
   const files: IdxFolderFiles = { trainImages, trainLabels };
-  if (testImages && testLabels) {
-    files.testImages = testImages;
-    files.testLabels = testLabels;
+  if (testPair.value) {
+    files.testImages = testPair.value.images;
+    files.testLabels = testPair.value.labels;
   }
   return ok(files);
+}
+
+export interface IdxPair {
+  images: string;
+  labels: string;
+}
+
+/**
+ * `PREFIX-images-idx3-ubyte` and `PREFIX-labels-idx1-ubyte` in `dir`, each
+ * plain or gzipped: undefined when neither is there, an error when only one is.
+ */
+export async function findIdxPrefixPair(dir: string, prefix: string): Promise<Result<IdxPair | undefined>> {
+  const imagesName = `${prefix}-images-idx3-ubyte`;
+  const labelsName = `${prefix}-labels-idx1-ubyte`;
+  const [images, labels] = await Promise.all([findIdxFile(dir, imagesName), findIdxFile(dir, labelsName)]);
+  if (images && !labels) return fileError(images, `has no labels: ${labelsName}[.gz] is missing`);
+  if (labels && !images) return fileError(labels, `has no images: ${imagesName}[.gz] is missing`);
+  return ok(images && labels ? { images, labels } : undefined);
+}
+
+/**
+ * The pair a split setting names: the prefix both files share (`t10k`), or
+ * the images file itself (`t10k-images-idx3-ubyte.gz`), whose labels file is
+ * named alike with `labels` for `images` and `idx1` for `idx3`, plain or gzipped.
+ */
+export async function findIdxSplitFiles(path: string): Promise<Result<IdxPair>> {
+  const dir = dirname(path);
+  const name = basename(path);
+  const at = name.lastIndexOf("images");
+  if (at < 0) {
+    const pair = await findIdxPrefixPair(dir, name);
+    if (!pair.ok) return pair;
+    if (!pair.value) return fileError(path, `no ${name}-images-idx3-ubyte[.gz] or ${name}-labels-idx1-ubyte[.gz] in ${dir}`);
+    return ok(pair.value);
+  }
+  try {
+    if (!(await stat(path)).isFile()) return fileError(path, "is a folder, not an IDX images file");
+  } catch (cause) {
+    return ioError(path, cause);
+  }
+  const labelsName = `${name.slice(0, at)}labels${name.slice(at + "images".length).replace("idx3", "idx1")}`.replace(/\.gz$/, "");
+  const labels = await findIdxFile(dir, labelsName);
+  if (!labels) return fileError(path, `has no labels: ${labelsName}[.gz] is missing`);
+  return ok({ images: path, labels });
+}
+
+/** Bytes an images file's examples will take, from its header alone. */
+export async function estimateIdxImages(path: string): Promise<Result<number>> {
+  const header = await readIdxHeader(path, "images");
+  if (!header.ok) return header;
+  const [count, rows, cols] = header.value.dims;
+  return ok(examplesBytes(count, rows * cols));
 }
 
 /** Bytes the folder's examples will take, from the image headers alone. */
@@ -221,10 +270,9 @@ export async function estimateIdxFolder(dir: string): Promise<Result<number>> {
   let total = 0;
   for (const path of [files.value.trainImages, files.value.testImages]) {
     if (!path) continue;
-    const header = await readIdxHeader(path, "images");
-    if (!header.ok) return header;
-    const [count, rows, cols] = header.value.dims;
-    total += examplesBytes(count, rows * cols);
+    const bytes = await estimateIdxImages(path);
+    if (!bytes.ok) return bytes;
+    total += bytes.value;
   }
   return ok(total);
 }

@@ -125,12 +125,18 @@ export function splitByCount(x: Examples, counts: { train: number; val?: number 
   return ok(result);
 }
 
-/** Splits the training part of `splits` into train and val (see splitByCount); test is kept as it is. */
+/**
+ * Splits the training part of `splits` into train and val (see splitByCount);
+ * test is kept as it is, and so is a val read from its own file when no val
+ * count is given.
+ */
 export function splitTrainVal(splits: Splits, counts: { train: number; val?: number }): Result<Splits> {
+  if (counts.val !== undefined && splits.val) return fail({ message: "val is read from its own file, so it cannot also be a count of training examples" });
   const parts = splitByCount(splits.train, counts);
   if (!parts.ok) return parts;
   const result: Splits = { train: parts.value.train };
-  if (parts.value.val) result.val = parts.value.val;
+  const val = parts.value.val ?? splits.val;
+  if (val) result.val = val;
   if (splits.test) result.test = splits.test;
   return ok(result);
 }

@@ -24,6 +24,8 @@ export interface Examples {
   classNames?: string[];
 }
 
+export type SplitName = "train" | "val" | "test";
+
 /** A data set's parts; `val` only exists after a split. */
 export interface Splits {
   train: Examples;
@@ -43,6 +45,8 @@ export interface DataError {
   byteOffset?: number;
   /** 1-based line, for text formats. */
   line?: number;
+  /** Set when the file at fault is one a split setting names (`test "t10k"`), so the message can sit on that setting. */
+  split?: SplitName;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: DataError };

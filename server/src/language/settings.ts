@@ -30,6 +30,8 @@ export interface CallSpec {
   positional: SettingSpec[];
   /** Named arguments, written `name=value`. */
   named: SettingSpec[];
+  /** For a data source that reads files: how many files a split setting names to be read instead (`test "t10k"`), and an example value (`{split}` stands for the split's name). */
+  splitFiles?: { count: 1 | 2; example: string };
 }
 
 const positive = { kind: "number", min: 0, exclusiveMin: true } as const;
@@ -46,18 +48,21 @@ export const dataSources: CallSpec[] = [
     doc: "CIFAR-10 binary batches (`data_batch_1.bin` … `data_batch_5.bin`, `test_batch.bin`): 1 label byte and 3,072 pixel bytes per record.",
     positional: [{ name: "folder", value: { kind: "string" }, doc: "The folder holding the `.bin` batches, relative to this file." }],
     named: [],
+    splitFiles: { count: 1, example: '"test_batch.bin"' },
   },
   {
     name: "idx",
     doc: "IDX files, plain or gzipped, as MNIST and Fashion-MNIST ship them (`train-images-idx3-ubyte.gz`, `train-labels-idx1-ubyte.gz`, `t10k-…`).",
     positional: [{ name: "folder", value: { kind: "string" }, doc: "The folder holding the IDX files, relative to this file." }],
     named: [],
+    splitFiles: { count: 1, example: '"t10k"' },
   },
   {
     name: "csv",
     doc: "A CSV file with a header row; one column holds the labels, the others the features.",
     positional: [{ name: "file", value: { kind: "string" }, doc: "The CSV file, relative to this file." }],
     named: [{ name: "label", value: { kind: "string" }, doc: "The name of the label column.", defaultText: '"label"' }],
+    splitFiles: { count: 1, example: '"{split}.csv"' },
   },
   {
     name: "npy",
@@ -67,6 +72,7 @@ export const dataSources: CallSpec[] = [
       { name: "labels", value: { kind: "string" }, doc: "The `.npy` file of integer labels." },
     ],
     named: [],
+    splitFiles: { count: 2, example: '["x_{split}.npy", "y_{split}.npy"]' },
   },
   {
     name: "inline",
@@ -109,9 +115,24 @@ export const dataSources: CallSpec[] = [
 ];
 
 export const dataSettings: SettingSpec[] = [
-  { name: "train", value: { kind: "countOrFile" }, doc: "The training split: a number of examples taken first, or a file name.", defaultText: "everything not in val" },
-  { name: "val", value: { kind: "countOrFile" }, doc: "The validation split: a number of examples taken from the end of the training file, or a file name.", defaultText: "0" },
-  { name: "test", value: { kind: "countOrFile" }, doc: "The test split: a number of examples, or a file name (`t10k` for the IDX test files).", defaultText: "the source's own test files" },
+  {
+    name: "train",
+    value: { kind: "countOrFile" },
+    doc: "The training split: a number of examples taken first, or the file to read it from instead of the source's own (`[inputs, labels]` for npy).",
+    defaultText: "everything not in val",
+  },
+  {
+    name: "val",
+    value: { kind: "countOrFile" },
+    doc: "The validation split: a number of examples taken from the end of the training file, or a file of its own (`[inputs, labels]` for npy).",
+    defaultText: "0",
+  },
+  {
+    name: "test",
+    value: { kind: "countOrFile" },
+    doc: "The test split: a number of examples, or a file of its own (`\"t10k\"` for an IDX pair, `\"test_batch.bin\"`, `\"test.csv\"`, `[inputs, labels]` for npy).",
+    defaultText: "the source's own test files",
+  },
   { name: "scale", value: positive, doc: "Multiply every input by this number, e.g. `1/255` for pixels.", defaultText: "1" },
   { name: "center", value: { kind: "flag" }, doc: "Subtract the mean input, computed on the training split only." },
   { name: "bias_trick", value: { kind: "flag" }, doc: "Append a constant 1 to every input, so the bias lives in W (D grows by one)." },

@@ -9,9 +9,9 @@ import { blobs, spiral, toy } from "../data/generators";
 import { fromRows } from "../data/inline";
 import { biasTrick, firstRows, randomSubset, scale, splitTrainVal, subtractTrainMean, takeRows } from "../data/prepare";
 import { createRng, permutation } from "../data/random";
-import type { DataSource } from "../data/source";
+import { resolveSplitFile, type DataSource, type SplitFiles } from "../data/source";
 import { summarize, type Summary } from "../data/summary";
-import type { Examples, Result, Splits } from "../data/types";
+import type { Examples, Result, SplitName, Splits } from "../data/types";
 import type { DataDeclaration, DataLoader, DataSummary } from "./run-check";
 
 /** One cache per worker: data sets survive across jobs. */
@@ -125,6 +125,24 @@ function preparationFor(settings: Map<string, Setting>): Preparation {
   };
 }
 
+/** The files split settings name: `test "t10k"`, or for npy `test ["inputs.npy", "labels.npy"]`. */
+function splitFileNames(declaration: DataDeclaration): Array<[SplitName, [string] | [string, string]]> {
+  const names: Array<[SplitName, [string] | [string, string]]> = [];
+  for (const setting of declaration.block?.settings ?? []) {
+    const split = setting.key.text;
+    if (split !== "train" && split !== "val" && split !== "test") continue;
+    const value = setting.value;
+    if (value?.kind === "string") names.push([split, [value.value]]);
+    else if (value?.kind === "list" && value.items.length === 2 && value.items[0].kind === "string" && value.items[1].kind === "string") names.push([split, [value.items[0].value, value.items[1].value]]);
+  }
+  return names;
+}
+
+/** Where a split setting's value is, for an error in the file it names. */
+function splitValueSpan(declaration: DataDeclaration, split: SplitName | undefined): ast.Span | undefined {
+  return split ? declaration.block?.settings.find((setting) => setting.key.text === split)?.value?.span : undefined;
+}
+
 async function loadDeclaration(declaration: DataDeclaration, baseDirectory: string): Promise<Result<Splits>> {
   const source = declaration.source;
   if (source.kind !== "call") return { ok: false, error: { message: "a data set needs a source such as idx(\"folder\")" } };
@@ -171,6 +189,9 @@ async function loadDeclaration(declaration: DataDeclaration, baseDirectory: stri
     default:
       return { ok: false, error: { message: `unknown data source '${source.callee.text}'` } };
   }
+  const splitFiles: SplitFiles = {};
+  for (const [split, names] of splitFileNames(declaration)) splitFiles[split] = resolveSplitFile(fileSource, baseDirectory, names);
+  if (Object.keys(splitFiles).length > 0) fileSource.splits = splitFiles;
   return cache.load(fileSource, preparation);
 }
 
@@ -190,7 +211,7 @@ export function dataLoader(where: { baseDirectory: string; maxDataBytes?: number
   if (where.maxDataBytes !== undefined) cache.configure({ maxDataSetBytes: where.maxDataBytes });
   return async (declaration) => {
     const loaded = await loadDeclaration(declaration, where.baseDirectory);
-    if (!loaded.ok) return { ok: false, message: loaded.error.message };
+    if (!loaded.ok) return { ok: false, message: loaded.error.message, span: splitValueSpan(declaration, loaded.error.split) };
     const splits = loaded.value;
     const bias = declaration.block?.settings.some((setting) => setting.key.text === "bias_trick") ? 1 : 0;
     const summary: DataSummary = {};

@@ -19,7 +19,9 @@ export type DataDeclaration = Extract<ast.Declaration, { kind: "data" }>;
 export type DataSummary = Partial<Record<"train" | "val" | "test", Summary>>;
 
 /** Loads a data declaration's splits through the data layer (cached there). */
-export type DataLoader = (declaration: DataDeclaration) => Promise<{ ok: true; splits: Splits; facts: DataFacts; summary: DataSummary } | { ok: false; message: string }>;
+export type DataLoader = (
+  declaration: DataDeclaration,
+) => Promise<{ ok: true; splits: Splits; facts: DataFacts; summary: DataSummary } | { ok: false; message: string; /** Where the fault is when not on the name: a split setting's file. */ span?: ast.Span }>;
 
 export interface CheckOutcome {
   findings: Finding[];
@@ -82,7 +84,7 @@ export async function runCheck(text: string, defaults: CheckRequestSettings, loa
     // A declaration the checker already faults is not read.
     if (first.findings.some((finding) => finding.severity === "error" && finding.span.start >= declaration.span.start && finding.span.end <= declaration.span.end)) continue;
     const result = await load(declaration);
-    if (!result.ok) findings.push({ span: declaration.name.span, severity: "error", code: "data", message: result.message });
+    if (!result.ok) findings.push({ span: result.span ?? declaration.name.span, severity: "error", code: "data", message: result.message });
     else {
       loaded.set(declaration.name.text, result);
       data[declaration.name.text] = result.summary;
