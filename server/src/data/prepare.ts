@@ -109,35 +109,48 @@ function rowRange(x: Examples, start: number, count: number): Examples {
 
 /**
  * Splits by count, as the CS231n notebooks do: train is the first `train`
- * rows, val the `val` rows right after them; rows after train + val are left
- * out. Order is the file's, so shuffle first (randomSubset) if it is sorted.
+ * rows, val the `val` rows right after them, test the `test` rows after
+ * those; the rows after them are left out. Order is the file's, so shuffle
+ * first (randomSubset) if it is sorted.
  */
-export function splitByCount(x: Examples, counts: { train: number; val?: number }): Result<{ train: Examples; val?: Examples }> {
+export function splitByCount(x: Examples, counts: { train: number; val?: number; test?: number }): Result<{ train: Examples; val?: Examples; test?: Examples }> {
   const train = checkCount("train", counts.train, 1, x.n);
   if (!train.ok) return train;
   const val = checkCount("val", counts.val ?? 0, 0, x.n);
   if (!val.ok) return val;
-  if (train.value + val.value > x.n) {
-    return fail({ message: `train ${train.value} + val ${val.value} = ${train.value + val.value} rows, but the data has ${x.n}` });
+  const test = checkCount("test", counts.test ?? 0, 0, x.n);
+  if (!test.ok) return test;
+  const total = train.value + val.value + test.value;
+  if (total > x.n) {
+    const parts = [`train ${train.value}`, `val ${val.value}`, ...(test.value > 0 ? [`test ${test.value}`] : [])];
+    return fail({ message: `${parts.join(" + ")} = ${total} rows, but the data has ${x.n}` });
   }
-  const result: { train: Examples; val?: Examples } = { train: rowRange(x, 0, train.value) };
+  const result: { train: Examples; val?: Examples; test?: Examples } = { train: rowRange(x, 0, train.value) };
   if (val.value > 0) result.val = rowRange(x, train.value, val.value);
+  if (test.value > 0) result.test = rowRange(x, train.value + val.value, test.value);
   return ok(result);
 }
 
 /**
- * Splits the training part of `splits` into train and val (see splitByCount);
- * test is kept as it is, and so is a val read from its own file when no val
- * count is given.
+ * Splits the training part of `splits` into train and val, and test when the
+ * source has no test files of its own (see splitByCount). A test count for a
+ * source with test files keeps the first rows of them; a val read from its
+ * own file is kept when no val count is given.
  */
-export function splitTrainVal(splits: Splits, counts: { train: number; val?: number }): Result<Splits> {
+export function splitTrainVal(splits: Splits, counts: { train: number; val?: number; test?: number }): Result<Splits> {
   if (counts.val !== undefined && splits.val) return fail({ message: "val is read from its own file, so it cannot also be a count of training examples" });
-  const parts = splitByCount(splits.train, counts);
+  const ownTest = splits.test;
+  const parts = splitByCount(splits.train, ownTest ? { train: counts.train, ...(counts.val !== undefined ? { val: counts.val } : {}) } : counts);
   if (!parts.ok) return parts;
   const result: Splits = { train: parts.value.train };
   const val = parts.value.val ?? splits.val;
   if (val) result.val = val;
-  if (splits.test) result.test = splits.test;
+  if (ownTest && counts.test !== undefined) {
+    const checked = checkCount("test", counts.test, 1, ownTest.n);
+    if (!checked.ok) return checked;
+    result.test = rowRange(ownTest, 0, checked.value);
+  } else if (ownTest) result.test = ownTest;
+  else if (parts.value.test) result.test = parts.value.test;
   return ok(result);
 }
 

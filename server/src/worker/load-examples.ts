@@ -68,19 +68,22 @@ function listOf(expr: ast.Expr | undefined): number[][] | number[] | undefined {
 function preparationFor(settings: Map<string, Setting>): Preparation {
   const train = settings.get("train")?.number;
   const val = settings.get("val")?.number;
+  const test = settings.get("test")?.number;
   const factor = settings.get("scale")?.number;
   const center = settings.has("center");
   const bias = settings.has("bias_trick");
   const first = settings.get("first")?.number;
   const sample = settings.get("sample")?.number;
   const seed = settings.get("seed")?.number ?? 0;
-  const description = JSON.stringify({ train, val, factor, center, bias, first, sample, seed });
+  const description = JSON.stringify({ train, val, test, factor, center, bias, first, sample, seed });
   return {
     description,
     apply(input: Splits): Result<Splits> {
       let splits = input;
-      if (train !== undefined || val !== undefined) {
-        const counts = { train: train ?? Math.max(0, splits.train.n - (val ?? 0)), ...(val !== undefined ? { val } : {}) };
+      if (train !== undefined || val !== undefined || test !== undefined) {
+        // Without a train count, train is what val (and a test carved from the training file) leave.
+        const carved = (val ?? 0) + (splits.test ? 0 : (test ?? 0));
+        const counts = { train: train ?? Math.max(0, splits.train.n - carved), ...(val !== undefined ? { val } : {}), ...(test !== undefined ? { test } : {}) };
         const split = splitTrainVal(splits, counts);
         if (!split.ok) return split;
         splits = split.value;

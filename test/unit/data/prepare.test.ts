@@ -76,6 +76,20 @@ test("splits by count: train is the first k rows, val the m rows right after", (
   assert.deepEqual([splits.train.n, splits.val?.n], [5, 5]);
 });
 
+test("a test count: rows after train and val, or the first rows of the source's own test split", () => {
+  const x = numbered(10);
+  const carved = expectValue(splitByCount(x, { train: 5, val: 2, test: 3 }));
+  assert.deepEqual([...(carved.test?.X ?? [])].filter((_, i) => i % 2 === 0), [7, 8, 9]);
+  assert.equal(expectError(splitByCount(x, { train: 5, val: 2, test: 4 })).message, "train 5 + val 2 + test 4 = 11 rows, but the data has 10");
+  const own = numbered(6);
+  const kept = expectValue(splitTrainVal({ train: x, test: own }, { train: 8, val: 2, test: 4 }));
+  assert.deepEqual([kept.train.n, kept.val?.n, kept.test?.n], [8, 2, 4]);
+  assert.deepEqual([...(kept.test?.X ?? [])].filter((_, i) => i % 2 === 0), [0, 1, 2, 3]);
+  assert.equal(expectError(splitTrainVal({ train: x, test: own }, { train: 8, test: 7 })).message, "test must be at most 6, not 7");
+  const fromTraining = expectValue(splitTrainVal({ train: x }, { train: 6, test: 4 }));
+  assert.deepEqual([fromTraining.train.n, fromTraining.val, fromTraining.test?.n], [6, undefined, 4]);
+});
+
 test("subsets: the first k rows, or a seeded random sample without repeats", () => {
   const x = numbered(100);
   const first = expectValue(subset(x, { count: 4 }));

@@ -102,6 +102,21 @@ function shapes(splits: Splits): Record<string, [number, number, number]> {
 
 const good: Array<{ name: string; text: string; shapes: Record<string, [number, number, number]>; check?: (splits: Splits) => void }> = [
   {
+    name: "counts: a test count carves the rows after train and val from a source without test files",
+    text: "data d = spiral(classes=3, points=20, seed=1) { train 40, val 10, test 10 }",
+    shapes: { train: [40, 2, 3], val: [10, 2, 3], test: [10, 2, 3] },
+  },
+  {
+    name: "counts: without a train count, train is what val and test leave",
+    text: "data d = blobs(classes=2, points=10) { val 5, test 3 }",
+    shapes: { train: [12, 2, 2], val: [5, 2, 2], test: [3, 2, 2] },
+  },
+  {
+    name: "counts: a test count keeps the first rows of the source's own test files",
+    text: 'data d = idx("letters") { train "letters-train"; test 2 }',
+    shapes: { train: [5, 4, 6], test: [2, 4, 6] },
+  },
+  {
     name: "IDX: a prefix names the pair in the source's folder",
     text: 'data d = idx("idx") { test "extra" }',
     shapes: { train: [4, 4, 3], test: [3, 4, 3] },
