@@ -44,13 +44,13 @@ export function packageExtension() {
 /** Fashion-MNIST, which the examples and the data tests read. */
 export function setupData() {
   step("setting up the data sets (Debian's dataset-fashion-mnist)");
-  run("bash", [join(root, "scripts", "setup-data.sh")]);
+  run("bash", [join(root, "scripts", "ensure-debian-packages.sh"), "dataset-fashion-mnist"]);
 }
 
 /** Debian's chromium, for the panels' browser tests. */
 export function setupBrowser() {
   step("setting up Chromium for the panels' browser tests");
-  run("bash", [join(root, "scripts", "setup-browser.sh")]);
+  run("bash", [join(root, "scripts", "ensure-debian-packages.sh"), "chromium"]);
 }
 
 export function setupCodeServer() {
