@@ -25,6 +25,7 @@ export class PanelHost<Message> {
     /** What the panel shows now, sent whenever its script (re)starts. */
     private readonly content: () => Message | undefined,
     private readonly onReveal?: (line: number) => void,
+    private readonly onClear?: () => void,
   ) {}
 
   get isOpen(): boolean {
@@ -88,6 +89,7 @@ export class PanelHost<Message> {
     }
     if (message.type === "ready") this.refresh();
     else if (message.type === "reveal") this.onReveal?.(message.line);
+    else if (message.type === "clear") this.onClear?.();
     else if (message.type === "export") await saveExport(message, this.log);
   }
 }

@@ -29,7 +29,7 @@ export class RunCurves {
   private started = 0;
 
   constructor(extensionUri: vscode.Uri, log: vscode.LogOutputChannel) {
-    this.host = new PanelHost(panelKinds.runs, extensionUri, log, () => ({ type: "runs", runs: this.runs }));
+    this.host = new PanelHost(panelKinds.runs, extensionUri, log, () => ({ type: "runs", runs: this.runs }), undefined, () => this.clear());
   }
 
   /** A run starts: a new series (a run started twice is drawn twice). */
@@ -67,6 +67,13 @@ export class RunCurves {
       else this.runs.push(series);
     }
     this.host.show(undefined, false);
+    this.host.refresh();
+  }
+
+  /** Forgets every run that has ended; running ones stay. */
+  clear(): void {
+    const running = new Set(this.running.values());
+    this.runs.splice(0, this.runs.length, ...this.runs.filter((series) => running.has(series)));
     this.host.refresh();
   }
 

@@ -62,6 +62,8 @@ export type ExportFormat = "csv" | "png";
 export type FromWebview =
   | { type: "ready" }
   | { type: "reveal"; line: number }
+  /** The loss-curve panel's Clear: forget the runs that are not running. */
+  | { type: "clear" }
   /** Save a file the panel made: CSV text, or a PNG as a data URL. */
   | { type: "export"; format: ExportFormat; name: string; content: string };
 
@@ -76,6 +78,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function parseFromWebview(message: unknown): FromWebview | undefined {
   if (!isRecord(message)) return undefined;
   if (message.type === "ready") return { type: "ready" };
+  if (message.type === "clear") return { type: "clear" };
   if (message.type === "reveal" && Number.isInteger(message.line) && (message.line as number) >= 0) {
     return { type: "reveal", line: message.line as number };
   }

@@ -72,6 +72,8 @@ xSelect.value = options.xAxis;
 const resetButton = element("button", "Reset zoom");
 const csvButton = element("button", "Export CSV");
 const pngButton = element("button", "Export PNG");
+const clearButton = element("button", "Clear finished");
+clearButton.title = "Remove the runs that have ended (their folders under runs/ stay)";
 toolbar.append(
   labelled("Smoothing", smoothingInput, smoothingValue),
   labelled("Log y", logInput),
@@ -79,6 +81,7 @@ toolbar.append(
   resetButton,
   csvButton,
   pngButton,
+  clearButton,
 );
 const status = element("p", undefined, "status");
 status.id = "status";
@@ -386,6 +389,7 @@ xSelect.addEventListener("change", () => {
   scheduleSave();
 });
 resetButton.addEventListener("click", resetZoom);
+clearButton.addEventListener("click", () => vscode.postMessage({ type: "clear" }));
 mainContainer.addEventListener("dblclick", () => (zoomed = false));
 csvButton.addEventListener("click", () => exportCsv(vscode, "loss-curves", curvesCsv(runs, options.smoothing)));
 pngButton.addEventListener("click", () =>

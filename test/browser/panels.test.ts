@@ -103,6 +103,8 @@ describe("loss-curve panel", () => {
     assert.equal(png.format, "png");
     const size = pngSize(png.content);
     assert.ok(size.width > 400 && size.height > 400, `PNG ${size.width}×${size.height}`);
+    await panel.page.click("text=Clear finished");
+    assert.ok((await panel.posted()).some((message) => message.type === "clear"), "Clear asks the extension to forget ended runs");
     assert.deepEqual(await panel.violations(), []);
     await panel.close();
   });

@@ -165,4 +165,13 @@ test("a saved run named like markup is overlaid as plain text", async () => {
   assert.equal(await frame.locator("img").count(), 0, "no element made from the name");
   assert.equal(dialogs, 0);
   await screenshot(page, "runs-markup-name");
+  // Clear finished goes through the extension: every run here has ended, so none is left.
+  await frame.locator("button", { hasText: "Clear finished" }).click();
+  const cleared = Date.now() + 10_000;
+  let left = -1;
+  while (left !== 0 && Date.now() < cleared) {
+    left = Number(await frame.evaluate(() => document.getElementById("root")?.dataset.runs));
+    await page.waitForTimeout(200);
+  }
+  assert.equal(left, 0, "Clear finished leaves no ended run");
 });

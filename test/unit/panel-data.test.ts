@@ -69,6 +69,7 @@ test("a run folder's curve.csv reads back, skipping rows that do not parse", () 
 test("messages from a webview are accepted only when well formed", () => {
   assert.deepEqual(parseFromWebview({ type: "ready" }), { type: "ready" });
   assert.deepEqual(parseFromWebview({ type: "reveal", line: 3 }), { type: "reveal", line: 3 });
+  assert.deepEqual(parseFromWebview({ type: "clear", everything: true }), { type: "clear" });
   assert.deepEqual(parseFromWebview({ type: "export", format: "csv", name: "loss-curves.csv", content: "a,b\n" }), { type: "export", format: "csv", name: "loss-curves.csv", content: "a,b\n" });
   const rejected: unknown[] = [
     null,
