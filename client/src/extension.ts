@@ -187,6 +187,10 @@ function initializationOptions() {
     backend: settings.get<string>("backend", "auto"),
     maxDataMegabytes: settings.get<number>("data.maxMegabytes", 1024),
     checkDelayMs: settings.get<number>("checks.delayMs", 75),
+    checkBudgetSeconds: settings.get<number>("checks.timeBudgetSeconds", 120),
+    runBudgetSeconds: settings.get<number>("runs.timeBudgetSeconds", 3600),
+    maxTensorEntries: settings.get<number>("limits.maxTensorEntries", 100_000_000),
+    workerHeapMegabytes: settings.get<number>("limits.workerHeapMegabytes", 4096),
   };
 }
 

@@ -27,14 +27,14 @@ interface Typed {
   labels?: boolean;
 }
 
-/** The most entries a param may have: 100 million float32s take 400 MB. */
-export const maxParamEntries = 100_000_000;
+/** The most entries a param, or a value computed from it, may have unless told otherwise: 100 million float32s take 400 MB. */
+export const defaultMaxTensorEntries = 100_000_000;
 
 const mainKinds = new Set<SymbolKind>(["data", "hyper", "param", "score", "loss", "optimizer"]);
 const splits = ["train", "val", "test"];
 
-export function check(document: ast.Document, dataFacts?: DataFactsProvider): { model: CheckedModel; findings: Finding[] } {
-  return new Checker(document, dataFacts).run();
+export function check(document: ast.Document, dataFacts?: DataFactsProvider, maxTensorEntries = defaultMaxTensorEntries): { model: CheckedModel; findings: Finding[] } {
+  return new Checker(document, dataFacts, maxTensorEntries).run();
 }
 
 class Checker {
@@ -48,6 +48,7 @@ class Checker {
   constructor(
     document: ast.Document,
     private readonly dataFacts: DataFactsProvider | undefined,
+    private readonly maxTensorEntries: number,
   ) {
     this.model = {
       document,
@@ -289,8 +290,8 @@ class Checker {
     }
     // Refused here, before any executor allocates it.
     const entries = shape?.reduce((product, dim) => product * (dimValue(dim) ?? 1), 1) ?? 0;
-    if (shape && entries > maxParamEntries) {
-      this.error("too-large", shapeExpr.span, `${declaration.name.text} would have ${entries.toLocaleString("en-US")} entries, more than the limit of ${maxParamEntries.toLocaleString("en-US")}`);
+    if (shape && entries > this.maxTensorEntries) {
+      this.error("too-large", shapeExpr.span, `${declaration.name.text} would have ${entries.toLocaleString("en-US")} entries, more than the limit of ${this.maxTensorEntries.toLocaleString("en-US")}`);
       shape = undefined;
     }
     if (shape) this.facts(declaration).shape = shape;
@@ -732,8 +733,26 @@ class Checker {
 
   private typeOf(expr: ast.Expr): Typed | undefined {
     const typed = this.inferType(expr);
-    if (typed) this.model.shapes.set(expr, typed.shape);
+    if (!typed || this.tooLarge(expr, typed.shape)) return undefined;
+    this.model.shapes.set(expr, typed.shape);
     return typed;
+  }
+
+  /**
+   * A value over the entry limit is refused before an executor allocates it:
+   * `W^T @ W` of a [1, 100000] W would need 10^10 entries. The batch size N
+   * counts as 1, so the limit is per example there. Names are checked where
+   * they are declared (params here, data sets by the data layer's size cap).
+   * The enclosing expressions are then of unknown shape and stay quiet.
+   */
+  private tooLarge(expr: ast.Expr, shape: Shape): boolean {
+    if (expr.kind === "name") return false;
+    let entries = 1;
+    for (const dim of shape) entries *= dimValue(dim) ?? 1;
+    if (entries <= this.maxTensorEntries) return false;
+    const perExample = shape.some((dim) => resolve(dim).kind === "rigid") ? " per example" : "";
+    this.error("too-large", expr.span, `this value would have ${entries.toLocaleString("en-US")} entries${perExample} (${shapeText(shape)}), more than the limit of ${this.maxTensorEntries.toLocaleString("en-US")}`);
+    return true;
   }
 
   private inferType(expr: ast.Expr): Typed | undefined {

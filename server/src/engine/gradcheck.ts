@@ -173,7 +173,8 @@ export function checkParam(graph: Graph, bindings: Bindings, param: string, anal
   options.progress?.(total, total);
   const smooth = entries.filter((entry) => !entry.kink);
   const errors = [...smooth.map((entry) => entry.relativeError), ...projections.filter((projection) => !projection.kink).map((projection) => projection.relativeError)];
-  const maxRelativeError = errors.length > 0 ? Math.max(...errors) : 0;
+  // A loop, not Math.max(...errors): a check of every entry of a large param has millions of them.
+  const maxRelativeError = errors.reduce((largest, error) => Math.max(largest, error), 0);
   const check: ParamCheck = {
     param,
     shape: value.shape,

@@ -31,6 +31,8 @@ export interface CheckPolicy {
   debounceMs: number;
   /** Largest data set read, in bytes. */
   maxDataBytes: number;
+  /** The entry cap and time budget every check runs under. */
+  limits: Pick<CheckRequestSettings, "maxTensorEntries" | "timeBudgetMs">;
 }
 
 function baseDirectory(uri: string): string {
@@ -80,7 +82,7 @@ export class GradientChecks {
   /** Runs a check now; used by the Check Gradients command and the Test Explorer. */
   async runJob(target: CheckTarget, settings: CheckRequestSettings, withProgress: boolean, onProgress?: (done: number, total: number) => void, cancelled?: { onCancellationRequested(listener: () => void): unknown }): Promise<CheckDone | undefined> {
     if (!this.policy.trusted) return { uri: target.uri, version: target.version, findings: [], note: "the workspace is not trusted: gradients are checked only in a trusted workspace (Restricted Mode reads no data and runs no computation)" };
-    const job = this.pool.run({ uri: target.uri, version: target.version, text: target.text, baseDirectory: baseDirectory(target.uri), workspaceRoot: this.policy.workspaceRoot, maxDataBytes: this.policy.maxDataBytes, settings, withProgress }, onProgress);
+    const job = this.pool.run({ uri: target.uri, version: target.version, text: target.text, baseDirectory: baseDirectory(target.uri), workspaceRoot: this.policy.workspaceRoot, maxDataBytes: this.policy.maxDataBytes, settings: { ...settings, ...this.policy.limits }, withProgress }, onProgress);
     if (!withProgress) this.running.set(target.uri, { version: target.version, cancel: job.cancel });
     cancelled?.onCancellationRequested(() => job.cancel());
     const outcome: JobOutcome = await job.outcome;

@@ -7,7 +7,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   CodeActionKind,
   FoldingRangeKind,
+  MessageType,
   SemanticTokensBuilder,
+  ShowMessageNotification,
   TextDocumentSyncKind,
   TextDocuments,
   type Connection,
@@ -47,8 +49,8 @@ interface AnalysedDocument {
   analysis: Analysis;
 }
 
-function analyseText(text: string, version: number): AnalysedDocument {
-  return { version, text, lines: new LineIndex(text), analysis: analyze(text) };
+function analyseText(text: string, version: number, maxTensorEntries?: number): AnalysedDocument {
+  return { version, text, lines: new LineIndex(text), analysis: analyze(text, { maxTensorEntries }) };
 }
 
 /** What the client may say at start-up (VS Code's client does). */
@@ -61,7 +63,18 @@ interface InitializationOptions {
   backend?: BackendPreference;
   /** Largest data set read, in megabytes; a larger one is an error on its declaration. */
   maxDataMegabytes?: number;
+  /** Most entries a param or a value computed from it may have; more is an error before anything is allocated. */
+  maxTensorEntries?: number;
+  /** Seconds a gradient check may take before it stops and says what it did not check. */
+  checkBudgetSeconds?: number;
+  /** Seconds a run, sweep or landscape may take before it stops as if cancelled, its curve so far saved. */
+  runBudgetSeconds?: number;
+  /** Heap of each compute worker, in megabytes: a job that needs more ends the worker, never the server. */
+  workerHeapMegabytes?: number;
 }
+
+/** What the server assumes when the client does not say. */
+const defaults = { checkBudgetSeconds: 120, runBudgetSeconds: 3600, workerHeapMegabytes: 4096 };
 
 export function startServer(connection: Connection, workerPath: string): void {
   const documents = new TextDocuments(TextDocument);
@@ -74,9 +87,17 @@ export function startServer(connection: Connection, workerPath: string): void {
   const suggestions = new Map<string, { lr: number; sweep: string }>();
   let checks: GradientChecks | undefined;
   let initOptions: InitializationOptions = {};
-  const pool = new ComputePool(workerPath, (message) => connection.console.log(message));
+  // A worker's death is logged, and shown at most once a minute so a document that kills it on every edit does not flood the editor.
+  let lastShownStop = -Infinity;
+  const workerStopped = (message: string) => {
+    connection.console.warn(message);
+    if (performance.now() - lastShownStop < 60_000) return;
+    lastShownStop = performance.now();
+    void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `Optim: ${message}` });
+  };
+  const pool = new ComputePool(workerPath, (message) => connection.console.log(message), workerStopped);
   // Runs get a worker of their own, so a long run never holds up the checks after edits.
-  const trainingPool = new ComputePool(workerPath, (message) => connection.console.log(message));
+  const trainingPool = new ComputePool(workerPath, (message) => connection.console.log(message), workerStopped);
   // Coalesce bursts of edits: only the newest version of a document is analysed.
   const pending = new Map<string, NodeJS.Immediate>();
   let workspaceFolders: WorkspaceFolder[] = [];
@@ -87,7 +108,7 @@ export function startServer(connection: Connection, workerPath: string): void {
     if (!document) return undefined;
     const known = analysed.get(uri);
     if (known && known.version === document.version) return known;
-    const fresh = analyseText(document.getText(), document.version);
+    const fresh = analyseText(document.getText(), document.version, initOptions.maxTensorEntries);
     analysed.set(uri, fresh);
     return fresh;
   }
@@ -97,7 +118,11 @@ export function startServer(connection: Connection, workerPath: string): void {
     const options = (params.initializationOptions ?? {}) as InitializationOptions;
     initOptions = options;
     const workspaceRoot = workspaceFolders[0] ? fileURLToPath(workspaceFolders[0].uri) : undefined;
-    checks = new GradientChecks(pool, { trusted: options.trusted ?? true, workspaceRoot, debounceMs: options.checkDelayMs ?? 75, maxDataBytes: (options.maxDataMegabytes ?? 1024) * 1024 * 1024 }, (result) => {
+    const heapMegabytes = options.workerHeapMegabytes ?? defaults.workerHeapMegabytes;
+    pool.configure({ heapMegabytes });
+    trainingPool.configure({ heapMegabytes });
+    const limits = { maxTensorEntries: options.maxTensorEntries, timeBudgetMs: (options.checkBudgetSeconds ?? defaults.checkBudgetSeconds) * 1000 };
+    checks = new GradientChecks(pool, { trusted: options.trusted ?? true, workspaceRoot, debounceMs: options.checkDelayMs ?? 75, maxDataBytes: (options.maxDataMegabytes ?? 1024) * 1024 * 1024, limits }, (result) => {
       // A check of an older version is dropped: its ranges may no longer fit.
       if (documents.get(result.uri)?.version !== result.version) return;
       lastCheck.set(result.uri, result);
@@ -231,7 +256,18 @@ export function startServer(connection: Connection, workerPath: string): void {
     const progress = connection.window.attachWorkDoneProgress(params.workDoneToken ?? "");
     if (params.workDoneToken) progress.begin(`Running ${params.name}`, 0, "starting", true);
     const job = trainingPool.train(
-      { uri: params.uri, text: doc.text, baseDirectory: dirname(file), maxDataBytes: (initOptions.maxDataMegabytes ?? 1024) * 1024 * 1024, run: params.name, seed: params.seed, backend: initOptions.backend ?? "auto", runsFolder },
+      {
+        uri: params.uri,
+        text: doc.text,
+        baseDirectory: dirname(file),
+        maxDataBytes: (initOptions.maxDataMegabytes ?? 1024) * 1024 * 1024,
+        run: params.name,
+        seed: params.seed,
+        backend: initOptions.backend ?? "auto",
+        runsFolder,
+        maxTensorEntries: initOptions.maxTensorEntries,
+        timeBudgetMs: (initOptions.runBudgetSeconds ?? defaults.runBudgetSeconds) * 1000,
+      },
       (points) => {
         const point = points[points.length - 1];
         void connection.sendNotification(RunProgressNotification.method, { uri: params.uri, run: params.name, point, points } satisfies RunProgressNotification.Params);
@@ -326,7 +362,7 @@ export function startServer(connection: Connection, workerPath: string): void {
   connection.onWorkspaceSymbol(async ({ query }) => {
     const results = [];
     for (const { uri, text } of await workspaceTexts(documents, workspaceFolders)) {
-      const doc = analysed.get(uri) ?? analyseText(text, -1);
+      const doc = analysed.get(uri) ?? analyseText(text, -1, initOptions.maxTensorEntries);
       for (const symbol of documentSymbols(doc.analysis)) {
         if (!matchesQuery(symbol.name, query)) continue;
         results.push({ name: symbol.name, kind: toSymbolKind(symbol.kind), containerName: symbol.kind, location: { uri, range: toRange(doc.lines, symbol.selectionSpan) } });

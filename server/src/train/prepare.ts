@@ -1,15 +1,15 @@
 // What every run needs before it starts: the document's data sets read, and
 // the document analysed again with their real shapes. Shared by the CLI and
 // the training worker.
-import { analyze, type Analysis } from "../analysis/analyze";
+import { analyze, type Analysis, type AnalyzeOptions } from "../analysis/analyze";
 import type { DataFacts } from "../analysis/model";
 import type { Splits } from "../data/types";
 import type { DataLoader } from "../worker/run-check";
 
 export type Prepared = { ok: true; analysis: Analysis; data: (name: string) => Splits | undefined } | { ok: false; message: string };
 
-export async function prepareRuns(text: string, load: DataLoader): Promise<Prepared> {
-  const first = analyze(text);
+export async function prepareRuns(text: string, load: DataLoader, options: Pick<AnalyzeOptions, "maxTensorEntries"> = {}): Promise<Prepared> {
+  const first = analyze(text, options);
   const loaded = new Map<string, { splits: Splits; facts: DataFacts }>();
   for (const declaration of first.document.declarations) {
     if (declaration.kind !== "data") continue;
@@ -17,7 +17,7 @@ export async function prepareRuns(text: string, load: DataLoader): Promise<Prepa
     if (!result.ok) return { ok: false, message: `data ${declaration.name.text}: ${result.message}` };
     loaded.set(declaration.name.text, result);
   }
-  const analysis = analyze(text, { dataFacts: (declaration) => loaded.get(declaration.name.text)?.facts });
+  const analysis = analyze(text, { ...options, dataFacts: (declaration) => loaded.get(declaration.name.text)?.facts });
   const errors = analysis.findings.filter((finding) => finding.severity === "error");
   if (errors.length > 0) return { ok: false, message: `${errors.length} error${errors.length === 1 ? "" : "s"} to fix first, the first: ${errors[0].message}` };
   return { ok: true, analysis, data: (name) => loaded.get(name)?.splits };

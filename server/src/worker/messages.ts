@@ -1,13 +1,13 @@
 // Messages between the language server and its compute worker. Plain data:
 // they cross a thread boundary by structured clone.
 import type { Finding } from "../analysis/diagnostic";
-import type { CheckReport, CheckSettings } from "../engine/check-gradients";
+import type { CheckReport } from "../engine/check-gradients";
 import type { BackendName, BackendPreference } from "../engine/tfjs-executor";
 import type { LandscapeResult } from "../train/landscape";
 import type { SweepResult } from "../train/sweep";
 import type { CurvePoint } from "../train/trainer";
 import type { PreviewDataRequest } from "../protocol";
-import type { DataSummary } from "./run-check";
+import type { CheckRequestSettings, DataSummary } from "./run-check";
 
 export interface CheckJob {
   type: "check";
@@ -22,7 +22,7 @@ export interface CheckJob {
   workspaceRoot?: string;
   /** Largest data set read, in bytes. */
   maxDataBytes: number;
-  settings: CheckSettings & { seed: number; examples: number };
+  settings: CheckRequestSettings;
   /** Report progress (for on-demand checks). */
   withProgress: boolean;
 }
@@ -48,6 +48,10 @@ export interface TrainJob {
   backend: BackendPreference;
   /** Where the run's folder is made. */
   runsFolder: string;
+  /** The most entries a param or a value computed from it may have. */
+  maxTensorEntries?: number;
+  /** Milliseconds the run may take; then it stops as if cancelled, its curve so far saved. */
+  timeBudgetMs?: number;
 }
 
 /** How a run ended, as plain data. */

@@ -1,7 +1,9 @@
 // The compute worker as seen from the language server: one worker thread
 // that runs checks off the main thread, a shared array for cancellation, and
 // a restart when the worker dies. A job that was running when it died is
-// answered with a failure that says so; the server goes on.
+// answered with a failure that says so, the pool reports the death, and the
+// server goes on. The worker's heap can be capped, so a job that needs too
+// much memory ends the worker, not the server.
 import { Worker } from "node:worker_threads";
 import type { BackendName, BackendPreference } from "../engine/tfjs-executor";
 import type { CurvePoint } from "../train/trainer";
@@ -18,8 +20,14 @@ interface Pending {
   onProgress?: (done: number, total: number) => void;
 }
 
+export interface PoolOptions {
+  /** The worker's heap (V8 old generation) in megabytes; past it the worker dies and the pool reports it. */
+  heapMegabytes?: number;
+}
+
 export class ComputePool {
   private worker: Worker | undefined;
+  private options: PoolOptions = {};
   private readonly cancelFlags = new Int32Array(new SharedArrayBuffer(slots * 4));
   private readonly pending = new Map<number, Pending>();
   private readonly backendRequests = new Map<number, (answer: { backend: BackendName; notes: string[] }) => void>();
@@ -28,26 +36,41 @@ export class ComputePool {
   private nextId = 1;
   private restarts = 0;
 
+  /** `onStopped` hears, in a sentence, each time the worker dies. */
   constructor(
     private readonly workerPath: string,
     private readonly log: (message: string) => void,
+    private readonly onStopped: (message: string) => void = () => undefined,
   ) {}
+
+  /** Options for the next worker started (the running one, if any, keeps its own). */
+  configure(options: PoolOptions): void {
+    this.options = { ...options };
+  }
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(this.workerPath, { workerData: { cancelFlags: this.cancelFlags } });
+    const heap = this.options.heapMegabytes;
+    const worker = new Worker(this.workerPath, { workerData: { cancelFlags: this.cancelFlags }, ...(heap ? { resourceLimits: { maxOldGenerationSizeMb: heap } } : {}) });
+    let failure: (Error & { code?: string }) | undefined;
     worker.on("message", (message: FromWorker) => this.receive(message));
-    worker.on("error", (error) => this.log(`compute worker error: ${error.stack ?? error.message}`));
+    worker.on("error", (error: Error & { code?: string }) => {
+      failure = error;
+      this.log(`compute worker error: ${error.stack ?? error.message}`);
+    });
     worker.on("exit", (code) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
       this.restarts++;
-      this.log(`compute worker exited with code ${code}; it restarts with the next job`);
-      for (const [id, entry] of this.pending) entry.resolve({ type: "failed", id, message: `the compute worker stopped (exit code ${code}) while checking; it was restarted` });
+      const why = failure?.code === "ERR_WORKER_OUT_OF_MEMORY" ? `ran out of memory${heap ? ` (its heap is limited to ${heap} MB)` : ""}` : `stopped (exit code ${code}${failure ? `: ${failure.message}` : ""})`;
+      this.log(`compute worker ${why}; it restarts with the next job`);
+      const jobs = this.pending.size + this.trainings.size + this.previews.size;
+      this.onStopped(`The compute worker ${why}${jobs > 0 ? ` during ${jobs === 1 ? "a job" : `${jobs} jobs`}` : ""}; it restarts with the next job.`);
+      for (const [id, entry] of this.pending) entry.resolve({ type: "failed", id, message: `the compute worker ${why} while checking; it restarts with the next check` });
       this.pending.clear();
-      for (const training of this.trainings.values()) training.resolve({ run: training.run, status: "failed", message: `the compute worker stopped (exit code ${code}) during the run; what it had is saved in its folder` });
+      for (const training of this.trainings.values()) training.resolve({ run: training.run, status: "failed", message: `the compute worker ${why} during the run; the curve so far is saved in its folder` });
       this.trainings.clear();
-      for (const resolve of this.previews.values()) resolve({ name: "", problem: `the compute worker stopped (exit code ${code})`, splits: [] });
+      for (const resolve of this.previews.values()) resolve({ name: "", problem: `the compute worker ${why}`, splits: [] });
       this.previews.clear();
     });
     this.worker = worker;

@@ -12,6 +12,7 @@ import { checkFindings, checkGradients, type CheckExamples, type CheckReport, ty
 import { defaultGradCheckOptions, type GradCheckOptions } from "../engine/gradcheck";
 import { seededStreams } from "../engine/random";
 import { readSettings, type RunDeclaration } from "../train/plan-run";
+import { TimeBudget } from "./budget";
 
 export type DataDeclaration = Extract<ast.Declaration, { kind: "data" }>;
 
@@ -36,6 +37,10 @@ export interface CheckRequestSettings extends CheckSettings {
   seed: number;
   /** Examples to check on when no gradcheck declaration says. */
   examples: number;
+  /** The most entries a param or a value computed from it may have: more is an error, and nothing is allocated. */
+  maxTensorEntries?: number;
+  /** Milliseconds the whole job may take; a check still running then stops and says what it did not check. */
+  timeBudgetMs?: number;
 }
 
 /** What an automatic check does when no gradcheck declaration says otherwise. */
@@ -74,7 +79,9 @@ function plan(analysis: Analysis, defaults: CheckRequestSettings): Plan | undefi
  * the planned examples.
  */
 export async function runCheck(text: string, defaults: CheckRequestSettings, load: DataLoader, control: Pick<GradCheckOptions, "cancelled" | "progress"> = {}): Promise<CheckOutcome> {
-  const first = analyze(text);
+  const budget = new TimeBudget(defaults.timeBudgetMs, control.cancelled);
+  const limits = { maxTensorEntries: defaults.maxTensorEntries };
+  const first = analyze(text, limits);
   const declarations = first.document.declarations.filter((declaration): declaration is DataDeclaration => declaration.kind === "data" && declaration.name.text !== "");
   const findings: Finding[] = [];
   const data: Record<string, DataSummary> = {};
@@ -90,7 +97,7 @@ export async function runCheck(text: string, defaults: CheckRequestSettings, loa
       data[declaration.name.text] = result.summary;
     }
   }
-  const analysis = analyze(text, { dataFacts: (declaration) => loaded.get(declaration.name.text)?.facts });
+  const analysis = analyze(text, { ...limits, dataFacts: (declaration) => loaded.get(declaration.name.text)?.facts });
   // Shape errors against the real data are new findings of this analysis; the static ones are published already.
   findings.push(...analysis.findings.filter((finding) => !first.findings.some((earlier) => earlier.code === finding.code && earlier.span.start === finding.span.start && earlier.message === finding.message)));
   const hasWork = analysis.model.grads.size > 0 || [...analysis.model.symbols.values()].some((symbol) => symbol.kind === "loss");
@@ -104,6 +111,24 @@ export async function runCheck(text: string, defaults: CheckRequestSettings, loa
   if (!part) return { findings, data, note: `${chosen.data.name.text} has no ${chosen.split} split` };
   const rows = Math.min(chosen.first, part.n);
   const examples: CheckExamples = { X: part.X.subarray(0, rows * part.d), y: part.y.subarray(0, rows), n: rows, d: part.d };
-  const report = checkGradients(analysis, examples, chosen.settings, seededStreams(chosen.settings.seed), control);
-  return { findings: [...findings, ...checkFindings(report)], report, data };
+  const report = checkGradients(analysis, examples, chosen.settings, seededStreams(chosen.settings.seed), { ...control, cancelled: budget.stop });
+  const note = report.cancelled && budget.ranOut ? stoppedAtBudget(report, budget.text) : undefined;
+  return { findings: [...findings, ...checkFindings(report)], report, data, ...(note ? { note } : {}) };
+}
+
+/**
+ * A check cut short by its time budget is not a cancelled one: what was
+ * checked stands, the check under way becomes a grad that was not checked,
+ * and the note says which were left. Changes `report` in place.
+ */
+function stoppedAtBudget(report: CheckReport, budget: string): string {
+  const advice = "raise the limit, or check fewer entries (gradcheck { samples … })";
+  report.cancelled = false;
+  const cut = report.grads.find((grad) => grad.check?.cancelled);
+  if (cut?.check) {
+    cut.problem = `the check reached its time budget of ${budget} after ${cut.check.checked.toLocaleString("en-US")} entries; ${advice}`;
+    delete cut.check;
+  }
+  report.autodiff = report.autodiff.filter((entry) => !entry.check.cancelled);
+  return `the gradient check stopped at its time budget of ${budget}${cut ? `, while checking ${cut.name}; the grads after it were not checked` : ""}; ${advice}`;
 }

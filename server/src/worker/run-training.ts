@@ -8,11 +8,23 @@ import { prepareRuns } from "../train/prepare";
 import { RunStore, specHash } from "../train/run-store";
 import { train, type CurvePoint } from "../train/trainer";
 import { dataLoader } from "./load-examples";
+import { TimeBudget } from "./budget";
 import type { TrainJob, TrainOutcome } from "./messages";
 
-export async function runTraining(job: TrainJob, wasmDirectory: string, onPoint: (point: CurvePoint) => void, cancelled: () => boolean): Promise<TrainOutcome> {
+export async function runTraining(job: TrainJob, wasmDirectory: string, onPoint: (point: CurvePoint) => void, cancelledByUser: () => boolean): Promise<TrainOutcome> {
   const failed = (message: string): TrainOutcome => ({ run: job.run, status: "failed", message });
-  const prepared = await prepareRuns(job.text, dataLoader({ baseDirectory: job.baseDirectory, maxDataBytes: job.maxDataBytes }));
+  // The time budget stops a run the way cancelling does, so what it learned so far is kept and saved.
+  const budget = new TimeBudget(job.timeBudgetMs, cancelledByUser);
+  const outcome = await trainJob(job, wasmDirectory, onPoint, budget, failed);
+  if (outcome.status !== "cancelled" || !budget.ranOut) return outcome;
+  // A run's own message (it has steps) says it stopped at the budget; a sweep's or landscape's says what it found.
+  const message = outcome.steps !== undefined ? outcome.message : `${job.run} stopped at its time budget of ${budget.text}: ${outcome.message}`;
+  return { ...outcome, message: `${message}; raise the limit to let it go on longer` };
+}
+
+async function trainJob(job: TrainJob, wasmDirectory: string, onPoint: (point: CurvePoint) => void, budget: TimeBudget, failed: (message: string) => TrainOutcome): Promise<TrainOutcome> {
+  const cancelled = budget.stop;
+  const prepared = await prepareRuns(job.text, dataLoader({ baseDirectory: job.baseDirectory, maxDataBytes: job.maxDataBytes }), { maxTensorEntries: job.maxTensorEntries });
   if (!prepared.ok) return failed(prepared.message);
   const run = prepared.analysis.document.declarations.find((declaration): declaration is RunDeclaration => (declaration.kind === "run" || declaration.kind === "sweep" || declaration.kind === "landscape") && declaration.name.text === job.run);
   if (!run) return failed(`there is no run, sweep or landscape named ${job.run}`);
@@ -48,6 +60,6 @@ export async function runTraining(job: TrainJob, wasmDirectory: string, onPoint:
   const message =
     result.status === "diverged"
       ? `${job.run} diverged at step ${result.divergence?.step}: the loss reached ${formatNumber(result.divergence?.loss ?? NaN)} (best ${formatNumber(result.divergence?.best ?? NaN)}); the step size is probably too large`
-      : `${job.run} ${result.status} after ${result.steps} steps: train loss ${formatNumber(final.trainLoss)}${accuracy === undefined ? "" : `, ${final.evalAccuracy !== undefined ? "eval" : "train"} accuracy ${accuracy.toFixed(4)}`}${final.testAccuracy === undefined ? "" : `, test accuracy ${final.testAccuracy.toFixed(4)}`}`;
+      : `${job.run} ${result.status === "cancelled" && budget.ranOut ? `stopped at its time budget of ${budget.text}` : result.status} after ${result.steps} steps: train loss ${formatNumber(final.trainLoss)}${accuracy === undefined ? "" : `, ${final.evalAccuracy !== undefined ? "eval" : "train"} accuracy ${accuracy.toFixed(4)}`}${final.testAccuracy === undefined ? "" : `, test accuracy ${final.testAccuracy.toFixed(4)}`}`;
   return { run: job.run, status: result.status, message, folder: store.folder, backend: runtime.backend, description: planned.description, steps: result.steps, final: { ...final }, divergence: result.divergence };
 }
