@@ -12,6 +12,8 @@ export const vsixPath = join(repoRoot, "dist", "optim-lab.vsix");
 export interface EditorSession {
   page: Page;
   workspace: string;
+  /** Where code-server installed the extension: its server runs from here. */
+  extensionsDir: string;
   server: CodeServer;
   close(): Promise<void>;
 }
@@ -24,11 +26,12 @@ export async function openEditorSession(files: Record<string, string>, options: 
     mkdirSync(dirname(join(workspace, name)), { recursive: true });
     writeFileSync(join(workspace, name), text);
   }
+  const extensionsDir = join(scratch, "extensions");
   const server = await startCodeServer({
     workspace,
     vsix: vsixPath,
     userDataDir: join(scratch, "user-data"),
-    extensionsDir: join(scratch, "extensions"),
+    extensionsDir,
     trust: options.trust ?? true,
   });
   let browser: Browser | undefined;
@@ -40,6 +43,7 @@ export async function openEditorSession(files: Record<string, string>, options: 
     return {
       page,
       workspace,
+      extensionsDir,
       server,
       close: async () => {
         await opened.close();
