@@ -240,6 +240,15 @@ class Step {
   }
 }
 
+// Loops of their own, outside the op table's closures: V8 optimises a small
+// function that always sees the same kinds of arrays, where a loop inside a
+// closure with other, cold branches is compiled and thrown away again.
+
+/** out = scale · a · b, elementwise. */
+function scaledProduct(out: Float32Array, a: Float32Array, b: Float32Array, scale: number): void {
+  for (let i = 0; i < out.length; i++) out[i] = scale * a[i] * b[i];
+}
+
 function sumOf(values: Float32Array, start: number, stride: number, count: number): number {
   let total = 0;
   for (let i = 0; i < count; i++) total += values[start + i * stride];
@@ -324,7 +333,7 @@ const float32Ops: Record<ElementwiseOp, Float32Op> = {
       // For squares (regularisation of whole params), 2·a·g in one pass.
       if (p === 2 && g.data.length === a.data.length) {
         const grad = step.tensor(a.shape);
-        for (let i = 0; i < a.data.length; i++) grad.data[i] = 2 * a.data[i] * g.data[i];
+        scaledProduct(grad.data, a.data, g.data, 2);
         return [grad];
       }
       return [step.map2(step.map1(a, (x) => (p === 0 ? 0 : p * x ** (p - 1))), g, (local, upstream) => local * upstream)];

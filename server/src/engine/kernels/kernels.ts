@@ -60,6 +60,8 @@ export class Kernels {
   private readonly marks: number[] = [];
   private readonly control: Int32Array;
   private readonly worker?: Worker;
+  /** The memory's buffer, read again only after it grows (reading it costs more than an allocation). */
+  private buffer: ArrayBuffer | SharedArrayBuffer;
 
   private constructor(
     private readonly memory: WebAssembly.Memory,
@@ -68,9 +70,10 @@ export class Kernels {
     readonly threads: number,
   ) {
     this.exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
+    this.buffer = memory.buffer;
     this.top = this.exports.__heap_base.value as number;
     const controlOffset = this.allocate(16).byteOffset;
-    this.control = new Int32Array(memory.buffer, controlOffset, 16);
+    this.control = new Int32Array(this.buffer, controlOffset, 16);
     if (threads > 1) {
       this.worker = new Worker(workerSource, { eval: true, workerData: { module, memory, control: controlOffset } });
       // A waiting worker must not keep the process alive.
@@ -78,8 +81,8 @@ export class Kernels {
     }
   }
 
-  /** Compiles the kernels; `threads` defaults to two when the machine has two cores or more. */
-  static create(threads = Math.min(2, availableParallelism())): Kernels {
+  /** Compiles the kernels; `threads` (1 or 2) defaults as defaultThreads says. */
+  static create(threads = defaultThreads()): Kernels {
     const module = new WebAssembly.Module(Buffer.from(kernelsWasmBase64, "base64"));
     const memory = new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true });
     return new Kernels(memory, module, Math.max(1, Math.min(2, threads)));
@@ -97,10 +100,13 @@ export class Kernels {
   allocate(count: number, zeroed = true): Float32Array {
     const offset = (this.top + 63) & ~63;
     const end = offset + count * 4;
-    const size = this.memory.buffer.byteLength;
-    if (end > size) this.memory.grow(Math.ceil((end - size) / pageBytes));
+    if (end > this.buffer.byteLength) {
+      this.memory.grow(Math.ceil((end - this.buffer.byteLength) / pageBytes));
+      // Views of the old buffer stay valid: a shared memory is never detached.
+      this.buffer = this.memory.buffer;
+    }
     this.top = end;
-    const view = new Float32Array(this.memory.buffer, offset, count);
+    const view = new Float32Array(this.buffer, offset, count);
     if (zeroed) view.fill(0);
     return view;
   }
@@ -203,6 +209,9 @@ export class Kernels {
     if (split < m) this.join();
   }
 
+  // Both threads sleep while they wait. Spinning instead saves the wake-up
+  // (about 0.2 ms here), but on a machine whose cores are busy with other
+  // work a spinning thread takes time from the one it waits for.
   private post(kernel: 0 | 1, args: number[]): void {
     this.control[1] = kernel;
     this.control.set(args, 2);
@@ -214,6 +223,12 @@ export class Kernels {
     while (Atomics.load(this.control, 0) === posted) Atomics.wait(this.control, 0, posted);
     Atomics.store(this.control, 0, idle);
   }
+}
+
+/** Two threads when the machine has two cores or more; OPTIM_KERNEL_THREADS=1 keeps to one. */
+function defaultThreads(): number {
+  const asked = Number(process.env.OPTIM_KERNEL_THREADS);
+  return asked >= 1 ? asked : Math.min(2, availableParallelism());
 }
 
 /** to (columns × rows) = from (rows × columns)^T. */
