@@ -12,7 +12,7 @@
 // params, so no product is spent on the gradient of X.
 import type { Graph, IrNode, OpName } from "./ir";
 import { Kernels, type Matrix } from "./kernels/kernels";
-import { asMatrix, broadcastIndex, broadcastShape, shapeString, sizeOf } from "./tensor";
+import { asMatrix, broadcastShape, shapeString, sizeOf } from "./tensor";
 
 export interface Float32Tensor {
   shape: number[];
@@ -51,14 +51,7 @@ function planOf(graph: Graph): Plan {
   return plan;
 }
 
-type Arithmetic = "add" | "sub" | "mul" | "div";
-
-const arithmeticFunctions: Record<Arithmetic, (x: number, y: number) => number> = {
-  add: (x, y) => x + y,
-  sub: (x, y) => x - y,
-  mul: (x, y) => x * y,
-  div: (x, y) => x / y,
-};
+type BinaryOp = "add" | "sub" | "mul" | "div" | "max" | "min" | "gt" | "lt" | "ge" | "le" | "eq" | "ne";
 
 type Combine = (values: Float32Array, start: number, stride: number, count: number) => number;
 
@@ -126,57 +119,37 @@ class Step {
     return out;
   }
 
-  map2(a: Float32Tensor, b: Float32Tensor, f: (x: number, y: number) => number): Float32Tensor {
+  /**
+   * An elementwise binary op with broadcasting. Equal sizes run one loop of
+   * the op's own; a broadcast operand is first copied out to the full shape
+   * (cheap: the broadcast operands of a step are small), and a scalar times a
+   * large tensor (a param's regularisation) skips the copy.
+   */
+  binary(op: BinaryOp, a: Float32Tensor, b: Float32Tensor): Float32Tensor {
     const shape = broadcastShape(a.shape, b.shape);
     if (!shape) throw new Error(`cannot broadcast ${shapeString(a.shape)} with ${shapeString(b.shape)}`);
     const out = this.tensor(shape);
-    const o = out.data;
-    const x = a.data;
-    const y = b.data;
-    const size = o.length;
-    if (x.length === size && y.length === size) for (let i = 0; i < size; i++) o[i] = f(x[i], y[i]);
-    else if (x.length === size && y.length === 1) for (let i = 0, v = y[0]; i < size; i++) o[i] = f(x[i], v);
-    else if (y.length === size && x.length === 1) for (let i = 0, v = x[0]; i < size; i++) o[i] = f(v, y[i]);
-    else {
-      const ia = broadcastIndex(a.shape, shape);
-      const ib = broadcastIndex(b.shape, shape);
-      for (let i = 0; i < size; i++) o[i] = f(x[ia(i)], y[ib(i)]);
+    const size = out.data.length;
+    if ((op === "mul" || op === "add") && (a.data.length === 1 || b.data.length === 1) && size > 1) {
+      const [scalar, other] = a.data.length === 1 ? [a.data[0], b.data] : [b.data[0], a.data];
+      if (op === "mul") scaleInto(out.data, other, scalar);
+      else shiftInto(out.data, other, scalar);
+      return out;
     }
+    binaryInto(op, out.data, this.broadcastTo(a, shape), this.broadcastTo(b, shape));
     return out;
   }
 
-  /**
-   * a + b, a − b, a · b or a / b. Equal sizes and scalars, the common cases
-   * and the only large ones (params and their gradients), get loops of their
-   * own: a call through a function per element costs more than the arithmetic.
-   */
-  arithmetic(op: Arithmetic, a: Float32Tensor, b: Float32Tensor): Float32Tensor {
-    const shape = broadcastShape(a.shape, b.shape);
-    if (!shape) throw new Error(`cannot broadcast ${shapeString(a.shape)} with ${shapeString(b.shape)}`);
-    const x = a.data;
-    const y = b.data;
+  /** The values of `a` broadcast to `shape` (a itself when it has that many already). */
+  broadcastTo(a: Float32Tensor, shape: number[]): Float32Array {
     const size = sizeOf(shape);
-    const equal = x.length === size && y.length === size;
-    if (!equal && !(y.length === 1 && x.length === size) && !(x.length === 1 && y.length === size)) return this.map2(a, b, arithmeticFunctions[op]);
-    const out = this.tensor(shape);
-    const o = out.data;
-    if (equal) {
-      if (op === "add") for (let i = 0; i < size; i++) o[i] = x[i] + y[i];
-      else if (op === "sub") for (let i = 0; i < size; i++) o[i] = x[i] - y[i];
-      else if (op === "mul") for (let i = 0; i < size; i++) o[i] = x[i] * y[i];
-      else for (let i = 0; i < size; i++) o[i] = x[i] / y[i];
-    } else if (y.length === 1) {
-      const v = y[0];
-      if (op === "add") for (let i = 0; i < size; i++) o[i] = x[i] + v;
-      else if (op === "sub") for (let i = 0; i < size; i++) o[i] = x[i] - v;
-      else if (op === "mul") for (let i = 0; i < size; i++) o[i] = x[i] * v;
-      else for (let i = 0; i < size; i++) o[i] = x[i] / v;
-    } else {
-      const v = x[0];
-      if (op === "add") for (let i = 0; i < size; i++) o[i] = v + y[i];
-      else if (op === "sub") for (let i = 0; i < size; i++) o[i] = v - y[i];
-      else if (op === "mul") for (let i = 0; i < size; i++) o[i] = v * y[i];
-      else for (let i = 0; i < size; i++) o[i] = v / y[i];
+    if (a.data.length === size) return a.data;
+    const out = this.scratch.allocate(size);
+    if (a.data.length === 1) out.fill(a.data[0]);
+    else {
+      const [rows, columns] = asMatrix(shape);
+      const [rowStride, columnStride] = strides(a.shape, shape);
+      broadcastInto(out, a.data, rows, columns, rowStride, columnStride, 1);
     }
     return out;
   }
@@ -185,8 +158,9 @@ class Step {
   unbroadcast(gradient: Float32Tensor, shape: number[]): Float32Tensor {
     if (gradient.shape.length === shape.length && gradient.shape.every((dim, i) => dim === shape[i])) return gradient;
     const out = this.tensor(shape, true);
-    const index = broadcastIndex(shape, gradient.shape);
-    for (let i = 0; i < gradient.data.length; i++) out.data[index(i)] += gradient.data[i];
+    const [rows, columns] = asMatrix(gradient.shape);
+    const [rowStride, columnStride] = strides(shape, gradient.shape);
+    sumInto(out.data, gradient.data, rows, columns, rowStride, columnStride);
     return out;
   }
 
@@ -211,13 +185,20 @@ class Step {
       out.data.fill(g.data[0] * scale);
       return out;
     }
-    const index = broadcastIndex(g.shape, shape);
-    for (let i = 0; i < out.data.length; i++) out.data[i] = g.data[index(i)] * scale;
+    const [rows, columns] = asMatrix(shape);
+    const [rowStride, columnStride] = strides(g.shape, shape);
+    broadcastInto(out.data, g.data, rows, columns, rowStride, columnStride, scale);
     return out;
   }
 
   logSoftmax(a: Float32Tensor, axis: number): Float32Tensor {
-    return this.map2(a, this.reduce(a, axis, logSumExpOf), (x, l) => x - l);
+    return this.binary("sub", a, this.reduce(a, axis, logSumExpOf));
+  }
+
+  exp(a: Float32Tensor): Float32Tensor {
+    const out = this.tensor(a.shape);
+    expInto(out.data, a.data);
+    return out;
   }
 
   transpose(a: Float32Tensor): Float32Tensor {
@@ -247,6 +228,85 @@ class Step {
 /** out = scale · a · b, elementwise. */
 function scaledProduct(out: Float32Array, a: Float32Array, b: Float32Array, scale: number): void {
   for (let i = 0; i < out.length; i++) out[i] = scale * a[i] * b[i];
+}
+
+function scaleInto(out: Float32Array, a: Float32Array, scale: number): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] * scale;
+}
+
+function shiftInto(out: Float32Array, a: Float32Array, shift: number): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] + shift;
+}
+
+function expInto(out: Float32Array, a: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = Math.exp(a[i]);
+}
+
+/** out = x op y over equal sizes; the comparisons give 1 or 0. max and min keep x on a tie, as the reference does. */
+function binaryInto(op: BinaryOp, out: Float32Array, x: Float32Array, y: Float32Array): void {
+  const n = out.length;
+  switch (op) {
+    case "add":
+      for (let i = 0; i < n; i++) out[i] = x[i] + y[i];
+      return;
+    case "sub":
+      for (let i = 0; i < n; i++) out[i] = x[i] - y[i];
+      return;
+    case "mul":
+      for (let i = 0; i < n; i++) out[i] = x[i] * y[i];
+      return;
+    case "div":
+      for (let i = 0; i < n; i++) out[i] = x[i] / y[i];
+      return;
+    case "max":
+      for (let i = 0; i < n; i++) out[i] = x[i] >= y[i] ? x[i] : y[i];
+      return;
+    case "min":
+      for (let i = 0; i < n; i++) out[i] = x[i] <= y[i] ? x[i] : y[i];
+      return;
+    case "gt":
+      for (let i = 0; i < n; i++) out[i] = x[i] > y[i] ? 1 : 0;
+      return;
+    case "lt":
+      for (let i = 0; i < n; i++) out[i] = x[i] < y[i] ? 1 : 0;
+      return;
+    case "ge":
+      for (let i = 0; i < n; i++) out[i] = x[i] >= y[i] ? 1 : 0;
+      return;
+    case "le":
+      for (let i = 0; i < n; i++) out[i] = x[i] <= y[i] ? 1 : 0;
+      return;
+    case "eq":
+      for (let i = 0; i < n; i++) out[i] = x[i] === y[i] ? 1 : 0;
+      return;
+    case "ne":
+      for (let i = 0; i < n; i++) out[i] = x[i] !== y[i] ? 1 : 0;
+      return;
+  }
+}
+
+/**
+ * Where an input of `shape` sits in a broadcast over `to` (rank 2 at most),
+ * as strides of `to`'s rows and columns seen as a matrix: 0 along an axis
+ * the input repeats.
+ */
+function strides(shape: number[], to: number[]): [number, number] {
+  const [rows, columns] = asMatrix(to);
+  const padded = shape.length === 0 ? [1, 1] : shape.length === 1 ? [1, shape[0]] : shape;
+  const inputColumns = padded[1];
+  return [padded[0] === 1 || rows === 1 ? 0 : inputColumns, inputColumns === 1 || columns === 1 ? 0 : 1];
+}
+
+/** out[i, j] = scale · from[i · rowStride + j · columnStride] over a rows × columns output. */
+function broadcastInto(out: Float32Array, from: Float32Array, rows: number, columns: number, rowStride: number, columnStride: number, scale: number): void {
+  let k = 0;
+  for (let i = 0; i < rows; i++) for (let j = 0; j < columns; j++) out[k++] = from[i * rowStride + j * columnStride] * scale;
+}
+
+/** out[i · rowStride + j · columnStride] += from[i, j] over a rows × columns input. */
+function sumInto(out: Float32Array, from: Float32Array, rows: number, columns: number, rowStride: number, columnStride: number): void {
+  let k = 0;
+  for (let i = 0; i < rows; i++) for (let j = 0; j < columns; j++) out[i * rowStride + j * columnStride] += from[k++];
 }
 
 function sumOf(values: Float32Array, start: number, stride: number, count: number): number {
@@ -288,45 +348,50 @@ function elementwise(f: (x: number) => number, derivative: (x: number, y: number
   };
 }
 
-function comparison(f: (x: number, y: number) => boolean): Float32Op {
+function comparison(op: BinaryOp): Float32Op {
   return {
-    forward: (step, [a, b]) => step.map2(a, b, (x, y) => (f(x, y) ? 1 : 0)),
+    forward: (step, [a, b]) => step.binary(op, a, b),
     vjp: () => [null, null],
   };
 }
 
-function binaryVjp(step: Step, g: Float32Tensor, a: Float32Tensor, b: Float32Tensor, da: (x: number, y: number) => number, db: (x: number, y: number) => number): Float32Tensor[] {
-  const ga = step.map2(step.map2(a, b, da), g, (local, upstream) => local * upstream);
-  const gb = step.map2(step.map2(a, b, db), g, (local, upstream) => local * upstream);
-  return [step.unbroadcast(ga, a.shape), step.unbroadcast(gb, b.shape)];
+/** max or min: the gradient goes to the side the op picked (`picked` is ge for max, le for min), to a on a tie. */
+function extremum(op: "max" | "min", picked: "ge" | "le"): Float32Op {
+  return {
+    forward: (step, [a, b]) => step.binary(op, a, b),
+    vjp: (step, g, [a, b]) => {
+      const ga = step.binary("mul", step.binary(picked, a, b), g);
+      return [step.unbroadcast(ga, a.shape), step.unbroadcast(step.binary("sub", g, ga), b.shape)];
+    },
+  };
 }
 
 // The reference's ops (ops.ts) in float32; matmul and transpose are handled by the executor itself.
 const float32Ops: Record<ElementwiseOp, Float32Op> = {
   add: {
-    forward: (step, [a, b]) => step.arithmetic("add", a, b),
+    forward: (step, [a, b]) => step.binary("add", a, b),
     vjp: (step, g, [a, b]) => [step.unbroadcast(g, a.shape), step.unbroadcast(g, b.shape)],
   },
   sub: {
-    forward: (step, [a, b]) => step.arithmetic("sub", a, b),
-    vjp: (step, g, [a, b]) => [step.unbroadcast(g, a.shape), step.unbroadcast(step.arithmetic("mul", g, step.scalar(-1)), b.shape)],
+    forward: (step, [a, b]) => step.binary("sub", a, b),
+    vjp: (step, g, [a, b]) => [step.unbroadcast(g, a.shape), step.unbroadcast(step.binary("mul", g, step.scalar(-1)), b.shape)],
   },
   mul: {
-    forward: (step, [a, b]) => step.arithmetic("mul", a, b),
-    vjp: (step, g, [a, b]) => [step.unbroadcast(step.arithmetic("mul", g, b), a.shape), step.unbroadcast(step.arithmetic("mul", g, a), b.shape)],
+    forward: (step, [a, b]) => step.binary("mul", a, b),
+    vjp: (step, g, [a, b]) => [step.unbroadcast(step.binary("mul", g, b), a.shape), step.unbroadcast(step.binary("mul", g, a), b.shape)],
   },
   div: {
-    forward: (step, [a, b]) => step.arithmetic("div", a, b),
-    vjp: (step, g, [a, b]) => [step.unbroadcast(step.arithmetic("div", g, b), a.shape), step.unbroadcast(step.map2(step.map2(a, b, (x, y) => -x / (y * y)), g, (local, upstream) => local * upstream), b.shape)],
+    forward: (step, [a, b]) => step.binary("div", a, b),
+    vjp: (step, g, [a, b]) => [step.unbroadcast(step.binary("div", g, b), a.shape), step.unbroadcast(step.binary("mul", step.binary("div", step.binary("mul", g, a), step.binary("mul", b, b)), step.scalar(-1)), b.shape)],
   },
   neg: {
-    forward: (step, [a]) => step.arithmetic("mul", a, step.scalar(-1)),
-    vjp: (step, g) => [step.arithmetic("mul", g, step.scalar(-1))],
+    forward: (step, [a]) => step.binary("mul", a, step.scalar(-1)),
+    vjp: (step, g) => [step.binary("mul", g, step.scalar(-1))],
   },
   pow: {
     forward: (step, [a], node) => {
       const p = node.exponent as number;
-      return p === 2 ? step.arithmetic("mul", a, a) : step.map1(a, (x) => x ** p);
+      return p === 2 ? step.binary("mul", a, a) : step.map1(a, (x) => x ** p);
     },
     vjp: (step, g, [a], _, node) => {
       const p = node.exponent as number;
@@ -336,17 +401,15 @@ const float32Ops: Record<ElementwiseOp, Float32Op> = {
         scaledProduct(grad.data, a.data, g.data, 2);
         return [grad];
       }
-      return [step.map2(step.map1(a, (x) => (p === 0 ? 0 : p * x ** (p - 1))), g, (local, upstream) => local * upstream)];
+      return [step.binary(
+        "mul",
+        step.map1(a, (x) => (p === 0 ? 0 : p * x ** (p - 1))),
+        g,
+      )];
     },
   },
-  max: {
-    forward: (step, [a, b]) => step.map2(a, b, (x, y) => (x >= y ? x : y)),
-    vjp: (step, g, [a, b]) => binaryVjp(step, g, a, b, (x, y) => (x >= y ? 1 : 0), (x, y) => (x >= y ? 0 : 1)),
-  },
-  min: {
-    forward: (step, [a, b]) => step.map2(a, b, (x, y) => (x <= y ? x : y)),
-    vjp: (step, g, [a, b]) => binaryVjp(step, g, a, b, (x, y) => (x <= y ? 1 : 0), (x, y) => (x <= y ? 0 : 1)),
-  },
+  max: extremum("max", "ge"),
+  min: extremum("min", "le"),
   relu: elementwise(
     (x) => (x > 0 ? x : 0),
     (x) => (x > 0 ? 1 : 0),
@@ -360,12 +423,12 @@ const float32Ops: Record<ElementwiseOp, Float32Op> = {
     (x) => 1 / (1 + Math.exp(-x)),
     (_, y) => y * (1 - y),
   ),
-  gt: comparison((x, y) => x > y),
-  lt: comparison((x, y) => x < y),
-  ge: comparison((x, y) => x >= y),
-  le: comparison((x, y) => x <= y),
-  eq: comparison((x, y) => x === y),
-  ne: comparison((x, y) => x !== y),
+  gt: comparison("gt"),
+  lt: comparison("lt"),
+  ge: comparison("ge"),
+  le: comparison("le"),
+  eq: comparison("eq"),
+  ne: comparison("ne"),
   sum: {
     forward: (step, [a], node) => step.reduce(a, node.axis, sumOf),
     vjp: (step, g, [a]) => [step.expand(g, a.shape, 1)],
@@ -379,24 +442,22 @@ const float32Ops: Record<ElementwiseOp, Float32Op> = {
   },
   logsumexp: {
     forward: (step, [a], node) => step.reduce(a, node.axis ?? 1, logSumExpOf),
-    vjp: (step, g, [a], out) => [step.map2(step.map2(a, out, (x, l) => Math.exp(x - l)), g, (p, upstream) => p * upstream)],
+    vjp: (step, g, [a], out) => [step.binary("mul", step.exp(step.binary("sub", a, out)), g)],
   },
   softmax: {
-    forward: (step, [a], node) => step.map1(step.logSoftmax(a, node.axis ?? 1), Math.exp),
+    forward: (step, [a], node) => step.exp(step.logSoftmax(a, node.axis ?? 1)),
     vjp: (step, g, _, out, node) => {
-      const weighted = step.reduce(
-        step.map2(g, out, (x, p) => x * p),
-        node.axis ?? 1,
-        sumOf,
-      );
-      return [step.map2(step.map2(g, weighted, (x, s) => x - s), out, (d, p) => d * p)];
+      // dx = p * (g - sum(g * p, axis))
+      const weighted = step.reduce(step.binary("mul", g, out), node.axis ?? 1, sumOf);
+      return [step.binary("mul", step.binary("sub", g, weighted), out)];
     },
   },
   logsoftmax: {
     forward: (step, [a], node) => step.logSoftmax(a, node.axis ?? 1),
     vjp: (step, g, _, out, node) => {
+      // dx = g - softmax * sum(g, axis)
       const total = step.reduce(g, node.axis ?? 1, sumOf);
-      return [step.map2(step.map2(out, total, (l, s) => Math.exp(l) * s), g, (p, upstream) => upstream - p)];
+      return [step.binary("sub", g, step.binary("mul", step.exp(out), total))];
     },
   },
   pick: {
@@ -503,7 +564,7 @@ function backward(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[])
   const accumulate = (id: number, contribution: Float32Tensor) => {
     const known = adjoints[id];
     if (!known) adjoints[id] = contribution;
-    else adjoints[id] = step.arithmetic("add", known, contribution);
+    else adjoints[id] = step.binary("add", known, contribution);
   };
   for (let id = graph.output; id >= 0; id--) {
     const node = graph.nodes[id];
