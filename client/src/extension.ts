@@ -62,7 +62,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand("optim.previewData", async (uri?: string, name?: string) => {
       const target = uri ?? vscode.window.activeTextEditor?.document.uri.toString();
       if (!target) return;
-      const data = await declarationsOf(target, ["data"]);
+      const data = (await declarationsOf(target, ["data"])).map((declaration) => declaration.name);
       const chosen = name ?? (data.length === 1 ? data[0] : await vscode.window.showQuickPick(data, { placeHolder: "Which data set?" }));
       if (chosen) await showDataPreview(context, languageClient, target, chosen);
     }),
@@ -102,9 +102,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 }
 
 /** Names of a document's declarations of these kinds, asked of the server now (so never behind the text). */
-async function declarationsOf(uri: string, kinds: string[]): Promise<string[]> {
+async function declarationsOf(uri: string, kinds: string[]): Promise<{ name: string; kind: string }[]> {
   const symbols = (await vscode.commands.executeCommand<vscode.DocumentSymbol[]>("vscode.executeDocumentSymbolProvider", vscode.Uri.parse(uri))) ?? [];
-  return symbols.filter((symbol) => kinds.includes(symbol.detail.split(" ")[0])).map((symbol) => symbol.name);
+  return symbols.map((symbol) => ({ name: symbol.name, kind: symbol.detail.split(" ")[0] })).filter((declaration) => kinds.includes(declaration.kind));
 }
 
 /**
@@ -140,14 +140,15 @@ async function runExperiment(languageClient: LanguageClient, panels: { curves: R
     void vscode.window.showWarningMessage("Runs start only in a trusted workspace: Restricted Mode reads no data and runs no computation.");
     return;
   }
-  const runs = await declarationsOf(target, ["run", "sweep", "landscape"]);
+  const declarations = await declarationsOf(target, ["run", "sweep", "landscape"]);
+  const runs = declarations.map((declaration) => declaration.name);
   const chosen = name ?? (runs.length === 1 ? runs[0] : await vscode.window.showQuickPick(runs, { placeHolder: "Which run?" }));
   if (!chosen) {
     if (runs.length === 0) void vscode.window.showWarningMessage("This file has no run, sweep or landscape declarations.");
     return;
   }
   // A training run draws its curve as it goes; sweeps and landscapes show their result at the end.
-  const training = (await declarationsOf(target, ["run"])).includes(chosen);
+  const training = declarations.some((declaration) => declaration.name === chosen && declaration.kind === "run");
   const series = training ? panels.curves.begin(target, chosen) : undefined;
   let result: RunExperimentRequest.Result | undefined;
   try {
