@@ -94,6 +94,22 @@ export function evaluateOn(runtime: TrainingRuntime, spec: Pick<TrainSpec, "loss
   return { loss: lossSum / examples.n, accuracy: spec.score ? correct / examples.n : undefined };
 }
 
+/** Adds the squares of a param's gradient, of its update and of its weights before the update. */
+function addSquares(squares: { gradient: number; update: number; weight: number }, gradient: Float32Array, before: Float32Array, after: Float32Array): void {
+  let gradientSquares = 0;
+  let updateSquares = 0;
+  let weightSquares = 0;
+  for (let i = 0; i < after.length; i++) {
+    const change = after[i] - before[i];
+    gradientSquares += gradient[i] * gradient[i];
+    updateSquares += change * change;
+    weightSquares += before[i] * before[i];
+  }
+  squares.gradient += gradientSquares;
+  squares.update += updateSquares;
+  squares.weight += weightSquares;
+}
+
 function copyParams(params: Map<string, Float32Array>): Map<string, Float32Array> {
   return new Map([...params].map(([name, value]) => [name, value.slice()]));
 }
@@ -167,21 +183,15 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
           break;
         }
         bestLoss = Math.min(bestLoss, smoothed);
-        let gradSquares = 0;
-        let updateSquares = 0;
-        let weightSquares = 0;
+        const squares = { gradient: 0, update: 0, weight: 0 };
         for (const [name, value] of params) {
           const gradient = gradients.get(name) as Float32Array;
           const before = previous.get(name) as Float32Array;
           before.set(value);
           optimizer.step(value, gradient, states.get(name) as never, lr, step + 1);
-          for (let i = 0; i < value.length; i++) {
-            gradSquares += gradient[i] * gradient[i];
-            updateSquares += (value[i] - before[i]) ** 2;
-            weightSquares += before[i] * before[i];
-          }
+          addSquares(squares, gradient, before, value);
         }
-        const point: CurvePoint = { step, epoch: ((step + 1) * batchSize) / rowsPerEpoch, seconds: seconds(), loss, lr, gradNorm: Math.sqrt(gradSquares), updateRatio: weightSquares > 0 ? Math.sqrt(updateSquares / weightSquares) : undefined };
+        const point: CurvePoint = { step, epoch: ((step + 1) * batchSize) / rowsPerEpoch, seconds: seconds(), loss, lr, gradNorm: Math.sqrt(squares.gradient), updateRatio: squares.weight > 0 ? Math.sqrt(squares.update / squares.weight) : undefined };
         if (step % spec.evalEvery === 0 || step === spec.steps - 1) evaluate(point);
         io.onPoint(point);
         io.onParams?.(step + 1, params);
