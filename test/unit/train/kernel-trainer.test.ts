@@ -1,0 +1,60 @@
+// The trainer on the kernel executor: it learns, a seed repeats its curve
+// exactly, and its curve follows TensorFlow.js's step for step (both float32).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { analyze } from "../../../server/src/analysis/analyze";
+import { blobs } from "../../../server/src/data/generators";
+import { loadTfjs } from "../../../server/src/engine/tfjs-executor";
+import { loadKernels, type TrainingRuntime } from "../../../server/src/train/executors";
+import { planRun, type RunDeclaration } from "../../../server/src/train/plan-run";
+import { train, type CurvePoint } from "../../../server/src/train/trainer";
+
+function plan(steps: number) {
+  const data = blobs({ classes: 3, points: 40, dims: 20, seed: 3 });
+  assert.ok(data.ok);
+  const text = `data d = blobs(classes=3, points=40, dims=20)
+param W1: [16, D] = randn * 0.1
+param W2: [C, 16] = randn * 0.1
+param b: [C] = zeros
+score s = relu(X @ W1^T) @ W2^T + b
+loss L = mean(logsumexp(s, axis=1) - s[y]) + 0.5 * 1e-3 * (sum(W1^2) + sum(W2^2))
+optimizer opt = momentum { lr 0.02, batch 16 }
+run r { minimize L; on d.train; by opt; steps ${steps}; eval d.train; every 25 }
+`;
+  const analysis = analyze(text, { dataFacts: () => ({ features: 20, classes: 3 }) });
+  assert.deepEqual(analysis.findings.filter((finding) => finding.severity === "error"), []);
+  const run = analysis.document.declarations.find((declaration) => declaration.kind === "run") as RunDeclaration;
+  const planned = planRun(analysis, run, () => ({ train: data.value }));
+  assert.ok(planned.ok, planned.ok ? "" : planned.message);
+  return planned.spec;
+}
+
+function runOn(runtime: TrainingRuntime, steps: number) {
+  const points: CurvePoint[] = [];
+  const result = train(runtime, plan(steps), { onPoint: (point) => points.push(point), cancelled: () => false });
+  return { result, points };
+}
+
+test("the kernel executor trains: the loss falls and the blobs are learnt", () => {
+  const { result, points } = runOn(loadKernels(), 150);
+  assert.equal(result.status, "finished");
+  assert.ok(points[points.length - 1].loss < points[0].loss / 3, `loss ${points[0].loss} -> ${points[points.length - 1].loss}`);
+  assert.ok((result.final.trainAccuracy ?? 0) > 0.9, `accuracy ${result.final.trainAccuracy}`);
+});
+
+test("the same seed gives the identical curve on the kernel executor", () => {
+  const first = runOn(loadKernels(), 40);
+  const second = runOn(loadKernels(), 40);
+  assert.deepEqual(first.points.map((point) => point.loss), second.points.map((point) => point.loss));
+});
+
+test("the kernel executor's curve follows TensorFlow.js's", async () => {
+  const kernels = runOn(loadKernels(), 40);
+  const tfjs = runOn(await loadTfjs("cpu"), 40);
+  assert.equal(kernels.points.length, tfjs.points.length);
+  kernels.points.forEach((point, i) => {
+    const other = tfjs.points[i];
+    assert.ok(Math.abs(point.loss - other.loss) <= 1e-3 * Math.max(1, Math.abs(other.loss)), `step ${i}: loss ${point.loss} vs ${other.loss}`);
+  });
+  assert.ok(Math.abs((kernels.result.final.trainAccuracy ?? 0) - (tfjs.result.final.trainAccuracy ?? 0)) <= 0.02);
+});
