@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { recordFigures } from "../support/figures";
 import { openFile, problemEntries, screenshot } from "./harness";
 import { openEditorSession, type EditorSession } from "./session";
 
@@ -49,11 +50,13 @@ test("after the server is killed, the client starts another and the open file is
     return found.length === 1 ? found : undefined;
   });
 
+  const killed = Date.now();
   process.kill(first, "SIGKILL");
   const [second] = await until("a new language server process", 30_000, () => {
     const found = serverProcesses().filter((pid) => pid !== first);
     return found.length === 1 ? found : undefined;
   });
+  const restartedMs = Date.now() - killed;
   assert.notEqual(second, first);
   assert.deepEqual(serverProcesses(), [second], "the killed server is gone and only the new one runs");
 
@@ -62,6 +65,7 @@ test("after the server is killed, the client starts another and the open file is
   const syntax = again.find((problem) => problem.message === "expected ']' but found '='");
   assert.ok(syntax, `the syntax error is back; saw ${JSON.stringify(again.map((problem) => problem.text))}`);
   assert.equal(syntax.line, 2);
+  const revalidatedMs = Date.now() - killed;
   await page.locator(".statusbar-item").filter({ hasText: "Optim: ready" }).first().waitFor({ state: "visible", timeout: 30_000 });
   await screenshot(page, "server-crash-restarted");
 
@@ -73,4 +77,5 @@ test("after the server is killed, the client starts another and the open file is
   });
   assert.ok(edited.some((problem) => problem.line === 3));
   assert.deepEqual(serverProcesses(), [second]);
+  recordFigures("server-crash", { signal: "SIGKILL", newServerAfterMs: restartedMs, problemsBackAfterMs: revalidatedMs });
 });

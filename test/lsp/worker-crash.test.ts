@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { CheckResults } from "../../server/src/protocol";
+import { recordFigures } from "../support/figures";
 import { LspTestClient, type PublishedDiagnostics } from "../support/lsp-client";
 
 let client: LspTestClient;
@@ -37,7 +38,9 @@ test("a check that exhausts the worker's heap kills the worker; the server says 
   const uri = "file:///work/huge.optim";
   await client.open(uri, huge, 1);
   await client.waitFor<CheckResults>("optim/checkResults", (params) => params.uri === uri && params.version === 1, 30_000);
+  const started = Date.now();
   const answer = (await client.connection.sendRequest("optim/checkGradients", { uri, all: true })) as CheckResults;
+  const answeredMs = Date.now() - started;
   assert.equal(answer.note, "the compute worker ran out of memory (its heap is limited to 96 MB) while checking; it restarts with the next check");
   assert.deepEqual(answer.grads, []);
 
@@ -50,7 +53,9 @@ test("a check that exhausts the worker's heap kills the worker; the server says 
   // Editing goes on: analysis at once, and gradient checks on a new worker.
   const other = "file:///work/after-crash.optim";
   await client.open(other, model, 1);
+  const reopened = Date.now();
   const results = await client.waitFor<CheckResults>("optim/checkResults", (params) => params.uri === other && params.version === 1, 30_000);
+  const nextCheckMs = Date.now() - reopened;
   assert.equal(results.grads[0].passed, false, "the wrong grad (no 1/N) is found by the new worker");
   const diagnostics = await client.waitFor<PublishedDiagnostics>("textDocument/publishDiagnostics", (params) => params.uri === other && params.diagnostics.some((diagnostic) => diagnostic.code === "gradcheck"));
   assert.match(diagnostics.diagnostics.find((diagnostic) => diagnostic.code === "gradcheck")?.message ?? "", /N = 20 times too large/);
@@ -59,4 +64,5 @@ test("a check that exhausts the worker's heap kills the worker; the server says 
   const again = await client.waitFor<CheckResults>("optim/checkResults", (params) => params.uri === uri && params.version === 2, 30_000);
   assert.equal(again.grads[0].checked, 20);
   assert.ok(client.alive);
+  recordFigures("worker-crash", { heapMegabytes: 96, cause: "ERR_WORKER_OUT_OF_MEMORY", answeredAfterMs: answeredMs, nextCheckAfterMs: nextCheckMs });
 });

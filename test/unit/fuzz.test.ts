@@ -1,7 +1,7 @@
 // Fuzzing the analysis core and every editor feature: random token soup and
 // mutations of real documents. Nothing may throw, every finding must have a
 // range inside the text, and formatting must keep every token.
-// FUZZ_DOCUMENTS=100000 runs the full-size campaign (`npm run fuzz:full`, docs/reliability.md).
+// FUZZ_DOCUMENTS sets the size (the full run, 100,000: `npm run reliability:full`, docs/reliability.md).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { analyze } from "../../server/src/analysis/analyze";
@@ -18,6 +18,7 @@ import { signatureHelpAt } from "../../server/src/features/signature-help";
 import { documentSymbols } from "../../server/src/features/symbols";
 import { mulberry32 } from "../../server/src/data/random";
 import { optimLexer } from "../../server/src/syntax/tokens";
+import { recordFigures } from "../support/figures";
 import { fuzzDocument } from "../support/fuzz-documents";
 
 const documentCount = Number(process.env.FUZZ_DOCUMENTS ?? 3000);
@@ -28,7 +29,7 @@ function tokenImages(text: string): string[] {
   return [...lexed.tokens, ...(lexed.groups.comments ?? [])].sort((a, b) => a.startOffset - b.startOffset).map((token) => token.image.trimEnd());
 }
 
-test(`${documentCount} random and mutated documents: no throw, ranges inside the text, formatting keeps tokens`, () => {
+test(`${documentCount} random and mutated documents: no throw, ranges inside the text, formatting keeps tokens`, (t) => {
   const next = mulberry32(20261124);
   let slowest = 0;
   let findings = 0;
@@ -67,6 +68,8 @@ test(`${documentCount} random and mutated documents: no throw, ranges inside the
     }
     slowest = Math.max(slowest, performance.now() - started);
   }
+  recordFigures("fuzz", { documents: documentCount, findings, slowestMs: Math.round(slowest) });
+  t.diagnostic(`${documentCount} documents, ${findings} findings; slowest document ${slowest.toFixed(0)} ms`);
   // A guard against hangs, not a benchmark: one small document never takes a second.
   assert.ok(slowest < 1000, `a document took ${slowest.toFixed(0)} ms`);
   assert.ok(findings > documentCount, "the generated documents do produce findings");

@@ -20,7 +20,7 @@ import { recordFigures } from "../support/figures";
 import { repoRoot } from "../support/fixtures";
 
 const cycles = Number(process.env.LEAK_CYCLES ?? 200);
-const warmUp = 20;
+const warmUp = 100;
 
 // A full collection on demand, without starting node with --expose-gc.
 setFlagsFromString("--expose-gc");
