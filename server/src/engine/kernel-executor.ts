@@ -51,6 +51,16 @@ function planOf(graph: Graph): Plan {
   return plan;
 }
 
+/** Tensors at least this large (64 KiB) live in the kernel memory, and their arithmetic runs there. */
+const largeTensor = 16384;
+
+/** A fresh ordinary array with `values` (a copy, as fast from the kernel memory as from anywhere). */
+function copyOut(values: Float32Array): Float32Array {
+  const copy = new Float32Array(values.length);
+  copy.set(values);
+  return copy;
+}
+
 type BinaryOp = "add" | "sub" | "mul" | "div" | "max" | "min" | "gt" | "lt" | "ge" | "le" | "eq" | "ne";
 
 type Combine = (values: Float32Array, start: number, stride: number, count: number) => number;
@@ -98,11 +108,27 @@ class Step {
     private readonly scratch: Scratch,
   ) {}
 
-  /** A tensor for this call; its values are left as they were unless `zeroed`. */
+  /**
+   * A tensor for this call; its values are left as they were unless `zeroed`.
+   * Large ones (a param's size) go to the kernel memory, where elementwise
+   * arithmetic on them runs in WebAssembly.
+   */
   tensor(shape: number[], zeroed = false): Float32Tensor {
-    const data = this.scratch.allocate(sizeOf(shape));
+    const size = sizeOf(shape);
+    if (size >= largeTensor) return { shape, data: this.kernels.allocate(size, zeroed) };
+    const data = this.scratch.allocate(size);
     if (zeroed) data.fill(0);
     return { shape, data };
+  }
+
+  /** out = scale · x · y in WebAssembly; out is in the kernel memory. */
+  kernelsScaledProduct(out: Float32Array, x: Float32Array, y: Float32Array, scale: number): void {
+    this.kernels.scaledProduct(out, this.inKernelMemory(x), this.inKernelMemory(y), scale);
+  }
+
+  /** `a`'s values in the kernel memory: a itself, or a copy made for this call. */
+  inKernelMemory(a: Float32Array): Float32Array {
+    return this.kernels.holds(a) ? a : this.kernels.copyIn(a);
   }
 
   scalar(value: number): Float32Tensor {
@@ -130,10 +156,16 @@ class Step {
     if (!shape) throw new Error(`cannot broadcast ${shapeString(a.shape)} with ${shapeString(b.shape)}`);
     const out = this.tensor(shape);
     const size = out.data.length;
+    const large = size >= largeTensor;
     if ((op === "mul" || op === "add") && (a.data.length === 1 || b.data.length === 1) && size > 1) {
       const [scalar, other] = a.data.length === 1 ? [a.data[0], b.data] : [b.data[0], a.data];
-      if (op === "mul") scaleInto(out.data, other, scalar);
+      if (op === "mul" && large) this.kernels.scaledProduct(out.data, this.inKernelMemory(other), undefined, scalar);
+      else if (op === "mul") scaleInto(out.data, other, scalar);
       else shiftInto(out.data, other, scalar);
+      return out;
+    }
+    if (large && a.data.length === size && b.data.length === size && (op === "add" || op === "sub" || op === "mul" || op === "div")) {
+      this.kernels.elementwise(op, out.data, this.inKernelMemory(a.data), this.inKernelMemory(b.data));
       return out;
     }
     binaryInto(op, out.data, this.broadcastTo(a, shape), this.broadcastTo(b, shape));
@@ -166,7 +198,7 @@ class Step {
 
   /** Reduces along `axis` (kept with size 1), or over everything when undefined. */
   reduce(a: Float32Tensor, axis: number | undefined, combine: Combine): Float32Tensor {
-    if (axis === undefined) return this.scalar(combine(a.data, 0, 1, a.data.length));
+    if (axis === undefined) return this.scalar(combine === sumOf && a.data.length >= largeTensor ? this.kernels.sum(this.inKernelMemory(a.data)) : combine(a.data, 0, 1, a.data.length));
     const [rows, columns] = asMatrix(a.shape);
     if (axis === 1) {
       const out = this.tensor([rows, 1]);
@@ -398,7 +430,8 @@ const float32Ops: Record<ElementwiseOp, Float32Op> = {
       // For squares (regularisation of whole params), 2·a·g in one pass.
       if (p === 2 && g.data.length === a.data.length) {
         const grad = step.tensor(a.shape);
-        scaledProduct(grad.data, a.data, g.data, 2);
+        if (grad.data.length >= largeTensor) step.kernelsScaledProduct(grad.data, a.data, g.data, 2);
+        else scaledProduct(grad.data, a.data, g.data, 2);
         return [grad];
       }
       return [step.binary(
@@ -498,7 +531,8 @@ function leaf(step: Step, node: IrNode, bindings: KernelBindings): Float32Tensor
     case "param": {
       const value = bindings.params.get(node.name as string);
       if (!value) throw new Error(`no value bound for param ${node.name}`);
-      return value;
+      // A large param is copied into the kernel memory once, for every op that reads it.
+      return value.data.length >= largeTensor ? { shape: value.shape, data: step.inKernelMemory(value.data) } : value;
     }
     default:
       return undefined;
@@ -586,7 +620,7 @@ function backward(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[])
     if (node.op !== "param") continue;
     const adjoint = adjoints[node.id];
     // A copy: an adjoint may be a param's own array passed through.
-    result.set(node.name as string, adjoint ? adjoint.data.slice() : new Float32Array(values[node.id].data.length));
+    result.set(node.name as string, adjoint ? copyOut(adjoint.data) : new Float32Array(values[node.id].data.length));
   }
   return result;
 }
@@ -623,7 +657,7 @@ export function lossValue(kernels: Kernels, graph: Graph, bindings: KernelBindin
 export function outputValue(kernels: Kernels, graph: Graph, bindings: KernelBindings): Float32Tensor {
   return scoped(kernels, (step) => {
     const output = forward(step, graph, planOf(graph), bindings)[graph.output];
-    return { shape: output.shape, data: output.data.slice() };
+    return { shape: output.shape, data: copyOut(output.data) };
   });
 }
 

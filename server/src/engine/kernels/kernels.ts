@@ -1,4 +1,4 @@
-// The kernel runtime: our WebAssembly matrix products (matmul.c) over one
+// The kernel runtime: our WebAssembly matrix products (kernels.c) over one
 // shared memory, a stack allocator in that memory, and an optional second
 // thread that computes half of every large product. The kernel executor
 // (../kernel-executor.ts) keeps the examples in this memory and gathers each
@@ -13,6 +13,9 @@ interface KernelExports {
   broadcast_product(A: number, sai: number, sap: number, B: number, ldb: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number, panel: number): void;
   dot_product(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number): void;
   gather_rows(from: number, rows: number, count: number, d: number, to: number): void;
+  binary_same(op: number, out: number, x: number, y: number, n: number): void;
+  scaled_product(out: number, x: number, y: number, scale: number, n: number): void;
+  sum(x: number, n: number): number;
   __heap_base: WebAssembly.Global;
 }
 
@@ -148,6 +151,21 @@ export class Kernels {
     indices.set(rows);
     this.exports.gather_rows(from.byteOffset, indices.byteOffset, rows.length, d, to.byteOffset);
     return to;
+  }
+
+  /** out = x + y, x − y, x · y or x / y elementwise; all three in the kernel memory, of one size. */
+  elementwise(op: "add" | "sub" | "mul" | "div", out: Float32Array, x: Float32Array, y: Float32Array): void {
+    this.exports.binary_same(["add", "sub", "mul", "div"].indexOf(op), out.byteOffset, x.byteOffset, y.byteOffset, out.length);
+  }
+
+  /** out = scale · x · y, or scale · x without y; all in the kernel memory, of one size. */
+  scaledProduct(out: Float32Array, x: Float32Array, y: Float32Array | undefined, scale: number): void {
+    this.exports.scaled_product(out.byteOffset, x.byteOffset, y ? y.byteOffset : 0, scale, out.length);
+  }
+
+  /** The sum of values in the kernel memory, accumulated in float64. */
+  sum(x: Float32Array): number {
+    return this.exports.sum(x.byteOffset, x.length);
   }
 
   /**

@@ -1,7 +1,7 @@
-// Float32 matrix products in WebAssembly SIMD for the kernel executor
-// (../kernel-executor.ts), and the gathering of a batch of rows. Two loop
-// shapes cover every layout the executor meets; it picks one and, where
-// neither fits, transposes a small operand.
+// The kernel executor's WebAssembly (../kernel-executor.ts): float32 matrix
+// products in SIMD, the gathering of a batch of rows, and elementwise work on
+// large tensors. Two loop shapes cover every layout of a product the executor
+// meets; it picks one and, where neither fits, transposes a small operand.
 //
 //   broadcast form: C[i, j] = sum_p A(i, p) * B[p, j]   B's rows contiguous in j
 //   dot form:       C[i, j] = sum_p A[i, p] * B[j, p]   both contiguous in p
@@ -207,4 +207,49 @@ void dot_product(const float *A, int lda, const float *B, int ldb, float *C, int
 __attribute__((export_name("gather_rows")))
 void gather_rows(const float *from, const int *rows, int count, int d, float *to) {
   for (int i = 0; i < count; i++) __builtin_memcpy(to + i * d, from + rows[i] * d, d * sizeof(float));
+}
+
+// Elementwise work on whole params and their gradients (regularisation and
+// the sums of gradients), four lanes at a time: a loop in JavaScript takes
+// 2 to 3 ns an element, these about a tenth of that.
+
+// out = x op y for op 0 (+), 1 (−), 2 (·), 3 (/).
+__attribute__((export_name("binary_same")))
+void binary_same(int op, float *out, const float *x, const float *y, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t a = LOAD(x + i), b = LOAD(y + i);
+    v128_t r = op == 0 ? wasm_f32x4_add(a, b) : op == 1 ? wasm_f32x4_sub(a, b) : op == 2 ? wasm_f32x4_mul(a, b) : wasm_f32x4_div(a, b);
+    wasm_v128_store(out + i, r);
+  }
+  for (; i < n; i++) out[i] = op == 0 ? x[i] + y[i] : op == 1 ? x[i] - y[i] : op == 2 ? x[i] * y[i] : x[i] / y[i];
+}
+
+// out = scale · x · y; with y null, out = scale · x.
+__attribute__((export_name("scaled_product")))
+void scaled_product(float *out, const float *x, const float *y, float scale, int n) {
+  v128_t s = wasm_f32x4_splat(scale);
+  int i = 0;
+  if (y) {
+    for (; i + 4 <= n; i += 4) wasm_v128_store(out + i, wasm_f32x4_mul(wasm_f32x4_mul(s, LOAD(x + i)), LOAD(y + i)));
+    for (; i < n; i++) out[i] = scale * x[i] * y[i];
+  } else {
+    for (; i + 4 <= n; i += 4) wasm_v128_store(out + i, wasm_f32x4_mul(LOAD(x + i), s));
+    for (; i < n; i++) out[i] = x[i] * scale;
+  }
+}
+
+// The sum of x, accumulated in float64 as the reference does.
+__attribute__((export_name("sum")))
+double sum(const float *x, int n) {
+  v128_t low = wasm_f64x2_splat(0), high = low;
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t v = LOAD(x + i);
+    low = wasm_f64x2_add(low, wasm_f64x2_promote_low_f32x4(v));
+    high = wasm_f64x2_add(high, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1)));
+  }
+  double total = wasm_f64x2_extract_lane(low, 0) + wasm_f64x2_extract_lane(low, 1) + wasm_f64x2_extract_lane(high, 0) + wasm_f64x2_extract_lane(high, 1);
+  for (; i < n; i++) total += x[i];
+  return total;
 }
