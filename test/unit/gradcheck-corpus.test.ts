@@ -192,3 +192,26 @@ test("entries below the rounding noise of the centered difference are not mismat
   // Above the noise, the relative error is the plain one.
   assert.equal(resolvedRelativeError(2e-3, 1e-3, 2.3, 2.3, 1e-5), 0.5);
 });
+
+test("a correct softmax gradient on many examples is not a warning, and rounding has no pattern", () => {
+  // On 2,000 examples of 301 features, rounding in the summed loss leaves the
+  // centered difference at h = 1e-5 off by a few 1e-7 relative; the check
+  // measures such entries again with a larger step and Richardson's
+  // extrapolation, and claims no pattern for what is only rounding.
+  const source = `data d = blobs(classes=10, points=200, dims=300) { bias_trick }
+param W: [C, D] = randn * 0.01
+score s = X @ W^T
+loss L = mean(logsumexp(s, axis=1) - s[y])
+grad dL/dW = (softmax(s, axis=1) - onehot(y))^T @ X / N
+`;
+  const analysis = analyze(source);
+  const report = checkGradients(analysis, examples(2000, 301, 10, 3), { h: 1e-5, samples: 400, projections: 4 }, seededStreams(11));
+  const check = report.grads[0].check;
+  assert.ok(check);
+  assert.equal(check.verdict, "good", `max relative error ${check.maxRelativeError}`);
+  assert.equal(check.pattern, undefined);
+  // The same gradient without its 1/N is still caught, with its pattern.
+  const wrong = checkGradients(analyze(source.replace(" / N", "")), examples(2000, 301, 10, 3), { h: 1e-5, samples: 40, projections: 4 }, seededStreams(11));
+  assert.equal(wrong.grads[0].check?.verdict, "error");
+  assert.match(wrong.grads[0].check?.pattern ?? "", /is the 1\/N missing/);
+});
