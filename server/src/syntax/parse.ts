@@ -71,10 +71,12 @@ function ruleDescription(ruleStack: string[]): string {
  * spans lines, so each paragraph lexes and parses on its own, and after an
  * edit every paragraph but the edited one comes from the cache, moved to its
  * new offset: a keystroke costs one paragraph's work, not the document's.
+ * The cache forgets the paragraphs least recently used, so what every open
+ * document is made of stays while the edits' leftovers go.
  */
 const paragraphStart = new RegExp(`^[ \\t]*(?:${declarationKeywords.map((keyword) => keyword.LABEL?.replace(/'/g, "")).join("|")})(?![A-Za-z0-9_])`, "gm");
 const paragraphCache = new Map<string, ast.ParseResult>();
-const paragraphCacheLimit = 20_000;
+const paragraphCacheLimit = 5_000;
 
 export function parse(text: string): ast.ParseResult {
   const starts = [0];
@@ -84,11 +86,13 @@ export function parse(text: string): ast.ParseResult {
     const start = starts[i];
     const paragraph = text.slice(start, i + 1 < starts.length ? starts[i + 1] : text.length);
     let parsed = paragraphCache.get(paragraph);
-    if (!parsed) {
+    // A Map keeps insertion order: setting an entry again makes it the newest, and the first is the oldest.
+    if (parsed) paragraphCache.delete(paragraph);
+    else {
       parsed = parseParagraph(paragraph);
-      if (paragraphCache.size >= paragraphCacheLimit) paragraphCache.clear();
-      paragraphCache.set(paragraph, parsed);
+      if (paragraphCache.size >= paragraphCacheLimit) paragraphCache.delete(paragraphCache.keys().next().value as string);
     }
+    paragraphCache.set(paragraph, parsed);
     const placed = start === 0 ? parsed : shifted(parsed, start);
     result.document.declarations.push(...placed.document.declarations);
     result.document.comments.push(...placed.document.comments);
