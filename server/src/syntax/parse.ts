@@ -72,10 +72,12 @@ function ruleDescription(ruleStack: string[]): string {
  * edit every paragraph but the edited one comes from the cache, moved to its
  * new offset: a keystroke costs one paragraph's work, not the document's.
  * The cache forgets the paragraphs least recently used, so what every open
- * document is made of stays while the edits' leftovers go.
+ * document is made of stays while the edits' leftovers go. It also keeps the
+ * last placed copy of each paragraph: the paragraphs before an edit have not
+ * moved, so they cost nothing at all.
  */
 const paragraphStart = new RegExp(`^[ \\t]*(?:${declarationKeywords.map((keyword) => keyword.LABEL?.replace(/'/g, "")).join("|")})(?![A-Za-z0-9_])`, "gm");
-const paragraphCache = new Map<string, ast.ParseResult>();
+const paragraphCache = new Map<string, { parsed: ast.ParseResult; placedAt: number; placed: ast.ParseResult }>();
 const paragraphCacheLimit = 5_000;
 
 export function parse(text: string): ast.ParseResult {
@@ -85,15 +87,20 @@ export function parse(text: string): ast.ParseResult {
   for (let i = 0; i < starts.length; i++) {
     const start = starts[i];
     const paragraph = text.slice(start, i + 1 < starts.length ? starts[i + 1] : text.length);
-    let parsed = paragraphCache.get(paragraph);
+    let cached = paragraphCache.get(paragraph);
     // A Map keeps insertion order: setting an entry again makes it the newest, and the first is the oldest.
-    if (parsed) paragraphCache.delete(paragraph);
+    if (cached) paragraphCache.delete(paragraph);
     else {
-      parsed = parseParagraph(paragraph);
+      const parsed = parseParagraph(paragraph);
+      cached = { parsed, placedAt: 0, placed: parsed };
       if (paragraphCache.size >= paragraphCacheLimit) paragraphCache.delete(paragraphCache.keys().next().value as string);
     }
-    paragraphCache.set(paragraph, parsed);
-    const placed = start === 0 ? parsed : shifted(parsed, start);
+    if (cached.placedAt !== start) {
+      cached.placed = start === 0 ? cached.parsed : shifted(cached.parsed, start);
+      cached.placedAt = start;
+    }
+    paragraphCache.set(paragraph, cached);
+    const placed = cached.placed;
     result.document.declarations.push(...placed.document.declarations);
     result.document.comments.push(...placed.document.comments);
     result.errors.push(...placed.errors);
