@@ -72,12 +72,12 @@ function ruleDescription(ruleStack: string[]): string {
  * edit every paragraph but the edited one comes from the cache, moved to its
  * new offset: a keystroke costs one paragraph's work, not the document's.
  * The cache forgets the paragraphs least recently used, so what every open
- * document is made of stays while the edits' leftovers go. It also keeps the
- * last placed copy of each paragraph: the paragraphs before an edit have not
+ * document is made of stays while the edits' leftovers go. Each paragraph is
+ * kept where it was last placed: the paragraphs before an edit have not
  * moved, so they cost nothing at all.
  */
 const paragraphStart = new RegExp(`^[ \\t]*(?:${declarationKeywords.map((keyword) => keyword.LABEL?.replace(/'/g, "")).join("|")})(?![A-Za-z0-9_])`, "gm");
-const paragraphCache = new Map<string, { parsed: ast.ParseResult; placedAt: number; placed: ast.ParseResult }>();
+const paragraphCache = new Map<string, { placedAt: number; placed: ast.ParseResult }>();
 const paragraphCacheLimit = 5_000;
 
 export function parse(text: string): ast.ParseResult {
@@ -91,12 +91,11 @@ export function parse(text: string): ast.ParseResult {
     // A Map keeps insertion order: setting an entry again makes it the newest, and the first is the oldest.
     if (cached) paragraphCache.delete(paragraph);
     else {
-      const parsed = parseParagraph(paragraph);
-      cached = { parsed, placedAt: 0, placed: parsed };
+      cached = { placedAt: 0, placed: parseParagraph(paragraph) };
       if (paragraphCache.size >= paragraphCacheLimit) paragraphCache.delete(paragraphCache.keys().next().value as string);
     }
     if (cached.placedAt !== start) {
-      cached.placed = start === 0 ? cached.parsed : shifted(cached.parsed, start);
+      cached.placed = shifted(cached.placed, start - cached.placedAt);
       cached.placedAt = start;
     }
     paragraphCache.set(paragraph, cached);
