@@ -73,7 +73,7 @@ for (const [threads, kernels] of Object.entries(runtimes)) {
 
 test("matrix products agree with a triple loop in every layout, on one thread and on two", () => {
   const random = randomSource(9);
-  // Shapes around the kernels' block sizes, and one large enough to be shared between threads.
+  // Shapes around the kernels' block sizes, and the last two large enough (half a millisecond and more) to be shared between threads.
   const shapes = [
     [1, 1, 1],
     [3, 5, 2],
@@ -82,6 +82,8 @@ test("matrix products agree with a triple loop in every layout, on one thread an
     [7, 200, 100],
     [20, 300, 70],
     [130, 300, 17],
+    [96, 1500, 70],
+    [300, 900, 40],
   ];
   for (const kernels of Object.values(runtimes)) {
     for (const [m, k, n] of shapes) {

@@ -27,11 +27,6 @@ export interface Matrix {
 }
 
 const pageBytes = 65536;
-/**
- * Products smaller than this many multiply-adds (about half a millisecond on
- * one thread) run on one thread: waking the other takes 0.05 to 0.2 ms here.
- */
-const threadThreshold = 4_000_000;
 const columnPanel = 16;
 
 // Control block shared with the second thread: state, kernel, arguments.
@@ -60,12 +55,65 @@ for (;;) {
 }
 `;
 
+/**
+ * How a product is shared between the threads. The second thread starts late
+ * (it has to be woken: 0.05 to 0.2 ms on the machines we measured), so the
+ * main thread takes more than half, enough that both end together, and a
+ * product too small to gain from it runs on the main thread alone. Both the
+ * wake-up and each kernel's pace are learnt from the products as they run.
+ */
+/** Milliseconds to wake the second thread on the machines we measured, where the estimate starts and returns to. */
+const typicalLatency = 0.15;
+
+class ThreadShare {
+  /** Milliseconds from posting work to the second thread starting it. */
+  private latency = typicalLatency;
+  /** Multiply-adds per millisecond on one thread, for the broadcast and the dot form. */
+  private readonly pace = [15e6, 18e6];
+  private lastShare = 1;
+
+  constructor(private readonly available: boolean) {}
+
+  /**
+   * Where the main thread's part of `size` items (rows or columns) ends; the
+   * second thread takes the rest. Multiples of `block`, `size` when unshared.
+   */
+  split(kernel: 0 | 1, multiplyAdds: number, size: number, block: number): number {
+    this.lastShare = 1;
+    const alone = multiplyAdds / this.pace[kernel];
+    if (!this.available) return size;
+    if (alone < 2 * this.latency) {
+      // A slow wake-up (a busy machine, the thread's start) must not keep products on one thread for good.
+      this.latency = Math.max(typicalLatency, 0.98 * this.latency);
+      return size;
+    }
+    // Both end together when share · alone = (1 − share) · alone + latency.
+    const share = Math.min(0.9, 0.5 + this.latency / (2 * alone));
+    const split = Math.round((share * size) / block) * block;
+    if (split <= 0 || split >= size) return size;
+    this.lastShare = split / size;
+    return split;
+  }
+
+  /** How long the main thread took for its `multiplyAdds`, and how long it then waited for the second thread. */
+  observe(kernel: 0 | 1, multiplyAdds: number, own: number, waited: number): void {
+    if (own > 0) this.pace[kernel] = 0.8 * this.pace[kernel] + 0.2 * (multiplyAdds / own);
+    if (this.lastShare >= 1 || own <= 0) return;
+    // The second thread's part takes (1 − share)/share of the main thread's
+    // time, after the latency: a wait measures the latency, no wait bounds it.
+    const work = ((1 - this.lastShare) / this.lastShare) * own;
+    const latency = waited > 0.005 ? own + waited - work : Math.min(this.latency, own - work);
+    this.latency = 0.8 * this.latency + 0.2 * Math.min(0.5, Math.max(0.01, latency));
+  }
+}
+
 export class Kernels {
   private readonly exports: KernelExports;
   private top: number;
   private readonly marks: number[] = [];
   private readonly control: Int32Array;
   private readonly worker?: Worker;
+  private readonly sharing: ThreadShare;
   /** The memory's buffer, read again only after it grows (reading it costs more than an allocation). */
   private buffer: ArrayBuffer | SharedArrayBuffer;
 
@@ -85,6 +133,7 @@ export class Kernels {
       // A waiting worker must not keep the process alive.
       this.worker.unref();
     }
+    this.sharing = new ThreadShare(this.worker !== undefined);
   }
 
   /** Compiles the kernels; `threads` (1 or 2) defaults as defaultThreads says. */
@@ -216,18 +265,27 @@ export class Kernels {
   private broadcast(A: Float32Array, sai: number, sap: number, B: Float32Array, ldb: number, C: Float32Array, ldc: number, m: number, k: number, n: number): void {
     const panels = this.allocate(2 * k * columnPanel);
     const panel = (index: number) => panels.byteOffset + index * k * columnPanel * 4;
-    const split = this.worker && m * n * k >= threadThreshold && n >= 2 * columnPanel ? Math.floor(n / 2 / columnPanel) * columnPanel : n;
+    const split = n >= 2 * columnPanel ? this.sharing.split(0, m * n * k, n, columnPanel) : n;
     if (split < n) this.post(0, [A.byteOffset, sai, sap, B.byteOffset, ldb, C.byteOffset, ldc, k, 0, m, split, n, panel(1)]);
+    const started = performance.now();
     this.exports.broadcast_product(A.byteOffset, sai, sap, B.byteOffset, ldb, C.byteOffset, ldc, k, 0, m, 0, split, panel(0));
-    if (split < n) this.join();
+    this.finish(0, m * split * k, performance.now() - started, split < n);
   }
 
   /** Dot form over rows [0, m) and columns [0, n), the rows shared between the threads. */
   private dot(A: Float32Array, lda: number, B: Float32Array, ldb: number, C: Float32Array, ldc: number, m: number, k: number, n: number): void {
-    const split = this.worker && m * n * k >= threadThreshold && m >= 8 ? Math.floor(m / 2 / 4) * 4 : m;
+    const split = m >= 8 ? this.sharing.split(1, m * n * k, m, 4) : m;
     if (split < m) this.post(1, [A.byteOffset, lda, B.byteOffset, ldb, C.byteOffset, ldc, k, split, m, 0, n]);
+    const started = performance.now();
     this.exports.dot_product(A.byteOffset, lda, B.byteOffset, ldb, C.byteOffset, ldc, k, 0, split, 0, n);
-    if (split < m) this.join();
+    this.finish(1, split * n * k, performance.now() - started, split < m);
+  }
+
+  /** Waits for the second thread's part, if it had one, and learns from the times. */
+  private finish(kernel: 0 | 1, multiplyAdds: number, own: number, shared: boolean): void {
+    const started = performance.now();
+    if (shared) this.join();
+    this.sharing.observe(kernel, multiplyAdds, own, shared ? performance.now() - started : 0);
   }
 
   // Both threads sleep while they wait. Spinning instead saves the wake-up
