@@ -30,8 +30,8 @@ export type Params = ReadonlyMap<string, Float32Array>;
 export interface BoundExamples {
   lossAndGradients(graph: Graph, rows: Int32Array | undefined, params: Params): { loss: number; gradients: Map<string, Float32Array> };
   loss(graph: Graph, rows: Int32Array | undefined, params: Params): number;
-  /** The index of each row's largest score. */
-  predictions(score: Graph, rows: Int32Array | undefined, params: Params): ArrayLike<number>;
+  /** The loss and, given a score graph, the index of each row's largest score, from one upload of the rows. */
+  evaluate(graph: Graph, score: Graph | undefined, rows: Int32Array | undefined, params: Params): { loss: number; predictions?: ArrayLike<number> };
   release(): void;
 }
 
@@ -64,7 +64,11 @@ function bindToTfjs({ tf }: TfjsRuntime, examples: TrainExamples, shapes: Readon
   return {
     lossAndGradients: (graph, rows, params) => run(rows, params, (bindings) => tfjsLossAndGradients(tf, graph, bindings)),
     loss: (graph, rows, params) => run(rows, params, (bindings) => tfjsLossValue(tf, graph, bindings)),
-    predictions: (score, rows, params) => run(rows, params, (bindings) => tf.tidy(() => tf.argMax(buildOutput(tf, score, bindings), 1).dataSync())),
+    evaluate: (graph, score, rows, params) =>
+      run(rows, params, (bindings) => ({
+        loss: tfjsLossValue(tf, graph, bindings),
+        predictions: score ? tf.tidy(() => tf.argMax(buildOutput(tf, score, bindings), 1).dataSync()) : undefined,
+      })),
     release: () => {
       if (all) tf.dispose([all.X, all.y]);
       all = undefined;
@@ -90,18 +94,23 @@ function bindToKernels(kernels: Kernels, examples: TrainExamples, shapes: Readon
   return {
     lossAndGradients: (graph, rows, params) => run(rows, params, (bindings) => kernelLossAndGradients(kernels, graph, bindings)),
     loss: (graph, rows, params) => run(rows, params, (bindings) => kernelLossValue(kernels, graph, bindings)),
-    predictions: (score, rows, params) =>
-      run(rows, params, (bindings) => {
-        const scores = outputValue(kernels, score, bindings);
-        const [count, classes] = scores.shape.length === 2 ? scores.shape : [scores.data.length, 1];
-        const predicted = new Int32Array(count);
-        for (let i = 0; i < count; i++) {
-          let best = 0;
-          for (let j = 1; j < classes; j++) if (scores.data[i * classes + j] > scores.data[i * classes + best]) best = j;
-          predicted[i] = best;
-        }
-        return predicted;
-      }),
+    evaluate: (graph, score, rows, params) =>
+      run(rows, params, (bindings) => ({
+        loss: kernelLossValue(kernels, graph, bindings),
+        predictions: score ? largestOfEachRow(outputValue(kernels, score, bindings)) : undefined,
+      })),
     release: () => kernels.release(bound),
   };
+}
+
+/** The index of the largest entry of each row of a matrix (a vector is one column). */
+function largestOfEachRow(scores: { shape: number[]; data: Float32Array }): Int32Array {
+  const [count, classes] = scores.shape.length === 2 ? scores.shape : [scores.data.length, 1];
+  const predicted = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    let best = 0;
+    for (let j = 1; j < classes; j++) if (scores.data[i * classes + j] > scores.data[i * classes + best]) best = j;
+    predicted[i] = best;
+  }
+  return predicted;
 }

@@ -81,12 +81,10 @@ export function evaluateOn(runtime: TrainingRuntime, spec: Pick<TrainSpec, "loss
   try {
     for (let start = 0; start < examples.n; start += chunk) {
       const rows = Int32Array.from({ length: Math.min(chunk, examples.n - start) }, (_, i) => start + i);
+      const { loss, predictions } = bound.evaluate(spec.loss, spec.score, rows, params);
       // The loss is a mean over examples plus terms that do not depend on them; weight chunks by size.
-      lossSum += bound.loss(spec.loss, rows, params) * rows.length;
-      if (spec.score) {
-        const predictions = bound.predictions(spec.score, rows, params);
-        for (let i = 0; i < rows.length; i++) if (predictions[i] === examples.y[rows[i]]) correct++;
-      }
+      lossSum += loss * rows.length;
+      if (predictions) for (let i = 0; i < rows.length; i++) if (predictions[i] === examples.y[rows[i]]) correct++;
     }
   } finally {
     bound.release();
