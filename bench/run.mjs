@@ -33,15 +33,15 @@ const bundles = { training: "bench/training.ts", gradcheck: "bench/gradcheck.ts"
 await esbuild.build({ entryPoints: bundles, outdir: join(root, "out", "bench"), bundle: true, platform: "node", format: "cjs", target: "node20", absWorkingDir: root, logLevel: "warning", external: ["@tensorflow/tfjs-node"] });
 if (only.includes("W5")) run(process.execPath, ["scripts/build.mjs"]);
 
-function run(command, commandArgs) {
-  const result = spawnSync(command, commandArgs, { cwd: root, encoding: "utf8", maxBuffer: 64 << 20 });
+function run(command, commandArgs, env = {}) {
+  const result = spawnSync(command, commandArgs, { cwd: root, encoding: "utf8", maxBuffer: 64 << 20, env: { ...process.env, ...env } });
   if (result.status !== 0) throw new Error(`${command} ${commandArgs.join(" ")} failed:\n${result.stderr || result.stdout}`);
   return result.stdout;
 }
 
 /** One JSON object per line of a program's output. */
-function jsonLines(command, commandArgs) {
-  return run(command, commandArgs)
+function jsonLines(command, commandArgs, env = {}) {
+  return run(command, commandArgs, env)
     .split("\n")
     .filter((line) => line.startsWith("{"))
     .map((line) => JSON.parse(line));
@@ -55,7 +55,7 @@ function stats(values) {
 }
 
 const node = (bundle, bundleArgs) => jsonLines(process.execPath, [join("out", "bench", `${bundle}.js`), ...bundleArgs, "--json"]);
-const python = (script, scriptArgs) => jsonLines("python3", [join("bench", "numpy", script), ...scriptArgs]);
+const python = (script, scriptArgs, env = {}) => jsonLines("python3", [join("bench", "numpy", script), ...scriptArgs], env);
 
 const rows = [];
 /** Runs one workload's measurement; a failure becomes a row that says why, and the others still run. */
@@ -67,23 +67,36 @@ function attempt(workload, measure) {
   }
 }
 const machinePeak = python("train.py", ["--repeats", "0", "--peak"]).find((line) => line.workload === "peak");
+const oneCorePeak = python("train.py", ["--repeats", "0", "--peak"], { OPENBLAS_NUM_THREADS: "1" }).find((line) => line.workload === "peak");
 
+// Training: one run of each contender in turn, repeated, so that a burst of
+// other work on the machine falls on all of them alike. NumPy runs with its
+// default threads (the reference) and on one thread (steadier when the
+// machine is shared: OpenBLAS's threads wait for each other by spinning).
+const contenders = [
+  { name: "numpy", run: (workload) => python("train.py", [workload, "--repeats", "1"]) },
+  { name: "numpy, 1 thread", run: (workload) => python("train.py", [workload, "--repeats", "1"], { OPENBLAS_NUM_THREADS: "1" }) },
+  ...backends.map((backend) => ({ name: backend, run: (workload) => node("training", [workload, "--repeats", "1", "--backend", backend]) })),
+];
 for (const name of only.filter((workload) => ["W1", "W2", "W3", "W4"].includes(workload))) {
-  const numpy = python("train.py", [name, "--repeats", String(repeats)]);
-  const numpyRate = stats(numpy.map((line) => line.examplesPerSecond));
-  for (const backend of backends) attempt(name, () => {
-    const ours = node("training", [name, "--repeats", String(repeats), "--backend", backend]);
-    const oursRate = stats(ours.map((line) => line.examplesPerSecond));
-    rows.push({
-      workload: name,
-      unit: "examples/s",
-      backend: ours[0].backend,
-      ours: oursRate,
-      numpy: numpyRate,
-      ratio: oursRate.median / numpyRate.median,
-      target: 0.5,
-      gflops: { ours: stats(ours.map((line) => line.gflops)).median, numpy: stats(numpy.map((line) => line.gflops)).median, peak: machinePeak.gflops },
-    });
+  attempt(name, () => {
+    const runs = new Map(contenders.map((contender) => [contender.name, []]));
+    for (let repeat = 0; repeat < repeats; repeat++) for (const contender of contenders) runs.get(contender.name).push(...contender.run(name));
+    const rate = (contender) => stats(runs.get(contender).map((line) => line.examplesPerSecond));
+    const gflops = (contender) => stats(runs.get(contender).map((line) => line.gflops)).median;
+    for (const backend of backends) {
+      rows.push({
+        workload: name,
+        unit: "examples/s",
+        backend: runs.get(backend)[0].backend,
+        ours: rate(backend),
+        numpy: rate("numpy"),
+        numpyOneThread: rate("numpy, 1 thread"),
+        ratio: rate(backend).median / rate("numpy").median,
+        target: 0.5,
+        gflops: { ours: gflops(backend), numpy: gflops("numpy"), numpyOneThread: gflops("numpy, 1 thread"), peak: machinePeak.gflops },
+      });
+    }
   });
 }
 
@@ -103,15 +116,16 @@ if (only.includes("W8")) {
 const number = (value, digits) => value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const spread = (figures, digits) => `${number(figures.median, digits)} (${number(figures.min, digits)}–${number(figures.max, digits)})`;
 if (json) {
+  console.log(JSON.stringify({ workload: "peak", numpy: machinePeak.numpy, gflops: machinePeak.gflops, oneThread: oneCorePeak.gflops, load: loadavg() }));
   for (const row of rows) console.log(JSON.stringify(row));
 } else {
-  console.log(`numpy ${machinePeak.numpy}: 4096² float32 product at ${number(machinePeak.gflops, 0)} GFLOP/s; medians (min–max) of ${repeats} runs; load average ${loadavg().map((load) => load.toFixed(2)).join(", ")}`);
+  console.log(`numpy ${machinePeak.numpy}: 4096² float32 product at ${number(machinePeak.gflops, 0)} GFLOP/s (${number(oneCorePeak.gflops, 0)} on one thread); medians (min–max) of ${repeats} runs; load average ${loadavg().map((load) => load.toFixed(2)).join(", ")}`);
   for (const row of rows) {
     if (row.error) {
       console.log(`${row.workload}  failed: ${row.error}`);
     } else if (row.unit === "examples/s") {
       console.log(
-        `${row.workload}  ours (${row.backend}) ${spread(row.ours, 0)} examples/s, ${number(row.gflops.ours, 1)} GFLOP/s  |  numpy ${spread(row.numpy, 0)}, ${number(row.gflops.numpy, 1)} GFLOP/s  |  ratio ${number(row.ratio, 2)}× (target ≥ ${row.target}×)`,
+        `${row.workload}  ours (${row.backend}) ${spread(row.ours, 0)} examples/s, ${number(row.gflops.ours, 1)} GFLOP/s  |  numpy ${spread(row.numpy, 0)}, ${number(row.gflops.numpy, 1)} GFLOP/s (1 thread: ${number(row.numpyOneThread.median, 0)})  |  ratio ${number(row.ratio, 2)}× (target ≥ ${row.target}×)`,
       );
     } else if (row.workload === "W8") {
       console.log(`W8  ours ${spread(row.ours, 3)} s  |  numpy ${spread(row.numpy, 3)} s  |  ours ${number(row.ratio, 2)}× as fast (target ≤ ${row.target} s${row.meetsTarget ? ", met" : ", NOT met"})`);
