@@ -1,11 +1,11 @@
 // `npm run bench`: every workload of docs/performance.md on our default
 // backend and, where one exists, on a plain NumPy program doing the same work,
 // with both figures and their ratio (median, minimum and maximum of the runs).
-// Training (W1–W4) is also measured on the kernel executor, our own
-// WebAssembly kernels, unless --backends says otherwise.
-//   npm run bench [-- --only W1,W3] [--repeats 5] [--backends auto,kernels] [--json]
-// A backend is auto (what `optim train` uses: tfjs-node when installed, else
-// TensorFlow.js on WebAssembly), tensorflow, wasm, cpu or kernels.
+// Training (W1–W4) is also measured on TensorFlow.js's WebAssembly backend,
+// for comparison, unless --backends says otherwise.
+//   npm run bench [-- --only W1,W3] [--repeats 5] [--backends auto,wasm] [--json]
+// A backend is auto (what `optim train` and the editor use: tfjs-node when
+// installed, else the kernel executor), tensorflow, kernels, wasm or cpu.
 // It type-checks and bundles what it measures into out/bench first (W5 runs
 // the server bundle, so it runs `node scripts/build.mjs` too).
 import * as esbuild from "esbuild";
@@ -22,7 +22,7 @@ const option = (name) => {
 };
 const json = args.includes("--json");
 const repeats = Number(option("--repeats") ?? 5);
-const backends = (option("--backends") ?? option("--backend") ?? "auto,kernels").split(",");
+const backends = (option("--backends") ?? option("--backend") ?? "auto,wasm").split(",");
 const all = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"];
 const only = option("--only")?.split(",").map((name) => name.trim().toUpperCase()) ?? all;
 for (const name of only) if (!all.includes(name)) throw new Error(`no workload ${name}; the workloads are ${all.join(", ")}`);

@@ -7,10 +7,9 @@
 // Timing: from the first step's point to the last one's, so the first step
 // (which uploads the data and compiles kernels) is left out, as is the final
 // evaluation after the loop; NumPy's figure leaves out its first step too.
-//   npx esbuild bench/training.ts --bundle --platform=node --outfile=out/bench/training.js --external:@tensorflow/tfjs-node && node out/bench/training.js W1 [--repeats 3] [--backend auto|wasm|cpu|kernels] [--json]
+//   npx esbuild bench/training.ts --bundle --platform=node --outfile=out/bench/training.js --external:@tensorflow/tfjs-node && node out/bench/training.js W1 [--repeats 3] [--backend auto|tensorflow|kernels|wasm|cpu] [--json]
 import { dirname } from "node:path";
-import { loadTfjs, type BackendPreference } from "../server/src/engine/tfjs-executor";
-import { loadKernels } from "../server/src/train/executors";
+import { loadRuntime, type BackendPreference } from "../server/src/train/executors";
 import { planRun, type RunDeclaration } from "../server/src/train/plan-run";
 import { prepareRuns } from "../server/src/train/prepare";
 import { train } from "../server/src/train/trainer";
@@ -79,12 +78,12 @@ function option(name: string): string | undefined {
   return index >= 0 ? process.argv[index + 1] : undefined;
 }
 
-async function measure(name: string, workload: TrainingWorkload, repeats: number, backend: BackendPreference | "kernels"): Promise<TrainingMeasurement[]> {
+async function measure(name: string, workload: TrainingWorkload, repeats: number, backend: BackendPreference): Promise<TrainingMeasurement[]> {
   const prepared = await prepareRuns(workload.source, dataLoader({ baseDirectory: dirname(process.argv[1]) }));
   if (!prepared.ok) throw new Error(`${name}: ${prepared.message}`);
   const run = prepared.analysis.document.declarations.find((declaration): declaration is RunDeclaration => declaration.kind === "run");
   if (!run) throw new Error(`${name} has no run`);
-  const runtime = backend === "kernels" ? loadKernels() : await loadTfjs(backend);
+  const runtime = await loadRuntime(backend);
   const results: TrainingMeasurement[] = [];
   for (let repeat = 0; repeat < repeats; repeat++) {
     const planned = planRun(prepared.analysis, run, prepared.data);
@@ -120,7 +119,7 @@ function rowsUsed(steps: number, batch: number, n: number): number {
 async function main(): Promise<void> {
   const names = process.argv.slice(2).filter((arg, i, all) => /^W\d$/.test(arg) && !["--repeats", "--backend"].includes(all[i - 1]));
   const repeats = Number(option("--repeats") ?? 3);
-  const backend = (option("--backend") ?? "auto") as BackendPreference | "kernels";
+  const backend = (option("--backend") ?? "auto") as BackendPreference;
   for (const name of names.length > 0 ? names : Object.keys(trainingWorkloads)) {
     const workload = trainingWorkloads[name];
     if (!workload) throw new Error(`no training workload ${name}`);

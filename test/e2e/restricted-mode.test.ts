@@ -74,7 +74,7 @@ describe("trust off: Restricted Mode", () => {
     assert.ok(afterRun.some((text) => /Runs start only in a trusted workspace: Restricted Mode reads no data and runs no computation/.test(text)), JSON.stringify(afterRun));
     const problems = await problemEntries(page);
     assert.deepEqual(problems.filter((problem) => problem.code.includes("gradcheck")), []);
-    // A trusted workspace reports its TensorFlow.js backend within seconds; this one never starts one.
+    // A trusted workspace reports its training backend within seconds; this one never starts one.
     const status = await page.locator(".statusbar-item").filter({ hasText: "Optim:" }).first().innerText();
     assert.match(status, /Optim: ready$/);
   });
@@ -96,7 +96,7 @@ describe("trust on: the same file is checked and can run", () => {
     await openFile(page, "model.optim", { language: "Optim" });
     const problems = await problemEntries(page, { atLeast: 1, timeoutMs: 30_000 });
     assert.ok(problems.some((problem) => problem.message === "expected ']' but found '='"), "static analysis as in Restricted Mode");
-    await page.locator(".statusbar-item").filter({ hasText: /Optim: ready · (wasm|cpu|tensorflow)/ }).first().waitFor({ state: "visible", timeout: 30_000 });
+    await page.locator(".statusbar-item").filter({ hasText: /Optim: ready · (kernels|wasm|cpu|tensorflow)/ }).first().waitFor({ state: "visible", timeout: 30_000 });
     // With the file fixed, the same wrong grad that Restricted Mode left alone is checked and flagged.
     await fixSyntaxError(session);
     const deadline = Date.now() + 30_000;

@@ -120,13 +120,16 @@ test("a bad --seed is a usage error", async () => {
   assert.match(result.stderr, /--seed takes a whole number/);
 });
 
-test("backend starts TensorFlow.js with the asked backend, or says why not", async () => {
+test("backend starts the asked executor, or says why not", async () => {
   const cpu = await run(["backend", "--backend", "cpu", "--json"]);
   assert.equal(cpu.code, 0);
-  assert.deepEqual(JSON.parse(cpu.stdout), { backend: "cpu", notes: [] });
+  assert.deepEqual(JSON.parse(cpu.stdout), { backend: "cpu", description: "TensorFlow.js on plain JavaScript", notes: [] });
+  const kernels = await run(["backend", "--backend", "kernels"]);
+  assert.equal(kernels.code, 0);
+  assert.equal(kernels.stdout, "backend: kernels, the kernel executor (WebAssembly SIMD)\n");
   const bad = await run(["backend", "--backend", "gpu"]);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--backend is auto, tensorflow, wasm or cpu/);
+  assert.match(bad.stderr, /--backend is auto, tensorflow, kernels, wasm or cpu, not 'gpu'/);
 });
 
 test("runs lists saved runs side by side", async () => {

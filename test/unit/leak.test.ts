@@ -1,8 +1,10 @@
 // Leaks: cycles of edit, then check, then a short run, through the same code
 // the server and its worker run (analysis, the gradient-check job, the
-// training job with its run folder). After warm-up the TensorFlow.js tensor
-// count must come back to where it was, and the heap after a full collection
-// may grow by less than 10%.
+// training job with its run folder), each run once on the kernel executor
+// (the default) and once on TensorFlow.js. After warm-up the TensorFlow.js
+// tensor count and the kernel memory in use must come back to where they
+// were, the kernel memory must not grow, and the heap after a full
+// collection may grow by less than 10%.
 // LEAK_CYCLES sets the number of cycles (the full run, 1,000: `npm run reliability:full`).
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -13,6 +15,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { analyze } from "../../server/src/analysis/analyze";
 import { loadTfjs } from "../../server/src/engine/tfjs-executor";
+import { loadKernels } from "../../server/src/train/executors";
 import { dataLoader } from "../../server/src/worker/load-examples";
 import { defaultCheckSettings, runCheck } from "../../server/src/worker/run-check";
 import { runTraining } from "../../server/src/worker/run-training";
@@ -45,11 +48,12 @@ run r { minimize L; on d.train; by opt; steps 5 }
 `;
 }
 
-test(`${cycles} cycles of edit, check and run: tensors back to baseline, heap growth under 10%`, { timeout: Math.max(300_000, cycles * 2_000) }, async (t) => {
+test(`${cycles} cycles of edit, check and run on both executors: tensors and kernel memory back to baseline, heap growth under 10%`, { timeout: Math.max(300_000, cycles * 2_000) }, async (t) => {
   const runsFolder = mkdtempSync(join(tmpdir(), "optim-leak-"));
   t.after(() => rmSync(runsFolder, { recursive: true, force: true }));
   const wasmDirectory = join(repoRoot, "dist");
-  const { tf, backend } = await loadTfjs("auto", wasmDirectory);
+  const { tf, backend } = await loadTfjs("wasm", wasmDirectory);
+  const { kernels } = loadKernels();
   const load = dataLoader({ baseDirectory: runsFolder });
   let failedChecks = 0;
 
@@ -63,9 +67,11 @@ test(`${cycles} cycles of edit, check and run: tensors back to baseline, heap gr
     const verdict = checked.report?.grads[0]?.check?.verdict;
     assert.ok(verdict, `cycle ${index} checked the grad`);
     if (verdict === "error") failedChecks++;
-    const outcome = await runTraining({ type: "train", id: index, slot: 0, uri: "file:///leak.optim", text, baseDirectory: runsFolder, maxDataBytes: 1 << 30, run: "r", backend: "auto", runsFolder }, wasmDirectory, () => undefined, () => false);
-    assert.equal(outcome.status, "finished", outcome.message);
-    assert.equal(outcome.backend, backend);
+    for (const executor of ["kernels", backend] as const) {
+      const outcome = await runTraining({ type: "train", id: index, slot: 0, uri: "file:///leak.optim", text, baseDirectory: runsFolder, maxDataBytes: 1 << 30, run: "r", backend: executor, runsFolder }, wasmDirectory, () => undefined, () => false);
+      assert.equal(outcome.status, "finished", outcome.message);
+      assert.equal(outcome.backend, executor);
+    }
   }
 
   /** Tensor ids only grow: the id of a new tensor counts every tensor made before it. */
@@ -77,20 +83,24 @@ test(`${cycles} cycles of edit, check and run: tensors back to baseline, heap gr
 
   for (let index = 0; index < warmUp; index++) await cycle(index);
   const tensorsBefore = tf.memory().numTensors;
+  const kernelsBefore = kernels.usage();
   const madeBefore = tensorsMade();
   const heapBefore = settledHeap();
   for (let index = warmUp; index < warmUp + cycles; index++) await cycle(index);
   const tensorsAfter = tf.memory().numTensors;
+  const kernelsAfter = kernels.usage();
   const made = tensorsMade() - madeBefore - 1;
   const heapAfter = settledHeap();
   const growth = (heapAfter - heapBefore) / heapBefore;
 
   const megabytes = (bytes: number) => Math.round(bytes / 1e5) / 10;
-  recordFigures("leak", { cycles, warmUp, backend, tensorsBefore, tensorsAfter, tensorsMade: made, heapBeforeMB: megabytes(heapBefore), heapAfterMB: megabytes(heapAfter), growthPercent: Math.round(growth * 1000) / 10, runFolders: readdirSync(runsFolder).length });
-  t.diagnostic(`${cycles} cycles on ${backend}: tensors ${tensorsBefore} -> ${tensorsAfter} (${made} made and disposed); heap ${megabytes(heapBefore)} MB -> ${megabytes(heapAfter)} MB (${(growth * 100).toFixed(1)}%)`);
+  recordFigures("leak", { cycles, warmUp, backend, tensorsBefore, tensorsAfter, tensorsMade: made, heapBeforeMB: megabytes(heapBefore), heapAfterMB: megabytes(heapAfter), growthPercent: Math.round(growth * 1000) / 10, runFolders: readdirSync(runsFolder).length, kernelBytesInUse: kernelsAfter.allocated, kernelMemoryMB: megabytes(kernelsAfter.size) });
+  t.diagnostic(`${cycles} cycles on kernels and ${backend}: kernel memory ${kernelsBefore.allocated} -> ${kernelsAfter.allocated} bytes in use of ${megabytes(kernelsAfter.size)} MB; tensors ${tensorsBefore} -> ${tensorsAfter} (${made} made and disposed); heap ${megabytes(heapBefore)} MB -> ${megabytes(heapAfter)} MB (${(growth * 100).toFixed(1)}%)`);
   // Half the edits make the grad wrong, and the check says so each time.
   assert.equal(failedChecks, Math.ceil((warmUp + cycles) / 2));
   assert.ok(made > cycles, "the runs did make tensors");
   assert.equal(tensorsAfter, tensorsBefore, "every tensor a cycle made was disposed");
+  assert.equal(kernelsAfter.allocated, kernelsBefore.allocated, "every run released the kernel memory it took");
+  assert.equal(kernelsAfter.size, kernelsBefore.size, "the kernel memory did not grow after warm-up");
   assert.ok(growth < 0.1, `the heap grew by ${(growth * 100).toFixed(1)}%, from ${megabytes(heapBefore)} MB to ${megabytes(heapAfter)} MB`);
 });

@@ -2,7 +2,7 @@
 // from the command line, saved beside the runs.
 import { dirname, join } from "node:path";
 import { formatNumber } from "../engine/gradcheck";
-import { loadTfjs, type BackendPreference } from "../engine/tfjs-executor";
+import { describeBackend, loadRuntime, type BackendPreference } from "../train/executors";
 import { runLandscape, runSweep, saveLandscape, saveSweep } from "../train/experiments";
 import type { RunDeclaration } from "../train/plan-run";
 import { prepareRuns } from "../train/prepare";
@@ -36,8 +36,8 @@ export async function experimentFile(file: string, options: ExperimentOptions, o
     output.stderr(`optim: ${file} has no ${options.kind}${options.run ? ` named ${options.run}` : "s"}\n`);
     return 1;
   }
-  const runtime = await loadTfjs(options.backend, options.wasmDirectory);
-  if (!options.json) output.stdout(`backend: TensorFlow.js ${runtime.backend}\n`);
+  const runtime = await loadRuntime(options.backend, options.wasmDirectory);
+  if (!options.json) output.stdout(`backend: ${describeBackend(runtime.backend)}\n`);
   const reports: object[] = [];
   let failed = 0;
   for (const declaration of declarations) {

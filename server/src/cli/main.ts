@@ -1,7 +1,7 @@
 // The `optim` command line: the server's analysis core without an editor.
 import { parseArgs } from "node:util";
 import { checkFiles, formatReport } from "./check";
-import { loadTfjs, type BackendPreference } from "../engine/tfjs-executor";
+import { backendPreferences, describeBackend, loadRuntime, type BackendPreference } from "../train/executors";
 import { formatGradcheck, gradcheckFiles } from "./gradcheck";
 import { experimentFile } from "./experiments";
 import { listRuns } from "./runs";
@@ -21,7 +21,7 @@ Commands:
   sweep FILE        run the file's step-size sweeps (or --run NAME)
   landscape FILE    compute the file's loss landscapes (or --run NAME)
   runs [FOLDER]     list saved runs side by side (default ./runs)
-  backend           start TensorFlow.js and print the backend training uses
+  backend           start the executor training uses and print which it is
 
 Options:
   --json            print a machine-readable report (see docs/cli.md)
@@ -29,8 +29,8 @@ Options:
   --all             check every entry, not a sample (gradcheck)
   --seed S          seed of the initial weights and the samples
   --run NAME        only this run (train, search)
-  --backend B       auto (tfjs-node, else wasm, else cpu), tensorflow, wasm
-                    or cpu
+  --backend B       auto (tfjs-node, else our kernels, else TensorFlow.js on
+                    wasm, else cpu), tensorflow, kernels, wasm or cpu
   -h, --help        show this help
   -v, --version     show the version
 
@@ -81,14 +81,14 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
   }
   if (command === "backend") {
     const preference = values.backend ?? "auto";
-    if (!["auto", "tensorflow", "wasm", "cpu"].includes(preference)) {
-      output.stderr(`optim: --backend is auto, tensorflow, wasm or cpu, not '${preference}'\n`);
+    if (!isBackendPreference(preference)) {
+      output.stderr(badBackend(preference));
       return 2;
     }
-    // The .wasm files sit beside the bundle.
-    const runtime = await loadTfjs(preference as BackendPreference, __dirname);
-    const report = { backend: runtime.backend, notes: runtime.notes };
-    output.stdout(values.json ? JSON.stringify(report) + "\n" : `TensorFlow.js backend: ${runtime.backend}${runtime.notes.length ? ` (${runtime.notes.join("; ")})` : ""}\n`);
+    // TensorFlow.js's .wasm files sit beside the bundle.
+    const runtime = await loadRuntime(preference, __dirname);
+    const report = { backend: runtime.backend, description: describeBackend(runtime.backend), notes: runtime.notes };
+    output.stdout(values.json ? JSON.stringify(report) + "\n" : `backend: ${runtime.backend}, ${report.description}${runtime.notes.length ? ` (${runtime.notes.join("; ")})` : ""}\n`);
     return 0;
   }
   if (command === "runs") {
@@ -100,8 +100,8 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
   }
   if (command === "train" || command === "search" || command === "sweep" || command === "landscape") {
     const preference = values.backend ?? "auto";
-    if (!["auto", "tensorflow", "wasm", "cpu"].includes(preference)) {
-      output.stderr(`optim: --backend is auto, tensorflow, wasm or cpu, not '${preference}'\n`);
+    if (!isBackendPreference(preference)) {
+      output.stderr(badBackend(preference));
       return 2;
     }
     if (files.length !== 1) {
@@ -113,7 +113,7 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
       output.stderr(`optim: --seed takes a whole number, not '${values.seed}'\n`);
       return 2;
     }
-    const common = { run: values.run, seed, json: values.json ?? false, backend: preference as BackendPreference, wasmDirectory: __dirname };
+    const common = { run: values.run, seed, json: values.json ?? false, backend: preference, wasmDirectory: __dirname };
     if (command === "sweep" || command === "landscape") return experimentFile(files[0], { kind: command, ...common }, output);
     return trainFile(files[0], { kind: command, ...common }, output);
   }
@@ -138,4 +138,12 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
   const report = await checkFiles(files);
   output.stdout(values.json ? JSON.stringify(report, null, 2) + "\n" : formatReport(report, values.hints ?? false));
   return report.errors > 0 ? 1 : 0;
+}
+
+function isBackendPreference(value: string): value is BackendPreference {
+  return (backendPreferences as readonly string[]).includes(value);
+}
+
+function badBackend(value: string): string {
+  return `optim: --backend is ${backendPreferences.slice(0, -1).join(", ")} or ${backendPreferences[backendPreferences.length - 1]}, not '${value}'\n`;
 }

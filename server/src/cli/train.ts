@@ -3,7 +3,7 @@
 import { dirname, join } from "node:path";
 import { analyze } from "../analysis/analyze";
 import { formatNumber } from "../engine/gradcheck";
-import { loadTfjs, type BackendPreference } from "../engine/tfjs-executor";
+import { describeBackend, loadRuntime, type BackendPreference } from "../train/executors";
 import { planRun, type RunDeclaration } from "../train/plan-run";
 import { prepareRuns } from "../train/prepare";
 import { RunStore, specHash } from "../train/run-store";
@@ -48,8 +48,8 @@ export async function trainFile(file: string, options: TrainOptions, output: Cli
     return 1;
   }
   const { analysis, data } = prepared;
-  const runtime = await loadTfjs(options.backend, options.wasmDirectory);
-  if (!options.json) output.stdout(`backend: TensorFlow.js ${runtime.backend}${runtime.notes.length ? ` (${runtime.notes.join("; ")})` : ""}\n`);
+  const runtime = await loadRuntime(options.backend, options.wasmDirectory);
+  if (!options.json) output.stdout(`backend: ${describeBackend(runtime.backend)}${runtime.notes.length ? ` (${runtime.notes.join("; ")})` : ""}\n`);
   const results: (Omit<TrainResult, "params"> & { run: string; folder: string; description: string })[] = [];
   let failed = 0;
   for (const run of runs) {

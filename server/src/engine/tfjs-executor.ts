@@ -1,7 +1,9 @@
 // The TensorFlow.js executor: the same IR on float32 tensors, for training at
-// scale. Backends in order of speed: tfjs-node (native TensorFlow, when a user
-// has installed it), then WebAssembly (bundled, the default here), then plain
-// JavaScript. It is tested against the float64 reference executor.
+// scale. Its backends in order of speed: tfjs-node (native TensorFlow, when a
+// user has installed it; the default then), WebAssembly, plain JavaScript.
+// Without tfjs-node the default is our own kernel executor instead
+// (train/executors.ts chooses). It is tested against the float64 reference
+// executor.
 import { join } from "node:path";
 import type * as tfjs from "@tensorflow/tfjs";
 import type { Graph, IrNode } from "./ir";
@@ -9,39 +11,50 @@ import type { Graph, IrNode } from "./ir";
 type Tf = typeof tfjs;
 type TfTensor = tfjs.Tensor;
 
-export type BackendPreference = "auto" | "tensorflow" | "wasm" | "cpu";
-export type BackendName = "tensorflow" | "wasm" | "cpu";
+/** Which TensorFlow.js backend to start: `auto` tries tfjs-node, then WebAssembly, then plain JavaScript. */
+export type TfjsPreference = "auto" | "tensorflow" | "wasm" | "cpu";
+export type TfjsBackendName = "tensorflow" | "wasm" | "cpu";
 
 export interface TfjsRuntime {
   tf: Tf;
-  backend: BackendName;
+  backend: TfjsBackendName;
   /** Why a faster backend was not used, for logs and the status bar tooltip. */
   notes: string[];
 }
 
 let runtime: Promise<TfjsRuntime> | undefined;
-let runtimePreference: BackendPreference | undefined;
+let runtimePreference: TfjsPreference | undefined;
+let native: Promise<TfjsRuntime | { failure: string }> | undefined;
+
+/** TensorFlow.js on tfjs-node (native TensorFlow), or why it cannot start; tried once per process. */
+export function loadNativeTfjs(): Promise<TfjsRuntime | { failure: string }> {
+  native ??= (async () => {
+    try {
+      // Optional: its install downloads libtensorflow, which not every machine can.
+      const tf = require("@tensorflow/tfjs-node") as Tf;
+      await tf.setBackend("tensorflow");
+      await tf.ready();
+      return { tf, backend: "tensorflow" as const, notes: [] };
+    } catch (failure) {
+      return { failure: `tfjs-node is not available (${failure instanceof Error ? failure.message.split("\n")[0] : String(failure)})` };
+    }
+  })();
+  return native;
+}
 
 /** Loads TensorFlow.js once per process with the best backend the preference allows. */
-export function loadTfjs(preference: BackendPreference = "auto", wasmDirectory?: string): Promise<TfjsRuntime> {
+export function loadTfjs(preference: TfjsPreference = "auto", wasmDirectory?: string): Promise<TfjsRuntime> {
   if (runtime && runtimePreference === preference) return runtime;
   runtimePreference = preference;
   runtime = (async () => {
     const notes: string[] = [];
-    let tf: Tf | undefined;
     if (preference === "auto" || preference === "tensorflow") {
-      try {
-        // Optional: its install downloads libtensorflow, which not every machine can.
-        tf = require("@tensorflow/tfjs-node") as Tf;
-        await tf.setBackend("tensorflow");
-        await tf.ready();
-        return { tf, backend: "tensorflow", notes };
-      } catch (failure) {
-        notes.push(`tfjs-node is not available (${failure instanceof Error ? failure.message.split("\n")[0] : String(failure)})`);
-        if (preference === "tensorflow") notes.push("falling back to the fastest backend available");
-      }
+      const loaded = await loadNativeTfjs();
+      if (!("failure" in loaded)) return loaded;
+      notes.push(loaded.failure);
+      if (preference === "tensorflow") notes.push("falling back to the fastest backend available");
     }
-    tf = await import("@tensorflow/tfjs");
+    const tf: Tf = await import("@tensorflow/tfjs");
     tf.env().set("IS_NODE", true);
     if (preference !== "cpu") {
       try {

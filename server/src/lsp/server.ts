@@ -33,7 +33,7 @@ import { divergenceFinding } from "../features/run-findings";
 import { documentSymbols, matchesQuery } from "../features/symbols";
 import type { Finding } from "../analysis/diagnostic";
 import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotification, PreviewDataRequest, RunExperimentRequest, RunProgressNotification, ServerStatusNotification } from "../protocol";
-import type { BackendPreference } from "../engine/tfjs-executor";
+import { describeBackend, type BackendPreference } from "../train/executors";
 import { ComputePool } from "../worker/pool";
 import { toCheckResults } from "./check-results";
 import { defaultCheckSettings } from "../worker/run-check";
@@ -59,7 +59,7 @@ interface InitializationOptions {
   trusted?: boolean;
   /** Milliseconds between the last edit and the automatic gradient check. */
   checkDelayMs?: number;
-  /** TensorFlow.js backend for training: "auto" (tfjs-node, else wasm, else cpu), or one of them. */
+  /** The executor for training: "auto" (tfjs-node, else our kernels, else TensorFlow.js on wasm, else cpu), or one of them. */
   backend?: BackendPreference;
   /** Largest data set read, in megabytes; a larger one is an error on its declaration. */
   maxDataMegabytes?: number;
@@ -160,7 +160,7 @@ export function startServer(connection: Connection, workerPath: string): void {
     void pool.backend(initOptions.backend ?? "auto").then(({ backend, notes }) => {
       void connection.sendNotification(ServerStatusNotification.method, {
         state: "ready",
-        detail: `${ready}; training runs on TensorFlow.js (${backend})${notes.length ? `: ${notes.join("; ")}` : ""}`,
+        detail: `${ready}; training runs on ${describeBackend(backend)}${notes.length ? `: ${notes.join("; ")}` : ""}`,
         backend,
       } satisfies ServerStatusNotification.Params);
     });

@@ -1,16 +1,28 @@
-// The trainer's view of an executor: a set of examples bound where the
-// executor computes, and, for some of its rows under given params, the loss,
-// its gradients, or each row's predicted class. One adapter per executor:
-// TensorFlow.js (tfjs-executor.ts) and our own kernels (kernel-executor.ts).
+// The trainer's view of an executor: which one trains (loadRuntime), a set
+// of examples bound where it computes, and, for some of its rows under given
+// params, the loss, its gradients, or each row's predicted class. One adapter
+// per executor: TensorFlow.js (tfjs-executor.ts) and our own kernels
+// (kernel-executor.ts).
 import type { Graph } from "../engine/ir";
-import { buildOutput, lossAndGradients as tfjsLossAndGradients, lossValue as tfjsLossValue, type TfjsRuntime } from "../engine/tfjs-executor";
+import { buildOutput, loadNativeTfjs, loadTfjs, lossAndGradients as tfjsLossAndGradients, lossValue as tfjsLossValue, type TfjsRuntime } from "../engine/tfjs-executor";
 import { gatherRows, kernelMatrix, Kernels, lossAndGradients as kernelLossAndGradients, lossValue as kernelLossValue, outputValue, type KernelBindings } from "../engine/kernel-executor";
 import type { TrainExamples } from "./trainer";
+
+/**
+ * Which executor trains. `auto`: TensorFlow.js on tfjs-node when it is
+ * installed, else our kernels, else TensorFlow.js on WebAssembly, else on
+ * plain JavaScript. The others ask for one; one that cannot start falls back
+ * the same way.
+ */
+export type BackendPreference = "auto" | "tensorflow" | "kernels" | "wasm" | "cpu";
+export type BackendName = "tensorflow" | "kernels" | "wasm" | "cpu";
+export const backendPreferences: readonly BackendPreference[] = ["auto", "tensorflow", "kernels", "wasm", "cpu"];
 
 /** Our own kernels (WebAssembly SIMD matrix products on up to two threads). */
 export interface KernelRuntime {
   backend: "kernels";
   kernels: Kernels;
+  /** Why a faster backend was not used. */
   notes: string[];
 }
 
@@ -18,10 +30,67 @@ export type TrainingRuntime = TfjsRuntime | KernelRuntime;
 
 let kernelRuntime: KernelRuntime | undefined;
 
-/** The kernel executor, created once per process (it owns a memory and a thread). */
+/** The kernel executor, created once per process (it owns a memory and a thread); throws when it cannot start. */
 export function loadKernels(): KernelRuntime {
-  kernelRuntime ??= { backend: "kernels", kernels: Kernels.create(), notes: [] };
+  if (!kernelRuntime) {
+    const kernels = Kernels.create();
+    try {
+      selfTest(kernels);
+    } catch (failure) {
+      kernels.dispose();
+      throw failure;
+    }
+    kernelRuntime = { backend: "kernels", kernels, notes: [] };
+  }
   return kernelRuntime;
+}
+
+/** A small product of known result in both loop forms, so a broken runtime is caught before it trains. */
+function selfTest(kernels: Kernels): void {
+  const a = { rows: 2, columns: 3, data: Float32Array.of(1, 2, 3, 4, 5, 6) };
+  const b = { rows: 3, columns: 2, data: Float32Array.of(1, 0, 0, 1, 1, 1) };
+  const expected = [4, 5, 10, 11];
+  for (const transposed of [false, true]) {
+    const right = transposed ? { rows: 2, columns: 3, data: Float32Array.of(1, 0, 1, 0, 1, 1) } : b;
+    const out = new Float32Array(4);
+    kernels.matmul(a, false, right, transposed, out);
+    if (out.some((value, i) => value !== expected[i])) throw new Error(`the kernels computed a wrong product (${[...out].join(", ")} for ${expected.join(", ")})`);
+  }
+}
+
+/** The executor for training, chosen as BackendPreference says, with notes on why a faster one was not used. */
+export async function loadRuntime(preference: BackendPreference = "auto", wasmDirectory?: string): Promise<TrainingRuntime> {
+  const notes: string[] = [];
+  if (preference === "auto" || preference === "tensorflow") {
+    const native = await loadNativeTfjs();
+    if (!("failure" in native)) return native;
+    notes.push(native.failure);
+    if (preference === "tensorflow") notes.push("falling back to the fastest backend available");
+  }
+  if (preference !== "wasm" && preference !== "cpu") {
+    try {
+      const runtime = loadKernels();
+      return { ...runtime, notes };
+    } catch (failure) {
+      notes.push(`the kernel executor did not start (${failure instanceof Error ? failure.message.split("\n")[0] : String(failure)})`);
+    }
+  }
+  const tfjs = await loadTfjs(preference === "cpu" ? "cpu" : "wasm", wasmDirectory);
+  return { ...tfjs, notes: [...notes, ...tfjs.notes] };
+}
+
+/** What trains, in words: for the status bar, logs and the CLI. */
+export function describeBackend(backend: BackendName): string {
+  switch (backend) {
+    case "tensorflow":
+      return "TensorFlow.js on tfjs-node";
+    case "kernels":
+      return "the kernel executor (WebAssembly SIMD)";
+    case "wasm":
+      return "TensorFlow.js on WebAssembly";
+    case "cpu":
+      return "TensorFlow.js on plain JavaScript";
+  }
 }
 
 export type Params = ReadonlyMap<string, Float32Array>;

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Analysis } from "../analysis/analyze";
 import type { Splits } from "../data/types";
-import type { TfjsRuntime } from "../engine/tfjs-executor";
+import type { TrainingRuntime } from "./executors";
 import { landscape, type LandscapeResult } from "./landscape";
 import { planRun, planSetup, planStrategy, readSettings, type RunDeclaration } from "./plan-run";
 import { rangeTest, stepSizeTable, type SweepResult } from "./sweep";
@@ -24,7 +24,7 @@ function saveExperiment(runsFolder: string, name: string, kind: string, result: 
   return folder;
 }
 
-export function runSweep(runtime: TfjsRuntime, analysis: Analysis, declaration: RunDeclaration, data: (name: string) => Splits | undefined, seed: number | undefined, cancelled: () => boolean = () => false): { ok: true; result: SweepResult } | { ok: false; message: string } {
+export function runSweep(runtime: TrainingRuntime, analysis: Analysis, declaration: RunDeclaration, data: (name: string) => Splits | undefined, seed: number | undefined, cancelled: () => boolean = () => false): { ok: true; result: SweepResult } | { ok: false; message: string } {
   const base = planSetup(analysis, declaration, data, seed);
   if (!base.ok) return base;
   const strategy = planStrategy(analysis, declaration);
@@ -38,7 +38,7 @@ export function runSweep(runtime: TfjsRuntime, analysis: Analysis, declaration: 
   return { ok: true, result };
 }
 
-export function runLandscape(runtime: TfjsRuntime, analysis: Analysis, declaration: RunDeclaration, data: (name: string) => Splits | undefined, seed: number | undefined, cancelled: () => boolean = () => false): { ok: true; result: LandscapeResult } | { ok: false; message: string } {
+export function runLandscape(runtime: TrainingRuntime, analysis: Analysis, declaration: RunDeclaration, data: (name: string) => Splits | undefined, seed: number | undefined, cancelled: () => boolean = () => false): { ok: true; result: LandscapeResult } | { ok: false; message: string } {
   const base = planSetup(analysis, declaration, data, seed);
   if (!base.ok) return base;
   const settings = readSettings(analysis, declaration);

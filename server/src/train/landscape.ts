@@ -3,7 +3,7 @@
 // (optionally scaled row by row to the norm of the weights' rows, so the
 // picture does not depend on each row's scale).
 import type { RandomSource } from "../engine/gradcheck";
-import type { TfjsRuntime } from "../engine/tfjs-executor";
+import type { TrainingRuntime } from "./executors";
 import { evaluateOn, type RunSetup } from "./trainer";
 
 export interface LandscapeResult {
@@ -84,7 +84,7 @@ export function project(origin: Map<string, Float32Array>, d1: Map<string, Float
   });
 }
 
-export function landscape(runtime: TfjsRuntime, setup: RunSetup, options: { directions: 1 | 2; from: number; to: number; points: number; normalize: boolean }, cancelled: () => boolean, along?: Map<string, Float32Array>, snapshots?: { step: number; params: Map<string, Float32Array> }[]): LandscapeResult {
+export function landscape(runtime: TrainingRuntime, setup: RunSetup, options: { directions: 1 | 2; from: number; to: number; points: number; normalize: boolean }, cancelled: () => boolean, along?: Map<string, Float32Array>, snapshots?: { step: number; params: Map<string, Float32Array> }[]): LandscapeResult {
   const random = setup.random("landscape");
   const first = along ?? randomDirection(setup.params, setup.shapes, random, options.normalize);
   const second = options.directions === 2 ? randomDirection(setup.params, setup.shapes, random, options.normalize) : undefined;

@@ -2,7 +2,7 @@
 // (or a few) for step sizes spaced on a log scale. And the learning-rate
 // range test: one short run whose step size grows exponentially until the
 // loss diverges; the weights it leaves behind are thrown away.
-import type { TfjsRuntime } from "../engine/tfjs-executor";
+import type { TrainingRuntime } from "./executors";
 import { evaluateOn, train, type CurvePoint, type RunSetup, type Strategy } from "./trainer";
 import { scheduleFrom } from "./schedules";
 
@@ -32,7 +32,7 @@ export function logSpace(from: number, to: number, points: number): number[] {
 
 type Gradient = Extract<Strategy, { kind: "gradient" }>;
 
-export function stepSizeTable(runtime: TfjsRuntime, setup: RunSetup, strategy: Gradient, range: { from: number; to: number; points: number }, steps: number, cancelled: () => boolean): SweepResult {
+export function stepSizeTable(runtime: TrainingRuntime, setup: RunSetup, strategy: Gradient, range: { from: number; to: number; points: number }, steps: number, cancelled: () => boolean): SweepResult {
   const start = evaluateOn(runtime, setup, setup.params, setup.train).loss;
   const rows: SweepRow[] = [];
   for (const lr of logSpace(range.from, range.to, range.points)) {
@@ -46,7 +46,7 @@ export function stepSizeTable(runtime: TfjsRuntime, setup: RunSetup, strategy: G
   return { method: "table", start, rows, suggestion, cancelled: false };
 }
 
-export function rangeTest(runtime: TfjsRuntime, setup: RunSetup, strategy: Gradient, range: { from: number; to: number }, steps: number, cancelled: () => boolean, onPoint: (point: CurvePoint) => void = () => undefined): SweepResult {
+export function rangeTest(runtime: TrainingRuntime, setup: RunSetup, strategy: Gradient, range: { from: number; to: number }, steps: number, cancelled: () => boolean, onPoint: (point: CurvePoint) => void = () => undefined): SweepResult {
   const gamma = (range.to / range.from) ** (1 / Math.max(1, steps - 1));
   const points: CurvePoint[] = [];
   const result = train(runtime, { ...setup, evaluation: undefined, test: undefined, strategy: { ...strategy, lr: range.from, schedule: scheduleFrom("exponential", { gamma }) }, steps }, {

@@ -2,7 +2,7 @@
 // language server's thread. One job at a time; a job polls its cancellation
 // flag between evaluations.
 import { parentPort, workerData } from "node:worker_threads";
-import { loadTfjs } from "../engine/tfjs-executor";
+import { loadRuntime } from "../train/executors";
 import { dataLoader } from "./load-examples";
 import { analyze } from "../analysis/analyze";
 import { previewData } from "./preview-data";
@@ -51,7 +51,7 @@ port.on("message", (job: ToWorker) => {
     }
     if (job.type === "backend") {
       // The .wasm files are copied beside the bundles.
-      const runtime = await loadTfjs(job.preference, __dirname);
+      const runtime = await loadRuntime(job.preference, __dirname);
       port.postMessage({ type: "backend", id: job.id, backend: runtime.backend, notes: runtime.notes } satisfies FromWorker);
       return;
     }

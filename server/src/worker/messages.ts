@@ -2,7 +2,7 @@
 // they cross a thread boundary by structured clone.
 import type { Finding } from "../analysis/diagnostic";
 import type { CheckReport } from "../engine/check-gradients";
-import type { BackendName, BackendPreference } from "../engine/tfjs-executor";
+import type { BackendName, BackendPreference } from "../train/executors";
 import type { LandscapeResult } from "../train/landscape";
 import type { SweepResult } from "../train/sweep";
 import type { CurvePoint } from "../train/trainer";

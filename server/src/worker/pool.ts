@@ -5,7 +5,7 @@
 // server goes on. The worker's heap can be capped, so a job that needs too
 // much memory ends the worker, not the server.
 import { Worker } from "node:worker_threads";
-import type { BackendName, BackendPreference } from "../engine/tfjs-executor";
+import type { BackendName, BackendPreference } from "../train/executors";
 import type { CurvePoint } from "../train/trainer";
 import type { PreviewDataRequest } from "../protocol";
 import type { CheckJob, FromWorker, PreviewJob, TrainJob, TrainOutcome } from "./messages";

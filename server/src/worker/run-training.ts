@@ -1,6 +1,6 @@
 // One training job in the worker: prepare the document, plan the named run,
-// train on TensorFlow.js, save the run's folder, and stream the curve.
-import { loadTfjs } from "../engine/tfjs-executor";
+// train on the chosen executor, save the run's folder, and stream the curve.
+import { loadRuntime } from "../train/executors";
 import { formatNumber } from "../engine/gradcheck";
 import { runLandscape, runSweep, saveLandscape, saveSweep } from "../train/experiments";
 import { planRun, type RunDeclaration } from "../train/plan-run";
@@ -28,7 +28,7 @@ async function trainJob(job: TrainJob, wasmDirectory: string, onPoint: (point: C
   if (!prepared.ok) return failed(prepared.message);
   const run = prepared.analysis.document.declarations.find((declaration): declaration is RunDeclaration => (declaration.kind === "run" || declaration.kind === "sweep" || declaration.kind === "landscape") && declaration.name.text === job.run);
   if (!run) return failed(`there is no run, sweep or landscape named ${job.run}`);
-  const runtime = await loadTfjs(job.backend, wasmDirectory);
+  const runtime = await loadRuntime(job.backend, wasmDirectory);
   if (run.kind === "sweep") {
     const done = runSweep(runtime, prepared.analysis, run, prepared.data, job.seed, cancelled);
     if (!done.ok) return failed(done.message);

@@ -166,6 +166,11 @@ export class Kernels {
     return view;
   }
 
+  /** Bytes allocated and not yet released, and the memory's size in bytes. */
+  usage(): { allocated: number; size: number } {
+    return { allocated: this.top - (this.exports.__heap_base.value as number), size: this.buffer.byteLength };
+  }
+
   /** Whether `values` lies in the kernel memory (the only shared memory the executor makes). */
   holds(values: Float32Array): boolean {
     return values.buffer instanceof SharedArrayBuffer;
