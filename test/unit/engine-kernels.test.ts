@@ -10,6 +10,7 @@ import { Kernels, kernelMatrix, lossAndGradients } from "../../server/src/engine
 import { evaluate, gradients } from "../../server/src/engine/reference";
 import { randomSource, seededStreams } from "../../server/src/engine/random";
 import { tensor } from "../../server/src/engine/tensor";
+import { createOptimizer } from "../../server/src/train/optimizers";
 
 const runtimes = { "one thread": Kernels.create(1), "two threads": Kernels.create(2) };
 after(() => Object.values(runtimes).forEach((kernels) => kernels.dispose()));
@@ -104,6 +105,73 @@ test("matrix products agree with a triple loop in every layout, on one thread an
           kernels.release(mark);
         }
       }
+    }
+  }
+});
+
+test("gathering rows agrees with copying them, on one thread and on two", () => {
+  const random = randomSource(5);
+  // The second matrix is large enough for the two threads to share the gather.
+  for (const [n, d, count] of [
+    [10, 7, 5],
+    [300, 500, 257],
+  ]) {
+    for (const kernels of Object.values(runtimes)) {
+      const mark = kernels.mark();
+      const from = kernels.copyIn(Array.from({ length: n * d }, () => random.normal()));
+      const rows = Int32Array.from({ length: count }, () => Math.floor(random.uniform() * n));
+      const gathered = kernels.gatherRows(from, d, rows);
+      for (let i = 0; i < count; i++) assert.deepEqual(Array.from(gathered.subarray(i * d, (i + 1) * d)), Array.from(from.subarray(rows[i] * d, (rows[i] + 1) * d)), `${n}×${d}, row ${i} (${rows[i]})`);
+      kernels.release(mark);
+    }
+  }
+});
+
+test("optimizer updates in the kernels follow optimizers.ts, and their sums of squares agree", () => {
+  const random = randomSource(12);
+  const kernels = runtimes["one thread"];
+  const rules: [string, number, number[] | ((t: number) => number[]), Record<string, number>][] = [
+    ["sgd", 0, [], {}],
+    ["momentum", 1, [0.9], { mu: 0.9 }],
+    ["nesterov", 2, [0.8], { mu: 0.8 }],
+    ["adagrad", 3, [1e-6], { eps: 1e-6 }],
+    ["rmsprop", 4, [0.95, 1e-6], { decay: 0.95, eps: 1e-6 }],
+    ["adam", 5, (t) => [0.9, 0.99, 1e-7, 1 - 0.9 ** t, 1 - 0.99 ** t], { beta1: 0.9, beta2: 0.99, eps: 1e-7 }],
+  ];
+  for (const [rule, code, settings, named] of rules) {
+    // Lengths around the vector width and the kernel's blocks of 1,024.
+    for (const length of [1, 7, 2051]) {
+      const optimizer = createOptimizer(rule, named);
+      const padded = (values?: Float32Array) => {
+        const view = kernels.allocate((length + 3) & ~3).subarray(0, length);
+        if (values) view.set(values);
+        return view;
+      };
+      const mark = kernels.mark();
+      const start = Float32Array.from({ length }, () => random.normal());
+      const w = padded(start);
+      const [s1, s2] = [padded(), padded()];
+      const expected = start.slice();
+      const state = optimizer.newState(length);
+      for (let t = 1; t <= 4; t++) {
+        const gradient = Float32Array.from({ length }, () => random.normal() * 0.5);
+        const g = padded(gradient);
+        const before = expected.slice();
+        optimizer.step(expected, gradient, state, 0.05, t);
+        const sums = kernels.update(code, w, g, s1, s2, 0.05, typeof settings === "function" ? settings(t) : settings);
+        for (let i = 0; i < length; i++) assert.ok(Math.abs(w[i] - expected[i]) <= 1e-5 * Math.max(1, Math.abs(expected[i])), `${rule}, ${length} entries, step ${t}, [${i}]: ${w[i]} vs ${expected[i]}`);
+        const squares = { gradient: 0, update: 0, weight: 0 };
+        for (let i = 0; i < length; i++) {
+          squares.gradient += gradient[i] ** 2;
+          squares.update += (expected[i] - before[i]) ** 2;
+          squares.weight += before[i] ** 2;
+        }
+        for (const key of ["gradient", "update", "weight"] as const) assert.ok(Math.abs(sums[key] - squares[key]) <= 1e-4 * squares[key] + 1e-12, `${rule}, ${length} entries, step ${t}: sum of ${key} squares ${sums[key]} vs ${squares[key]}`);
+      }
+      // The padding stays zero, so a param's last entries never leak into the next array.
+      const tail = new Float32Array(w.buffer, w.byteOffset + length * 4, ((length + 3) & ~3) - length);
+      assert.ok(tail.every((value) => value === 0), `${rule}: padding ${Array.from(tail)}`);
+      kernels.release(mark);
     }
   }
 });

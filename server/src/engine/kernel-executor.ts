@@ -122,8 +122,8 @@ function matmulVjp(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[]
   return result;
 }
 
-/** Reverse mode over the nodes that lead to params; a fresh array per param. */
-function backward(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[]): Map<string, Float32Array> {
+/** Reverse mode over the nodes that lead to params; into the arrays of `into` where given, else a fresh array per param. */
+function backward(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[], into?: ReadonlyMap<string, Float32Array>): Map<string, Float32Array> {
   const adjoints: (Float32Tensor | undefined)[] = new Array(graph.nodes.length);
   adjoints[graph.output] = step.scalar(1);
   const accumulate = (id: number, contribution: Float32Tensor) => {
@@ -150,8 +150,15 @@ function backward(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[])
   for (const node of graph.nodes) {
     if (node.op !== "param") continue;
     const adjoint = adjoints[node.id];
-    // A copy: an adjoint may be a param's own array passed through.
-    result.set(node.name as string, adjoint ? copyOut(adjoint.data) : new Float32Array(values[node.id].data.length));
+    const target = into?.get(node.name as string);
+    if (target) {
+      if (adjoint) target.set(adjoint.data);
+      else target.fill(0);
+      result.set(node.name as string, target);
+    } else {
+      // A copy: an adjoint may be a param's own array passed through.
+      result.set(node.name as string, adjoint ? copyOut(adjoint.data) : new Float32Array(values[node.id].data.length));
+    }
   }
   return result;
 }
@@ -170,12 +177,16 @@ function scoped<T>(kernels: Kernels, work: (step: Step) => T): T {
   }
 }
 
-/** The loss and its gradients with respect to every param the graph reads, as plain arrays. */
-export function lossAndGradients(kernels: Kernels, graph: Graph, bindings: KernelBindings): { loss: number; gradients: Map<string, Float32Array> } {
+/**
+ * The loss and its gradients with respect to every param the graph reads:
+ * written into the arrays of `into` where it has one (the kernel memory's
+ * own, for a run's params), else as fresh plain arrays.
+ */
+export function lossAndGradients(kernels: Kernels, graph: Graph, bindings: KernelBindings, into?: ReadonlyMap<string, Float32Array>): { loss: number; gradients: Map<string, Float32Array> } {
   const plan = planOf(graph);
   return scoped(kernels, (step) => {
     const values = forward(step, graph, plan, bindings);
-    return { loss: values[graph.output].data[0], gradients: backward(step, graph, plan, values) };
+    return { loss: values[graph.output].data[0], gradients: backward(step, graph, plan, values, into) };
   });
 }
 

@@ -86,6 +86,15 @@ export class Step {
     this.kernels.scaledProduct(out, this.inKernelMemory(x), this.inKernelMemory(y), scale);
   }
 
+  /** ReLU and its gradient of a large tensor in WebAssembly; undefined for a small one. */
+  kernelsRelu(a: Float32Tensor, g?: Float32Tensor): Float32Tensor | undefined {
+    if (a.data.length < largeTensor) return undefined;
+    const out = this.tensor(a.shape);
+    if (g) this.kernels.reluGradient(out.data, this.inKernelMemory(g.data), this.inKernelMemory(a.data));
+    else this.kernels.relu(out.data, this.inKernelMemory(a.data));
+    return out;
+  }
+
   /** `a`'s values in the kernel memory: a itself, or a copy made for this call. */
   inKernelMemory(a: Float32Array): Float32Array {
     return this.kernels.holds(a) ? a : this.kernels.copyIn(a);
@@ -358,6 +367,11 @@ function extremum(op: "max" | "min", picked: "ge" | "le"): Float32Op {
   };
 }
 
+const reluInJs = elementwise(
+  (x) => (x > 0 ? x : 0),
+  (x) => (x > 0 ? 1 : 0),
+);
+
 // The reference's ops (ops.ts) in float32; matmul and transpose are handled by the executor itself.
 export const float32Ops: Record<ElementwiseOp, Float32Op> = {
   add: {
@@ -403,10 +417,14 @@ export const float32Ops: Record<ElementwiseOp, Float32Op> = {
   },
   max: extremum("max", "ge"),
   min: extremum("min", "le"),
-  relu: elementwise(
-    (x) => (x > 0 ? x : 0),
-    (x) => (x > 0 ? 1 : 0),
-  ),
+  relu: {
+    // A hidden layer's activations are large: in WebAssembly then.
+    forward: (step, [a], node) => step.kernelsRelu(a) ?? reluInJs.forward(step, [a], node),
+    vjp: (step, g, [a], out, node) => {
+      const fast = g.data.length === a.data.length ? step.kernelsRelu(a, g) : undefined;
+      return fast ? [fast] : reluInJs.vjp(step, g, [a], out, node);
+    },
+  },
   abs: elementwise(Math.abs, (x) => (x > 0 ? 1 : x < 0 ? -1 : 0)),
   exp: elementwise(Math.exp, (_, y) => y),
   log: elementwise(Math.log, (x) => 1 / x),

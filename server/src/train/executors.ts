@@ -97,7 +97,8 @@ export type Params = ReadonlyMap<string, Float32Array>;
 
 /** Examples bound to an executor; `rows` picks some of them, all when absent. Release when done. */
 export interface BoundExamples {
-  lossAndGradients(graph: Graph, rows: Int32Array | undefined, params: Params): { loss: number; gradients: Map<string, Float32Array> };
+  /** The loss and every param's gradient, written into the arrays of `into` where given (see param-store.ts). */
+  lossAndGradients(graph: Graph, rows: Int32Array | undefined, params: Params, into?: ReadonlyMap<string, Float32Array>): { loss: number; gradients: Map<string, Float32Array> };
   loss(graph: Graph, rows: Int32Array | undefined, params: Params): number;
   /** The loss and, given a score graph, the index of each row's largest score, from one upload of the rows. */
   evaluate(graph: Graph, score: Graph | undefined, rows: Int32Array | undefined, params: Params): { loss: number; predictions?: ArrayLike<number> };
@@ -131,7 +132,11 @@ function bindToTfjs({ tf }: TfjsRuntime, examples: TrainExamples, shapes: Readon
     }
   };
   return {
-    lossAndGradients: (graph, rows, params) => run(rows, params, (bindings) => tfjsLossAndGradients(tf, graph, bindings)),
+    lossAndGradients: (graph, rows, params, into) => {
+      const result = run(rows, params, (bindings) => tfjsLossAndGradients(tf, graph, bindings));
+      if (into) for (const [name, gradient] of result.gradients) into.get(name)?.set(gradient);
+      return into ? { loss: result.loss, gradients: new Map([...result.gradients.keys()].map((name) => [name, into.get(name) ?? (result.gradients.get(name) as Float32Array)])) } : result;
+    },
     loss: (graph, rows, params) => run(rows, params, (bindings) => tfjsLossValue(tf, graph, bindings)),
     evaluate: (graph, score, rows, params) =>
       run(rows, params, (bindings) => ({
@@ -161,7 +166,7 @@ function bindToKernels(kernels: Kernels, examples: TrainExamples, shapes: Readon
     }
   };
   return {
-    lossAndGradients: (graph, rows, params) => run(rows, params, (bindings) => kernelLossAndGradients(kernels, graph, bindings)),
+    lossAndGradients: (graph, rows, params, into) => run(rows, params, (bindings) => kernelLossAndGradients(kernels, graph, bindings, into)),
     loss: (graph, rows, params) => run(rows, params, (bindings) => kernelLossValue(kernels, graph, bindings)),
     evaluate: (graph, score, rows, params) =>
       run(rows, params, (bindings) => ({

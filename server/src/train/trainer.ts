@@ -6,6 +6,7 @@
 import type { Graph } from "../engine/ir";
 import type { RandomSource } from "../engine/gradcheck";
 import { bindExamples, type TrainingRuntime } from "./executors";
+import { createParamStore } from "./param-store";
 import { createBatchSampler } from "../data/batches";
 import { createOptimizer } from "./optimizers";
 import { stepSize, type ScheduleSpec } from "./schedules";
@@ -92,42 +93,6 @@ export function evaluateOn(runtime: TrainingRuntime, spec: Pick<TrainSpec, "loss
   return { loss: lossSum / examples.n, accuracy: spec.score ? correct / examples.n : undefined };
 }
 
-/**
- * Adds the squares of a param's gradient, of its update and of its weights
- * before the update. Two elements a turn, each sum split in two, so the
- * additions do not all wait for one another.
- */
-function addSquares(squares: { gradient: number; update: number; weight: number }, gradient: Float32Array, before: Float32Array, after: Float32Array): void {
-  let gradient0 = 0;
-  let gradient1 = 0;
-  let update0 = 0;
-  let update1 = 0;
-  let weight0 = 0;
-  let weight1 = 0;
-  const even = after.length & ~1;
-  for (let i = 0; i < even; i += 2) {
-    const b0 = before[i];
-    const b1 = before[i + 1];
-    const change0 = after[i] - b0;
-    const change1 = after[i + 1] - b1;
-    gradient0 += gradient[i] * gradient[i];
-    gradient1 += gradient[i + 1] * gradient[i + 1];
-    update0 += change0 * change0;
-    update1 += change1 * change1;
-    weight0 += b0 * b0;
-    weight1 += b1 * b1;
-  }
-  if (even < after.length) {
-    const change = after[even] - before[even];
-    gradient0 += gradient[even] * gradient[even];
-    update0 += change * change;
-    weight0 += before[even] * before[even];
-  }
-  squares.gradient += gradient0 + gradient1;
-  squares.update += update0 + update1;
-  squares.weight += weight0 + weight1;
-}
-
 function copyParams(params: Map<string, Float32Array>): Map<string, Float32Array> {
   return new Map([...params].map(([name, value]) => [name, value.slice()]));
 }
@@ -170,49 +135,47 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
   try {
     const strategy = spec.strategy;
     if (strategy.kind === "gradient") {
-      const optimizer = createOptimizer(strategy.rule, strategy.settings);
-      const states = new Map([...params].map(([name, value]) => [name, optimizer.newState(value.length)]));
-      // Each param's values before its update, for the update ratio; reused every step.
-      const previous = new Map([...params].map(([name, value]) => [name, new Float32Array(value.length)]));
+      // The params live where the executor computes until the loop ends (param-store.ts).
+      const store = createParamStore(runtime, createOptimizer(strategy.rule, strategy.settings), params);
+      params = store.params;
       const batchSize = Math.min(strategy.batch ?? rowsPerEpoch, rowsPerEpoch);
       // Minibatches from the data layer's sampler: every row once per epoch, seeded.
       const sampler = batchSize < rowsPerEpoch ? createBatchSampler(rowsPerEpoch, Math.floor(spec.random("batches").uniform() * 2 ** 32)) : undefined;
       const nextBatch = (): Int32Array | undefined => (sampler?.ok ? sampler.value.nextBatch(batchSize) : undefined);
       let smoothed: number | undefined;
       let initialLoss: number | undefined;
-      for (step = 0; step < spec.steps; step++) {
-        if (io.cancelled()) {
-          status = "cancelled";
-          break;
+      try {
+        for (step = 0; step < spec.steps; step++) {
+          if (io.cancelled()) {
+            status = "cancelled";
+            break;
+          }
+          const { loss } = trainExamples.lossAndGradients(spec.loss, nextBatch(), params, store.gradients);
+          // Minibatch losses are noisy: compare a moving average with its best, and
+          // ignore bests below 1% of the start, where tiny losses make ratios meaningless.
+          // The smaller the batch, the noisier its loss and the longer the average (about 1,000 examples).
+          const alpha = Math.min(0.1, Math.max(0.01, batchSize / 1000));
+          smoothed = smoothed === undefined ? loss : (1 - alpha) * smoothed + alpha * loss;
+          initialLoss ??= loss;
+          const lr = stepSize(strategy.schedule, strategy.lr, step, spec.steps);
+          if (!Number.isFinite(loss) || (step > 1 / alpha && smoothed > 4 * Math.max(bestLoss, 0.01 * initialLoss))) {
+            status = "diverged";
+            // The average that crossed the line, unless the loss itself is not a number.
+            divergence = { step, loss: Number.isFinite(loss) ? smoothed : loss, best: bestLoss };
+            io.onPoint({ step, epoch: (step * batchSize) / rowsPerEpoch, seconds: seconds(), loss, lr });
+            break;
+          }
+          bestLoss = Math.min(bestLoss, smoothed);
+          const squares = store.step(lr, step + 1);
+          const point: CurvePoint = { step, epoch: ((step + 1) * batchSize) / rowsPerEpoch, seconds: seconds(), loss, lr, gradNorm: Math.sqrt(squares.gradient), updateRatio: squares.weight > 0 ? Math.sqrt(squares.update / squares.weight) : undefined };
+          if (step % spec.evalEvery === 0 || step === spec.steps - 1) evaluate(point);
+          io.onPoint(point);
+          io.onParams?.(step + 1, params);
         }
-        const { loss, gradients } = trainExamples.lossAndGradients(spec.loss, nextBatch(), params);
-        // Minibatch losses are noisy: compare a moving average with its best, and
-        // ignore bests below 1% of the start, where tiny losses make ratios meaningless.
-        // The smaller the batch, the noisier its loss and the longer the average (about 1,000 examples).
-        const alpha = Math.min(0.1, Math.max(0.01, batchSize / 1000));
-        smoothed = smoothed === undefined ? loss : (1 - alpha) * smoothed + alpha * loss;
-        initialLoss ??= loss;
-        const lr = stepSize(strategy.schedule, strategy.lr, step, spec.steps);
-        if (!Number.isFinite(loss) || (step > 1 / alpha && smoothed > 4 * Math.max(bestLoss, 0.01 * initialLoss))) {
-          status = "diverged";
-          // The average that crossed the line, unless the loss itself is not a number.
-          divergence = { step, loss: Number.isFinite(loss) ? smoothed : loss, best: bestLoss };
-          io.onPoint({ step, epoch: (step * batchSize) / rowsPerEpoch, seconds: seconds(), loss, lr });
-          break;
-        }
-        bestLoss = Math.min(bestLoss, smoothed);
-        const squares = { gradient: 0, update: 0, weight: 0 };
-        for (const [name, value] of params) {
-          const gradient = gradients.get(name) as Float32Array;
-          const before = previous.get(name) as Float32Array;
-          before.set(value);
-          optimizer.step(value, gradient, states.get(name) as never, lr, step + 1);
-          addSquares(squares, gradient, before, value);
-        }
-        const point: CurvePoint = { step, epoch: ((step + 1) * batchSize) / rowsPerEpoch, seconds: seconds(), loss, lr, gradNorm: Math.sqrt(squares.gradient), updateRatio: squares.weight > 0 ? Math.sqrt(squares.update / squares.weight) : undefined };
-        if (step % spec.evalEvery === 0 || step === spec.steps - 1) evaluate(point);
-        io.onPoint(point);
-        io.onParams?.(step + 1, params);
+      } finally {
+        // Out of the store before it is freed: the params it holds are what the run learned.
+        params = copyParams(params);
+        store.release();
       }
     } else if (strategy.kind === "random_search") {
       // Strategy #1: try random weights, keep the best.

@@ -55,6 +55,11 @@ test("the kernel executor's curve follows TensorFlow.js's", async () => {
   kernels.points.forEach((point, i) => {
     const other = tfjs.points[i];
     assert.ok(Math.abs(point.loss - other.loss) <= 1e-3 * Math.max(1, Math.abs(other.loss)), `step ${i}: loss ${point.loss} vs ${other.loss}`);
+    // The update's sums (in WebAssembly on the kernels, in JavaScript on TensorFlow.js) agree too.
+    for (const key of ["gradNorm", "updateRatio"] as const) {
+      const [ours, theirs] = [point[key] ?? NaN, other[key] ?? NaN];
+      assert.ok(Math.abs(ours - theirs) <= 1e-3 * Math.abs(theirs), `step ${i}: ${key} ${ours} vs ${theirs}`);
+    }
   });
   assert.ok(Math.abs((kernels.result.final.trainAccuracy ?? 0) - (tfjs.result.final.trainAccuracy ?? 0)) <= 0.02);
 });

@@ -253,3 +253,91 @@ double sum(const float *x, int n) {
   for (; i < n; i++) total += x[i];
   return total;
 }
+
+// ReLU of large tensors (a hidden layer's activations) and its
+// vector-Jacobian product: out = max(x, 0), and out = g where x > 0, else 0.
+__attribute__((export_name("relu_forward")))
+void relu_forward(float *out, const float *x, int n) {
+  v128_t zero = wasm_f32x4_splat(0);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(out + i, wasm_f32x4_pmax(LOAD(x + i), zero));
+  for (; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0;
+}
+
+__attribute__((export_name("relu_backward")))
+void relu_backward(float *out, const float *g, const float *x, int n) {
+  v128_t zero = wasm_f32x4_splat(0);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(out + i, wasm_v128_and(LOAD(g + i), wasm_f32x4_gt(LOAD(x + i), zero)));
+  for (; i < n; i++) out[i] = x[i] > 0 ? g[i] : 0;
+}
+
+// One optimizer update of a param w in place from its gradient g, with the
+// rule's state s1 and s2, as train/optimizers.ts defines the rules:
+//   0 sgd       w -= lr g
+//   1 momentum  v = mu v - lr g; w += v                      (h1 = mu)
+//   2 nesterov  v' = mu v - lr g; w += -mu v + (1 + mu) v'   (h1 = mu)
+//   3 adagrad   c += g^2; w -= lr g / (sqrt(c) + eps)        (h1 = eps)
+//   4 rmsprop   c = rho c + (1 - rho) g^2; w -= lr g / (sqrt(c) + eps)   (h1 = rho, h2 = eps)
+//   5 adam      m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+//               w -= lr (m / c1) / (sqrt(v / c2) + eps)      (h1 = b1, h2 = b2, h3 = eps, h4 = c1, h5 = c2)
+// In the same pass it adds the sums of g^2, of the update's square and of
+// w^2 before the update to squares[0..2] (float64; float32 within blocks of
+// 1,024 entries), for the gradient norm and the update ratio. n is a
+// multiple of 4: the executor pads the arrays with zeros, which every rule
+// leaves at zero.
+#define UPDATE_LOOP(BODY)                                                        \
+  for (int block = 0; block < n; block += 1024) {                                \
+    int end = block + 1024 < n ? block + 1024 : n;                               \
+    v128_t sg = wasm_f32x4_splat(0), su = sg, sw = sg;                           \
+    for (int i = block; i < end; i += 4) {                                       \
+      v128_t w0 = LOAD(w + i), gi = LOAD(g + i), w1;                             \
+      BODY                                                                       \
+      wasm_v128_store(w + i, w1);                                                \
+      v128_t change = wasm_f32x4_sub(w1, w0);                                    \
+      MULADD(sg, gi, gi);                                                        \
+      MULADD(su, change, change);                                                \
+      MULADD(sw, w0, w0);                                                        \
+    }                                                                            \
+    gradient += horizontal_sum(sg);                                              \
+    change2 += horizontal_sum(su);                                               \
+    weight += horizontal_sum(sw);                                                \
+  }
+
+__attribute__((export_name("update")))
+void update(int rule, float *w, const float *g, float *s1, float *s2, int n, float lr, float h1, float h2, float h3, float h4, float h5, double *squares) {
+  double gradient = 0, change2 = 0, weight = 0;
+  v128_t rate = wasm_f32x4_splat(lr), a = wasm_f32x4_splat(h1), b = wasm_f32x4_splat(h2), e = wasm_f32x4_splat(h3);
+  v128_t one = wasm_f32x4_splat(1);
+  switch (rule) {
+    case 0:
+      UPDATE_LOOP(w1 = wasm_f32x4_sub(w0, wasm_f32x4_mul(rate, gi));)
+      break;
+    case 1:
+      UPDATE_LOOP(v128_t v = wasm_f32x4_sub(wasm_f32x4_mul(a, LOAD(s1 + i)), wasm_f32x4_mul(rate, gi)); wasm_v128_store(s1 + i, v); w1 = wasm_f32x4_add(w0, v);)
+      break;
+    case 2:
+      UPDATE_LOOP(v128_t previous = LOAD(s1 + i); v128_t v = wasm_f32x4_sub(wasm_f32x4_mul(a, previous), wasm_f32x4_mul(rate, gi)); wasm_v128_store(s1 + i, v);
+                  w1 = wasm_f32x4_add(w0, wasm_f32x4_sub(wasm_f32x4_mul(wasm_f32x4_add(one, a), v), wasm_f32x4_mul(a, previous)));)
+      break;
+    case 3:
+      UPDATE_LOOP(v128_t c = wasm_f32x4_add(LOAD(s2 + i), wasm_f32x4_mul(gi, gi)); wasm_v128_store(s2 + i, c);
+                  w1 = wasm_f32x4_sub(w0, wasm_f32x4_div(wasm_f32x4_mul(rate, gi), wasm_f32x4_add(wasm_f32x4_sqrt(c), a)));)
+      break;
+    case 4:
+      UPDATE_LOOP(v128_t c = wasm_f32x4_add(wasm_f32x4_mul(a, LOAD(s2 + i)), wasm_f32x4_mul(wasm_f32x4_sub(one, a), wasm_f32x4_mul(gi, gi))); wasm_v128_store(s2 + i, c);
+                  w1 = wasm_f32x4_sub(w0, wasm_f32x4_div(wasm_f32x4_mul(rate, gi), wasm_f32x4_add(wasm_f32x4_sqrt(c), b)));)
+      break;
+    case 5: {
+      v128_t c1 = wasm_f32x4_splat(h4), c2 = wasm_f32x4_splat(h5);
+      UPDATE_LOOP(v128_t m = wasm_f32x4_add(wasm_f32x4_mul(a, LOAD(s1 + i)), wasm_f32x4_mul(wasm_f32x4_sub(one, a), gi));
+                  v128_t v = wasm_f32x4_add(wasm_f32x4_mul(b, LOAD(s2 + i)), wasm_f32x4_mul(wasm_f32x4_sub(one, b), wasm_f32x4_mul(gi, gi)));
+                  wasm_v128_store(s1 + i, m); wasm_v128_store(s2 + i, v);
+                  w1 = wasm_f32x4_sub(w0, wasm_f32x4_div(wasm_f32x4_mul(rate, wasm_f32x4_div(m, c1)), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(v, c2)), e)));)
+      break;
+    }
+  }
+  squares[0] += gradient;
+  squares[1] += change2;
+  squares[2] += weight;
+}

@@ -16,6 +16,9 @@ interface KernelExports {
   binary_same(op: number, out: number, x: number, y: number, n: number): void;
   scaled_product(out: number, x: number, y: number, scale: number, n: number): void;
   sum(x: number, n: number): number;
+  relu_forward(out: number, x: number, n: number): void;
+  relu_backward(out: number, g: number, x: number, n: number): void;
+  update(rule: number, w: number, g: number, s1: number, s2: number, n: number, lr: number, h1: number, h2: number, h3: number, h4: number, h5: number, squares: number): void;
   __heap_base: WebAssembly.Global;
 }
 
@@ -49,7 +52,8 @@ for (;;) {
   if (state === ${stop}) break;
   const args = Array.from(block.subarray(2, 15));
   if (block[1] === 0) kernels.broadcast_product(...args);
-  else kernels.dot_product(...args.slice(0, 11));
+  else if (block[1] === 1) kernels.dot_product(...args.slice(0, 11));
+  else kernels.gather_rows(...args.slice(0, 5));
   Atomics.store(block, 0, ${done});
   Atomics.notify(block, 0);
 }
@@ -65,11 +69,14 @@ for (;;) {
 /** Milliseconds to wake the second thread on the machines we measured, where the estimate starts and returns to. */
 const typicalLatency = 0.15;
 
+/** What the second thread runs: 0 the broadcast form, 1 the dot form, 2 a gather of rows. */
+type Kernel = 0 | 1 | 2;
+
 class ThreadShare {
   /** Milliseconds from posting work to the second thread starting it. */
   private latency = typicalLatency;
-  /** Multiply-adds per millisecond on one thread, for the broadcast and the dot form. */
-  private readonly pace = [15e6, 18e6];
+  /** Work per millisecond on one thread: multiply-adds for the broadcast and the dot form, floats copied for a gather. */
+  private readonly pace = [15e6, 18e6, 1.2e6];
   private lastShare = 1;
 
   constructor(private readonly available: boolean) {}
@@ -78,9 +85,9 @@ class ThreadShare {
    * Where the main thread's part of `size` items (rows or columns) ends; the
    * second thread takes the rest. Multiples of `block`, `size` when unshared.
    */
-  split(kernel: 0 | 1, multiplyAdds: number, size: number, block: number): number {
+  split(kernel: Kernel, work: number, size: number, block: number): number {
     this.lastShare = 1;
-    const alone = multiplyAdds / this.pace[kernel];
+    const alone = work / this.pace[kernel];
     if (!this.available) return size;
     if (alone < 2 * this.latency) {
       // A slow wake-up (a busy machine, the thread's start) must not keep products on one thread for good.
@@ -95,14 +102,14 @@ class ThreadShare {
     return split;
   }
 
-  /** How long the main thread took for its `multiplyAdds`, and how long it then waited for the second thread. */
-  observe(kernel: 0 | 1, multiplyAdds: number, own: number, waited: number): void {
-    if (own > 0) this.pace[kernel] = 0.8 * this.pace[kernel] + 0.2 * (multiplyAdds / own);
+  /** How long the main thread took for its `work` (as pace counts it), and how long it then waited for the second thread. */
+  observe(kernel: Kernel, work: number, own: number, waited: number): void {
+    if (own > 0) this.pace[kernel] = 0.8 * this.pace[kernel] + 0.2 * (work / own);
     if (this.lastShare >= 1 || own <= 0) return;
     // The second thread's part takes (1 − share)/share of the main thread's
     // time, after the latency: a wait measures the latency, no wait bounds it.
-    const work = ((1 - this.lastShare) / this.lastShare) * own;
-    const latency = waited > 0.005 ? own + waited - work : Math.min(this.latency, own - work);
+    const theirs = ((1 - this.lastShare) / this.lastShare) * own;
+    const latency = waited > 0.005 ? own + waited - theirs : Math.min(this.latency, own - theirs);
     this.latency = 0.8 * this.latency + 0.2 * Math.min(0.5, Math.max(0.01, latency));
   }
 }
@@ -112,6 +119,8 @@ export class Kernels {
   private top: number;
   private readonly marks: number[] = [];
   private readonly control: Int32Array;
+  /** Where update() leaves its three sums. */
+  private readonly squares: Float64Array;
   private readonly worker?: Worker;
   private readonly sharing: ThreadShare;
   /** The memory's buffer, read again only after it grows (reading it costs more than an allocation). */
@@ -128,6 +137,7 @@ export class Kernels {
     this.top = this.exports.__heap_base.value as number;
     const controlOffset = this.allocate(16).byteOffset;
     this.control = new Int32Array(this.buffer, controlOffset, 16);
+    this.squares = new Float64Array(this.buffer, this.allocate(6).byteOffset, 3);
     if (threads > 1) {
       this.worker = new Worker(workerSource, { eval: true, workerData: { module, memory, control: controlOffset } });
       // A waiting worker must not keep the process alive.
@@ -197,14 +207,46 @@ export class Kernels {
     this.top = this.marks.pop() as number;
   }
 
-  /** Rows of an [n, d] matrix in the kernel memory, gathered into a new [rows, d] one there. */
+  /**
+   * Rows of an [n, d] matrix in the kernel memory, gathered into a new
+   * [rows, d] one there. Rows scattered over a large matrix are fetched from
+   * main memory, so two threads share a large gather.
+   */
   gatherRows(from: Float32Array, d: number, rows: Int32Array): Float32Array {
     const to = this.allocate(rows.length * d, false);
     const space = this.allocate(rows.length, false);
     const indices = new Int32Array(space.buffer, space.byteOffset, rows.length);
     indices.set(rows);
-    this.exports.gather_rows(from.byteOffset, indices.byteOffset, rows.length, d, to.byteOffset);
+    const split = rows.length >= 2 ? this.sharing.split(2, rows.length * d, rows.length, 1) : rows.length;
+    if (split < rows.length) this.post(2, [from.byteOffset, indices.byteOffset + split * 4, rows.length - split, d, to.byteOffset + split * d * 4]);
+    const started = performance.now();
+    this.exports.gather_rows(from.byteOffset, indices.byteOffset, split, d, to.byteOffset);
+    this.finish(2, split * d, performance.now() - started, split < rows.length);
     return to;
+  }
+
+  /** out = max(x, 0); both in the kernel memory, of one size. */
+  relu(out: Float32Array, x: Float32Array): void {
+    this.exports.relu_forward(out.byteOffset, x.byteOffset, out.length);
+  }
+
+  /** out = g where x > 0, else 0; all in the kernel memory, of one size. */
+  reluGradient(out: Float32Array, g: Float32Array, x: Float32Array): void {
+    this.exports.relu_backward(out.byteOffset, g.byteOffset, x.byteOffset, out.length);
+  }
+
+  /**
+   * One optimizer update of `w` in place (see update in kernels.c for the
+   * rules and their settings `h`); all arrays in the kernel memory, padded
+   * with zeros to a multiple of 4 entries beyond their length. Returns the
+   * sums of the gradient's squares, of the update's and of the weights'
+   * before the update.
+   */
+  update(rule: number, w: Float32Array, g: Float32Array, s1: Float32Array | undefined, s2: Float32Array | undefined, lr: number, h: readonly number[]): { gradient: number; update: number; weight: number } {
+    const squares = this.squares;
+    squares.fill(0);
+    this.exports.update(rule, w.byteOffset, g.byteOffset, s1?.byteOffset ?? 0, s2?.byteOffset ?? 0, (w.length + 3) & ~3, lr, h[0] ?? 0, h[1] ?? 0, h[2] ?? 0, h[3] ?? 0, h[4] ?? 0, squares.byteOffset);
+    return { gradient: squares[0], update: squares[1], weight: squares[2] };
   }
 
   /** out = x + y, x − y, x · y or x / y elementwise; all three in the kernel memory, of one size. */
@@ -287,7 +329,7 @@ export class Kernels {
   }
 
   /** Waits for the second thread's part, if it had one, and learns from the times. */
-  private finish(kernel: 0 | 1, multiplyAdds: number, own: number, shared: boolean): void {
+  private finish(kernel: Kernel, multiplyAdds: number, own: number, shared: boolean): void {
     const started = performance.now();
     if (shared) this.join();
     this.sharing.observe(kernel, multiplyAdds, own, shared ? performance.now() - started : 0);
@@ -296,7 +338,7 @@ export class Kernels {
   // Both threads sleep while they wait. Spinning instead saves the wake-up
   // (about 0.2 ms here), but on a machine whose cores are busy with other
   // work a spinning thread takes time from the one it waits for.
-  private post(kernel: 0 | 1, args: number[]): void {
+  private post(kernel: Kernel, args: number[]): void {
     this.control[1] = kernel;
     this.control.set(args, 2);
     Atomics.store(this.control, 0, posted);
