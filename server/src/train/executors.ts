@@ -5,7 +5,7 @@
 // (kernel-executor.ts).
 import type { Graph } from "../engine/ir";
 import { buildOutput, loadNativeTfjs, loadTfjs, lossAndGradients as tfjsLossAndGradients, lossValue as tfjsLossValue, type TfjsRuntime } from "../engine/tfjs-executor";
-import { gatherRows, kernelMatrix, Kernels, lossAndGradients as kernelLossAndGradients, lossValue as kernelLossValue, outputValue, type KernelBindings } from "../engine/kernel-executor";
+import { gatherRows, kernelMatrix, Kernels, lossAndGradients as kernelLossAndGradients, lossValue as kernelLossValue, outputValue, type Float32Tensor, type KernelBindings } from "../engine/kernel-executor";
 import type { TrainExamples } from "./trainer";
 
 /**
@@ -97,16 +97,21 @@ export type Params = ReadonlyMap<string, Float32Array>;
 
 /** Examples bound to an executor; `rows` picks some of them, all when absent. Release when done. */
 export interface BoundExamples {
-  /** The loss and every param's gradient, written into the arrays of `into` where given (see param-store.ts). */
-  lossAndGradients(graph: Graph, rows: Int32Array | undefined, params: Params, into?: ReadonlyMap<string, Float32Array>): { loss: number; gradients: Map<string, Float32Array> };
+  /**
+   * The loss and every param's gradient, written into the arrays of `into`
+   * where given (see param-store.ts). `next`, the rows of the call after this
+   * one, lets an executor fetch them while it computes.
+   */
+  lossAndGradients(graph: Graph, rows: Int32Array | undefined, params: Params, into?: ReadonlyMap<string, Float32Array>, next?: Int32Array): { loss: number; gradients: Map<string, Float32Array> };
   loss(graph: Graph, rows: Int32Array | undefined, params: Params): number;
   /** The loss and, given a score graph, the index of each row's largest score, from one upload of the rows. */
   evaluate(graph: Graph, score: Graph | undefined, rows: Int32Array | undefined, params: Params): { loss: number; predictions?: ArrayLike<number> };
   release(): void;
 }
 
-export function bindExamples(runtime: TrainingRuntime, examples: TrainExamples, shapes: ReadonlyMap<string, number[]>): BoundExamples {
-  return runtime.backend === "kernels" ? bindToKernels(runtime.kernels, examples, shapes) : bindToTfjs(runtime, examples, shapes);
+/** `batch`: how many rows a training step's calls take, when they take a minibatch. */
+export function bindExamples(runtime: TrainingRuntime, examples: TrainExamples, shapes: ReadonlyMap<string, number[]>, batch?: number): BoundExamples {
+  return runtime.backend === "kernels" ? bindToKernels(runtime.kernels, examples, shapes, batch) : bindToTfjs(runtime, examples, shapes);
 }
 
 function bindToTfjs({ tf }: TfjsRuntime, examples: TrainExamples, shapes: ReadonlyMap<string, number[]>): BoundExamples {
@@ -150,30 +155,67 @@ function bindToTfjs({ tf }: TfjsRuntime, examples: TrainExamples, shapes: Readon
   };
 }
 
-function bindToKernels(kernels: Kernels, examples: TrainExamples, shapes: ReadonlyMap<string, number[]>): BoundExamples {
+function bindToKernels(kernels: Kernels, examples: TrainExamples, shapes: ReadonlyMap<string, number[]>, batch?: number): BoundExamples {
   // The inputs stay in the kernel memory until released; a call gathers its rows there.
   const bound = kernels.mark();
   const X = kernelMatrix(kernels, examples.n, examples.d, examples.X);
   const labels = Float32Array.from(examples.y);
-  const run = <T>(rows: Int32Array | undefined, params: Params, work: (bindings: KernelBindings) => T): T => {
+  // A minibatch's rows are gathered ahead, on the second thread, while the step before computes: two buffers in turn.
+  const ahead = batch && batch < examples.n ? [0, 1].map(() => ({ X: kernels.allocate(batch * examples.d, false), rows: kernels.allocate(batch, false) })) : undefined;
+  let turn = 0;
+  let fetched: { rows: Int32Array; X: Float32Array } | undefined;
+  const rowsOf = (rows: Int32Array): Float32Tensor => {
+    if (fetched && fetched.rows.length === rows.length && fetched.rows.every((row, i) => row === rows[i])) {
+      kernels.awaitPrefetch();
+      const X = fetched.X;
+      fetched = undefined;
+      return { shape: [rows.length, examples.d], data: X };
+    }
+    kernels.awaitPrefetch();
+    fetched = undefined;
+    return gatherRows(kernels, X, rows);
+  };
+  const fetchAhead = (next: Int32Array): void => {
+    if (!ahead || next.length > (batch as number) || fetched) return;
+    const buffer = ahead[turn];
+    turn = 1 - turn;
+    const rows = new Int32Array(buffer.rows.buffer, buffer.rows.byteOffset, next.length);
+    rows.set(next);
+    if (kernels.prefetchRows(X.data, examples.d, rows, buffer.X)) fetched = { rows, X: buffer.X.subarray(0, next.length * examples.d) };
+  };
+  // Until a call shows otherwise, the second thread is taken to share the products.
+  let sharedLastCall = true;
+  const run = <T>(rows: Int32Array | undefined, params: Params, work: (bindings: KernelBindings) => T, next?: Int32Array): T => {
     const mark = kernels.mark();
     try {
       const y = rows ? Float32Array.from(rows, (row) => labels[row]) : labels;
       const tensors = new Map([...params].map(([name, value]) => [name, { shape: shapes.get(name) ?? [value.length], data: value }]));
-      return work({ X: rows ? gatherRows(kernels, X, rows) : X, y: { shape: [y.length], data: y }, params: tensors });
+      const bindings = { X: rows ? rowsOf(rows) : X, y: { shape: [y.length], data: y }, params: tensors };
+      if (!next) return work(bindings);
+      // Ahead only while the second thread has nothing else to do: when it takes
+      // a share of the products, a gather shared at the start of a call is faster.
+      const sharedBefore = kernels.sharedJobs;
+      if (!sharedLastCall) fetchAhead(next);
+      const result = work(bindings);
+      sharedLastCall = kernels.sharedJobs > sharedBefore;
+      return result;
     } finally {
       kernels.release(mark);
     }
   };
   return {
-    lossAndGradients: (graph, rows, params, into) => run(rows, params, (bindings) => kernelLossAndGradients(kernels, graph, bindings, into)),
+    lossAndGradients: (graph, rows, params, into, next) => run(rows, params, (bindings) => kernelLossAndGradients(kernels, graph, bindings, into), next),
     loss: (graph, rows, params) => run(rows, params, (bindings) => kernelLossValue(kernels, graph, bindings)),
     evaluate: (graph, score, rows, params) =>
       run(rows, params, (bindings) => ({
         loss: kernelLossValue(kernels, graph, bindings),
         predictions: score ? largestOfEachRow(outputValue(kernels, score, bindings)) : undefined,
       })),
-    release: () => kernels.release(bound),
+    release: () => {
+      kernels.awaitPrefetch();
+      fetched = undefined;
+      kernels.release(bound);
+    },
   };
 }
 

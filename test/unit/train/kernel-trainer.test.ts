@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { analyze } from "../../../server/src/analysis/analyze";
 import { blobs } from "../../../server/src/data/generators";
 import { loadTfjs } from "../../../server/src/engine/tfjs-executor";
-import { loadKernels, type TrainingRuntime } from "../../../server/src/train/executors";
+import { bindExamples, loadKernels, type TrainingRuntime } from "../../../server/src/train/executors";
 import { planRun, type RunDeclaration } from "../../../server/src/train/plan-run";
 import { train, type CurvePoint } from "../../../server/src/train/trainer";
 
@@ -62,4 +62,23 @@ test("the kernel executor's curve follows TensorFlow.js's", async () => {
     }
   });
   assert.ok(Math.abs((kernels.result.final.trainAccuracy ?? 0) - (tfjs.result.final.trainAccuracy ?? 0)) <= 0.02);
+});
+
+test("a batch fetched ahead on the second thread gives the loss and gradients of one gathered on the spot", () => {
+  const spec = plan(1);
+  const runtime = loadKernels();
+  const batches = [0, 1, 2, 3].map((batch) => Int32Array.from({ length: 16 }, (_, i) => (batch * 37 + i * 7) % spec.train.n));
+  const fresh = bindExamples(runtime, spec.train, spec.shapes);
+  const expected = batches.map((rows) => fresh.lossAndGradients(spec.loss, rows, spec.params));
+  fresh.release();
+  const ahead = bindExamples(runtime, spec.train, spec.shapes, 16);
+  const fetchedBefore = runtime.kernels.prefetches;
+  batches.forEach((rows, i) => {
+    const result = ahead.lossAndGradients(spec.loss, rows, spec.params, undefined, batches[i + 1]);
+    assert.equal(result.loss, expected[i].loss, `batch ${i}`);
+    for (const [name, gradient] of expected[i].gradients) assert.deepEqual(Array.from(result.gradients.get(name) ?? []), Array.from(gradient), `batch ${i}, d${name}`);
+  });
+  ahead.release();
+  // With a second thread idle through the products (these are small), every call after the first fetched the next batch ahead.
+  if (runtime.kernels.threads > 1) assert.equal(runtime.kernels.prefetches - fetchedBefore, batches.length - 2);
 });

@@ -119,6 +119,10 @@ export class Kernels {
   private top: number;
   private readonly marks: number[] = [];
   private readonly control: Int32Array;
+  /** Whether the second thread is gathering rows ahead (prefetchRows). */
+  private prefetching = false;
+  private shared = 0;
+  private prefetched = 0;
   /** Where update() leaves its three sums. */
   private readonly squares: Float64Array;
   private readonly worker?: Worker;
@@ -217,12 +221,43 @@ export class Kernels {
     const space = this.allocate(rows.length, false);
     const indices = new Int32Array(space.buffer, space.byteOffset, rows.length);
     indices.set(rows);
-    const split = rows.length >= 2 ? this.sharing.split(2, rows.length * d, rows.length, 1) : rows.length;
+    const split = rows.length >= 2 ? this.share(2, rows.length * d, rows.length, 1) : rows.length;
     if (split < rows.length) this.post(2, [from.byteOffset, indices.byteOffset + split * 4, rows.length - split, d, to.byteOffset + split * d * 4]);
     const started = performance.now();
     this.exports.gather_rows(from.byteOffset, indices.byteOffset, split, d, to.byteOffset);
     this.finish(2, split * d, performance.now() - started, split < rows.length);
     return to;
+  }
+
+  /**
+   * Starts gathering rows on the second thread (into `to`, `rows` both in the
+   * kernel memory) while the main thread goes on; false when there is no
+   * second thread or it is busy. Until awaitPrefetch() the second thread
+   * takes no share of other work.
+   */
+  prefetchRows(from: Float32Array, d: number, rows: Int32Array, to: Float32Array): boolean {
+    if (!this.worker || this.prefetching) return false;
+    this.post(2, [from.byteOffset, rows.byteOffset, rows.length, d, to.byteOffset]);
+    this.prefetching = true;
+    this.prefetched++;
+    return true;
+  }
+
+  /** Waits for the gather prefetchRows started, if one is under way. */
+  awaitPrefetch(): void {
+    if (!this.prefetching) return;
+    this.join();
+    this.prefetching = false;
+  }
+
+  /** How many gathers prefetchRows has started. */
+  get prefetches(): number {
+    return this.prefetched;
+  }
+
+  /** How many times the second thread has taken a share of a product or a gather. */
+  get sharedJobs(): number {
+    return this.shared;
   }
 
   /** out = max(x, 0); both in the kernel memory, of one size. */
@@ -312,7 +347,7 @@ export class Kernels {
   private broadcast(A: Float32Array, sai: number, sap: number, B: Float32Array, ldb: number, C: Float32Array, ldc: number, m: number, k: number, n: number): void {
     const panels = this.allocate(2 * k * columnPanel);
     const panel = (index: number) => panels.byteOffset + index * k * columnPanel * 4;
-    const split = n >= 2 * columnPanel ? this.sharing.split(0, m * n * k, n, columnPanel) : n;
+    const split = n >= 2 * columnPanel ? this.share(0, m * n * k, n, columnPanel) : n;
     if (split < n) this.post(0, [A.byteOffset, sai, sap, B.byteOffset, ldb, C.byteOffset, ldc, k, 0, m, split, n, panel(1)]);
     const started = performance.now();
     this.exports.broadcast_product(A.byteOffset, sai, sap, B.byteOffset, ldb, C.byteOffset, ldc, k, 0, m, 0, split, panel(0));
@@ -321,7 +356,7 @@ export class Kernels {
 
   /** Dot form over rows [0, m) and columns [0, n), the rows shared between the threads. */
   private dot(A: Float32Array, lda: number, B: Float32Array, ldb: number, C: Float32Array, ldc: number, m: number, k: number, n: number): void {
-    const split = m >= 8 ? this.sharing.split(1, m * n * k, m, 4) : m;
+    const split = m >= 8 ? this.share(1, m * n * k, m, 4) : m;
     if (split < m) this.post(1, [A.byteOffset, lda, B.byteOffset, ldb, C.byteOffset, ldc, k, split, m, 0, n]);
     const started = performance.now();
     this.exports.dot_product(A.byteOffset, lda, B.byteOffset, ldb, C.byteOffset, ldc, k, 0, split, 0, n);
@@ -338,6 +373,14 @@ export class Kernels {
   // Both threads sleep while they wait. Spinning instead saves the wake-up
   // (about 0.2 ms here), but on a machine whose cores are busy with other
   // work a spinning thread takes time from the one it waits for.
+  /** Where the main thread's part ends (see ThreadShare); all of it while the second thread is gathering ahead. */
+  private share(kernel: Kernel, work: number, size: number, block: number): number {
+    if (this.prefetching) return size;
+    const split = this.sharing.split(kernel, work, size, block);
+    if (split < size) this.shared++;
+    return split;
+  }
+
   private post(kernel: Kernel, args: number[]): void {
     this.control[1] = kernel;
     this.control.set(args, 2);
