@@ -173,6 +173,9 @@ function bindToKernels(kernels: Kernels, examples: TrainExamples, shapes: Readon
     }
     kernels.awaitPrefetch();
     fetched = undefined;
+    // Consecutive rows (an evaluation's chunks) are read where they are.
+    const first = rows[0];
+    if (rows.every((row, i) => row === first + i)) return { shape: [rows.length, examples.d], data: X.data.subarray(first * examples.d, (first + rows.length) * examples.d) };
     return gatherRows(kernels, X, rows);
   };
   const fetchAhead = (next: Int32Array): void => {

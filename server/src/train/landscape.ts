@@ -3,7 +3,7 @@
 // (optionally scaled row by row to the norm of the weights' rows, so the
 // picture does not depend on each row's scale).
 import type { RandomSource } from "../engine/gradcheck";
-import type { TrainingRuntime } from "./executors";
+import { bindExamples, type TrainingRuntime } from "./executors";
 import { evaluateOn, type RunSetup } from "./trainer";
 
 export interface LandscapeResult {
@@ -97,19 +97,25 @@ export function landscape(runtime: TrainingRuntime, setup: RunSetup, options: { 
       const d2 = second?.get(name);
       moved.set(name, Float32Array.from(value, (w, k) => w + a * d1[k] + (d2 ? b * d2[k] : 0)));
     }
-    return evaluateOn(runtime, { ...setup, score: undefined }, moved, setup.train).loss;
+    return evaluateOn(runtime, { ...setup, score: undefined }, moved, setup.train, bound).loss;
   };
-  let wasCancelled = false;
-  outer: for (const b of second ? axis : [0]) {
-    for (const a of axis) {
-      if (cancelled()) {
-        wasCancelled = true;
-        break outer;
+  // The examples are bound once for every point.
+  const bound = bindExamples(runtime, setup.train, setup.shapes);
+  try {
+    let wasCancelled = false;
+    outer: for (const b of second ? axis : [0]) {
+      for (const a of axis) {
+        if (cancelled()) {
+          wasCancelled = true;
+          break outer;
+        }
+        losses.push(at(a, b));
       }
-      losses.push(at(a, b));
     }
+    const finite = losses.filter(Number.isFinite);
+    const trajectory = snapshots && second ? project(setup.params, first, second, snapshots) : undefined;
+    return { directions: options.directions, axis, losses, center: at(0, 0), min: Math.min(...finite), max: Math.max(...finite), cancelled: wasCancelled, ...(trajectory ? { trajectory } : {}) };
+  } finally {
+    bound.release();
   }
-  const finite = losses.filter(Number.isFinite);
-  const trajectory = snapshots && second ? project(setup.params, first, second, snapshots) : undefined;
-  return { directions: options.directions, axis, losses, center: at(0, 0), min: Math.min(...finite), max: Math.max(...finite), cancelled: wasCancelled, ...(trajectory ? { trajectory } : {}) };
 }

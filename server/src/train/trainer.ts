@@ -5,7 +5,7 @@
 // between steps and stops on divergence.
 import type { Graph } from "../engine/ir";
 import type { RandomSource } from "../engine/gradcheck";
-import { bindExamples, type TrainingRuntime } from "./executors";
+import { bindExamples, type BoundExamples, type TrainingRuntime } from "./executors";
 import { createParamStore } from "./param-store";
 import { createBatchSampler } from "../data/batches";
 import { createOptimizer } from "./optimizers";
@@ -73,12 +73,16 @@ export interface TrainIO {
   onParams?(step: number, params: ReadonlyMap<string, Float32Array>): void;
 }
 
-/** Loss and accuracy of `params` on `examples`, in chunks so memory stays bounded. */
-export function evaluateOn(runtime: TrainingRuntime, spec: Pick<TrainSpec, "loss" | "score" | "shapes">, params: Map<string, Float32Array>, examples: TrainExamples): { loss: number; accuracy?: number } {
+/**
+ * Loss and accuracy of `params` on `examples`, in chunks so memory stays
+ * bounded; on the examples as `bound` already holds them where given, else
+ * bound for this call.
+ */
+export function evaluateOn(runtime: TrainingRuntime, spec: Pick<TrainSpec, "loss" | "score" | "shapes">, params: Map<string, Float32Array>, examples: TrainExamples, given?: BoundExamples): { loss: number; accuracy?: number } {
   const chunk = 2000;
   let lossSum = 0;
   let correct = 0;
-  const bound = bindExamples(runtime, examples, spec.shapes);
+  const bound = given ?? bindExamples(runtime, examples, spec.shapes);
   try {
     for (let start = 0; start < examples.n; start += chunk) {
       const rows = Int32Array.from({ length: Math.min(chunk, examples.n - start) }, (_, i) => start + i);
@@ -88,7 +92,7 @@ export function evaluateOn(runtime: TrainingRuntime, spec: Pick<TrainSpec, "loss
       if (predictions) for (let i = 0; i < rows.length; i++) if (predictions[i] === examples.y[rows[i]]) correct++;
     }
   } finally {
-    bound.release();
+    if (!given) bound.release();
   }
   return { loss: lossSum / examples.n, accuracy: spec.score ? correct / examples.n : undefined };
 }
@@ -117,11 +121,13 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
   const rowsPerEpoch = spec.train.n;
   const minibatch = spec.strategy.kind === "gradient" ? Math.min(spec.strategy.batch ?? rowsPerEpoch, rowsPerEpoch) : undefined;
   const trainExamples = bindExamples(runtime, spec.train, spec.shapes, minibatch);
+  // Bound once for the whole run, before the params' store (an executor's memory is freed last in, first out).
+  let evalExamples: BoundExamples | undefined;
   const seconds = () => (performance.now() - started) / 1000;
 
   const evaluate = (point: CurvePoint) => {
     if (!spec.evaluation) return;
-    const result = evaluateOn(runtime, spec, params, spec.evaluation);
+    const result = evaluateOn(runtime, spec, params, spec.evaluation, evalExamples);
     point.evalLoss = result.loss;
     point.evalAccuracy = result.accuracy;
     const better = result.accuracy !== undefined ? best?.evalAccuracy === undefined || result.accuracy > best.evalAccuracy : best?.evalLoss === undefined || result.loss < best.evalLoss;
@@ -134,6 +140,7 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
   const fullLoss = (candidate: Map<string, Float32Array>): number => trainExamples.loss(spec.loss, undefined, candidate);
 
   try {
+    if (spec.evaluation) evalExamples = bindExamples(runtime, spec.evaluation, spec.shapes);
     const strategy = spec.strategy;
     if (strategy.kind === "gradient") {
       // The params live where the executor computes until the loop ends (param-store.ts).
@@ -221,24 +228,25 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
         io.onPoint(point);
       }
     }
+    const finalParams = best ? bestParams : params;
+    if (status === "cancelled") {
+      // Stop now: a cancelled run reports what it last measured instead of evaluating again.
+      const last = lastPoint ?? { loss: NaN };
+      return { status, steps: step, best, final: { trainLoss: last.loss, evalLoss: best?.evalLoss, evalAccuracy: best?.evalAccuracy }, params: finalParams };
+    }
+    const trainMetrics = evaluateOn(runtime, spec, finalParams, spec.train, trainExamples);
+    const evalMetrics = spec.evaluation ? evaluateOn(runtime, spec, finalParams, spec.evaluation, evalExamples) : undefined;
+    const testMetrics = spec.test ? evaluateOn(runtime, spec, finalParams, spec.test) : undefined;
+    return {
+      status,
+      steps: step,
+      divergence,
+      best,
+      final: { trainLoss: trainMetrics.loss, trainAccuracy: trainMetrics.accuracy, evalLoss: evalMetrics?.loss, evalAccuracy: evalMetrics?.accuracy, testLoss: testMetrics?.loss, testAccuracy: testMetrics?.accuracy },
+      params: finalParams,
+    };
   } finally {
+    evalExamples?.release();
     trainExamples.release();
   }
-  const finalParams = best ? bestParams : params;
-  if (status === "cancelled") {
-    // Stop now: a cancelled run reports what it last measured instead of evaluating again.
-    const last = lastPoint ?? { loss: NaN };
-    return { status, steps: step, best, final: { trainLoss: last.loss, evalLoss: best?.evalLoss, evalAccuracy: best?.evalAccuracy }, params: finalParams };
-  }
-  const trainMetrics = evaluateOn(runtime, spec, finalParams, spec.train);
-  const evalMetrics = spec.evaluation ? evaluateOn(runtime, spec, finalParams, spec.evaluation) : undefined;
-  const testMetrics = spec.test ? evaluateOn(runtime, spec, finalParams, spec.test) : undefined;
-  return {
-    status,
-    steps: step,
-    divergence,
-    best,
-    final: { trainLoss: trainMetrics.loss, trainAccuracy: trainMetrics.accuracy, evalLoss: evalMetrics?.loss, evalAccuracy: evalMetrics?.accuracy, testLoss: testMetrics?.loss, testAccuracy: testMetrics?.accuracy },
-    params: finalParams,
-  };
 }

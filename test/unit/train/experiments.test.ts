@@ -6,6 +6,7 @@ import { analyze } from "../../../server/src/analysis/analyze";
 import { toy, blobs } from "../../../server/src/data/generators";
 import { biasTrick } from "../../../server/src/data/prepare";
 import { loadTfjs } from "../../../server/src/engine/tfjs-executor";
+import { loadKernels } from "../../../server/src/train/executors";
 import { landscape } from "../../../server/src/train/landscape";
 import { planSetup, planStrategy, type RunDeclaration } from "../../../server/src/train/plan-run";
 import { evaluateOn } from "../../../server/src/train/trainer";
@@ -85,6 +86,21 @@ landscape ray { of L; on t.train; range -3 .. 3; points 61 }
   const plane = landscape(runtime, setup, { directions: 2, from: -1, to: 1, points: 9, normalize: true }, () => false);
   assert.equal(plane.losses.length, 81);
   assert.ok(Math.abs(plane.losses[40] - plane.center) < 1e-5, "the middle of the grid is the start");
+});
+
+test("the kernel executor draws the same landscape and step-size table as TensorFlow.js", async () => {
+  const [tfjs, kernels] = [await loadTfjs("cpu"), loadKernels()];
+  const inUse = kernels.kernels.usage().allocated;
+  const { analysis, declaration, setup } = setupFor(blobModel, blobData, "table");
+  const strategy = planStrategy(analysis, declaration);
+  assert.ok(strategy.ok && strategy.strategy.kind === "gradient");
+  const gradient = strategy.strategy;
+  const tables = [tfjs, kernels].map((runtime) => stepSizeTable(runtime, setup, gradient, { from: 1e-6, to: 1e3, points: 10 }, 1, () => false));
+  tables[0].rows.forEach((row, i) => assert.ok(Math.abs(row.loss - tables[1].rows[i].loss) <= 1e-4 * Math.max(1, row.loss), `lr ${row.lr}: ${row.loss} vs ${tables[1].rows[i].loss}`));
+  const planes = [tfjs, kernels].map((runtime) => landscape(runtime, setup, { directions: 2, from: -1, to: 1, points: 5, normalize: true }, () => false));
+  planes[0].losses.forEach((loss, i) => assert.ok(Math.abs(loss - planes[1].losses[i]) <= 1e-4 * Math.max(1, loss), `point ${i}: ${loss} vs ${planes[1].losses[i]}`));
+  // Each landscape released what it bound.
+  assert.equal(kernels.kernels.usage().allocated, inUse);
 });
 
 test("a trajectory is projected onto the plane by least squares", async () => {
