@@ -48,6 +48,41 @@ test("the same seed gives the identical curve on the kernel executor", () => {
   assert.deepEqual(first.points.map((point) => point.loss), second.points.map((point) => point.loss));
 });
 
+test("with a param large enough for the kernel memory, adam's curve and sums of squares follow TensorFlow.js's", async () => {
+  // W1 has 8 × 2,100 = 16,800 entries: it lives in the kernel memory and is updated there; W2 stays an ordinary array.
+  const data = blobs({ classes: 3, points: 30, dims: 2100, seed: 5 });
+  assert.ok(data.ok);
+  const text = `data d = blobs(classes=3, points=30, dims=2100)
+param W1: [8, D] = randn * 0.01
+param W2: [C, 8] = randn * 0.1
+score s = relu(X @ W1^T) @ W2^T
+loss L = mean(logsumexp(s, axis=1) - s[y]) + 0.5 * 1e-3 * (sum(W1^2) + sum(W2^2))
+optimizer opt = adam { lr 0.001, batch 20 }
+run r { minimize L; on d.train; by opt; steps 15 }
+`;
+  const analysis = analyze(text, { dataFacts: () => ({ features: 2100, classes: 3 }) });
+  assert.deepEqual(analysis.findings.filter((finding) => finding.severity === "error"), []);
+  const run = analysis.document.declarations.find((declaration) => declaration.kind === "run") as RunDeclaration;
+  const planned = planRun(analysis, run, () => ({ train: data.value }));
+  assert.ok(planned.ok, planned.ok ? "" : planned.message);
+  const curve = (runtime: TrainingRuntime) => {
+    const points: CurvePoint[] = [];
+    train(runtime, planned.spec, { onPoint: (point) => points.push(point), cancelled: () => false });
+    return points;
+  };
+  const kernels = loadKernels();
+  const inUse = kernels.kernels.usage().allocated;
+  const [ours, theirs] = [curve(kernels), curve(await loadTfjs("cpu"))];
+  assert.equal(ours.length, 15);
+  ours.forEach((point, i) => {
+    for (const key of ["loss", "gradNorm", "updateRatio"] as const) {
+      const [a, b] = [point[key] ?? NaN, theirs[i][key] ?? NaN];
+      assert.ok(Math.abs(a - b) <= 2e-3 * Math.abs(b), `step ${i}: ${key} ${a} vs ${b}`);
+    }
+  });
+  assert.equal(kernels.kernels.usage().allocated, inUse, "the run freed the kernel memory it took");
+});
+
 test("the kernel executor's curve follows TensorFlow.js's", async () => {
   const kernels = runOn(loadKernels(), 40);
   const tfjs = runOn(await loadTfjs("cpu"), 40);
@@ -82,3 +117,4 @@ test("a batch fetched ahead on the second thread gives the loss and gradients of
   // With a second thread idle through the products (these are small), every call after the first fetched the next batch ahead.
   if (runtime.kernels.threads > 1) assert.equal(runtime.kernels.prefetches - fetchedBefore, batches.length - 2);
 });
+
