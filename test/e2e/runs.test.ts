@@ -152,7 +152,13 @@ test("a saved run named like markup is overlaid as plain text", async () => {
   await runCommand(page, "Optim: Compare Saved Runs", { keepsInputOpen: true });
   const row = page.locator(".quick-input-list .monaco-list-row").filter({ hasText: "markup-20260101-000000" });
   await row.first().waitFor({ timeout: 10_000 });
-  await row.first().locator(".monaco-checkbox, input[type=checkbox]").first().click();
+  // The list may still be settling when the row first shows: click its box until the row reads as checked, then accept.
+  const checked = async () => (await row.first().getAttribute("aria-checked")) === "true" || (await row.first().locator("input[type=checkbox]:checked").count()) > 0;
+  for (let attempt = 0; attempt < 5 && !(await checked()); attempt++) {
+    await row.first().locator(".monaco-checkbox, input[type=checkbox]").first().click();
+    await page.waitForTimeout(200);
+  }
+  assert.ok(await checked(), "the saved run is ticked in the list");
   await page.keyboard.press("Enter");
   const frame = await curvePanel();
   const deadline = Date.now() + 15_000;
