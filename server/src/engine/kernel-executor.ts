@@ -152,6 +152,7 @@ function backward(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[],
     const adjoint = adjoints[node.id];
     const target = into?.get(node.name as string);
     if (target) {
+      if (adjoint && adjoint.data.length !== target.length) throw new Error(`the gradient of ${node.name} has ${adjoint.data.length} entries, the param ${target.length}`);
       if (adjoint) target.set(adjoint.data);
       else target.fill(0);
       result.set(node.name as string, target);
