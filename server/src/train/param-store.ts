@@ -4,12 +4,10 @@
 // curves plot (gradient norm, update ratio).
 //
 // On TensorFlow.js the params are ordinary arrays, updated by the rules of
-// optimizers.ts. On the kernel executor the large ones live in the kernel
-// memory for the whole run, with their gradients and the optimizer's state:
-// no such param is copied in for a product and no gradient copied out, and
-// the update with its sums is one pass in WebAssembly (update in
-// kernels/kernels.c).
-import { largeTensor } from "../engine/kernel-ops";
+// optimizers.ts. On the kernel executor they live in the kernel memory for
+// the whole run, with their gradients and the optimizer's state: no param is
+// copied in for a product and no gradient copied out, and the update with its
+// sums is one pass in WebAssembly (update in kernels/kernels.c).
 import type { Kernels } from "../engine/kernels/kernels";
 import type { TrainingRuntime } from "./executors";
 import type { Optimizer } from "./optimizers";
@@ -69,36 +67,21 @@ const kernelRules: Record<string, { code: number; first: boolean; second: boolea
   adam: { code: 5, first: true, second: true },
 };
 
-/**
- * Params of a large tensor's size (largeTensor) in the kernel memory; smaller
- * ones stay ordinary arrays, which the executor's small ops in JavaScript read
- * several times faster than the shared kernel memory, and whose update costs
- * little anywhere.
- */
 function kernelStore(kernels: Kernels, optimizer: Optimizer, initial: ReadonlyMap<string, Float32Array>): ParamStore {
   const rule = kernelRules[optimizer.name];
-  const isLarge = (value: Float32Array) => rule !== undefined && value.length >= largeTensor;
-  // No large param, or a rule without a kernel: ordinary arrays only.
-  if (![...initial.values()].some(isLarge)) return arrayStore(optimizer, initial);
-  const small = arrayStore(optimizer, new Map([...initial].filter(([, value]) => !isLarge(value))));
+  // A rule without a kernel keeps to ordinary arrays.
+  if (!rule) return arrayStore(optimizer, initial);
   const settings = optimizer.settings;
   const mark = kernels.mark();
   // Padded with zeros to a multiple of 4 entries, which the update keeps at zero.
   const padded = (length: number) => kernels.allocate((length + 3) & ~3).subarray(0, length);
   const params = new Map<string, Float32Array>();
   const gradients = new Map<string, Float32Array>();
-  const large = new Map<string, Float32Array>();
   const states = new Map<string, { first?: Float32Array; second?: Float32Array }>();
   for (const [name, value] of initial) {
-    if (!isLarge(value)) {
-      params.set(name, small.params.get(name) as Float32Array);
-      gradients.set(name, small.gradients.get(name) as Float32Array);
-      continue;
-    }
     const param = padded(value.length);
     param.set(value);
     params.set(name, param);
-    large.set(name, param);
     gradients.set(name, padded(value.length));
     states.set(name, { first: rule.first ? padded(value.length) : undefined, second: rule.second ? padded(value.length) : undefined });
   }
@@ -108,8 +91,8 @@ function kernelStore(kernels: Kernels, optimizer: Optimizer, initial: ReadonlyMa
     gradients,
     step(lr, t) {
       const hyper = ruleSettings(optimizer.name, settings, t);
-      const squares = small.step(lr, t);
-      for (const [name, param] of large) {
+      const squares = { gradient: 0, update: 0, weight: 0 };
+      for (const [name, param] of params) {
         const state = states.get(name) as { first?: Float32Array; second?: Float32Array };
         const sums = kernels.update(rule.code, param, gradients.get(name) as Float32Array, state.first, state.second, lr, hyper);
         squares.gradient += sums.gradient;
