@@ -49,7 +49,7 @@ test("the same seed gives the identical curve on the kernel executor", () => {
 });
 
 test("with a param large enough for the kernel memory, adam's curve and sums of squares follow TensorFlow.js's", async () => {
-  // W1 has 8 × 2,100 = 16,800 entries: it lives in the kernel memory and is updated there; W2 stays an ordinary array.
+  // W1 has 8 × 2,100 = 16,800 entries, a large tensor for the kernels: its update runs in blocks of 1,024 with a remainder.
   const data = blobs({ classes: 3, points: 30, dims: 2100, seed: 5 });
   assert.ok(data.ok);
   const text = `data d = blobs(classes=3, points=30, dims=2100)
