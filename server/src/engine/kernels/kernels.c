@@ -341,3 +341,19 @@ void update(int rule, float *w, const float *g, float *s1, float *s2, int n, flo
   squares[1] += change2;
   squares[2] += weight;
 }
+
+// The broadcast form shared between threads strip by strip: each thread takes
+// the next 16 columns from the counter `next` until none are left, so
+// neither waits for the other longer than one strip, however late the second
+// thread starts or however slowly it runs. Each thread has a panel of its own.
+// Returns how many strips this thread computed.
+__attribute__((export_name("broadcast_shared")))
+int broadcast_shared(const float *A, int sai, int sap, const float *B, int ldb, float *C, int ldc, int k, int m, int n, float *panel, int *next) {
+  int done = 0;
+  for (;;) {
+    int j0 = __atomic_fetch_add(next, 1, __ATOMIC_SEQ_CST) * 16;
+    if (j0 >= n) return done;
+    broadcast_product(A, sai, sap, B, ldb, C, ldc, k, 0, m, j0, j0 + 16 < n ? j0 + 16 : n, panel);
+    done++;
+  }
+}

@@ -11,6 +11,7 @@ import { kernelsWasmBase64 } from "./kernels-wasm";
 
 interface KernelExports {
   broadcast_product(A: number, sai: number, sap: number, B: number, ldb: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number, panel: number): void;
+  broadcast_shared(A: number, sai: number, sap: number, B: number, ldb: number, C: number, ldc: number, k: number, m: number, n: number, panel: number, next: number): number;
   dot_product(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number): void;
   gather_rows(from: number, rows: number, count: number, d: number, to: number): void;
   binary_same(op: number, out: number, x: number, y: number, n: number): void;
@@ -53,7 +54,8 @@ for (;;) {
   const args = Array.from(block.subarray(2, 15));
   if (block[1] === 0) kernels.broadcast_product(...args);
   else if (block[1] === 1) kernels.dot_product(...args.slice(0, 11));
-  else kernels.gather_rows(...args.slice(0, 5));
+  else if (block[1] === 2) kernels.gather_rows(...args.slice(0, 5));
+  else kernels.broadcast_shared(...args.slice(0, 12));
   Atomics.store(block, 0, ${done});
   Atomics.notify(block, 0);
 }
@@ -69,8 +71,8 @@ for (;;) {
 /** Milliseconds to wake the second thread on the machines we measured, where the estimate starts and returns to. */
 const typicalLatency = 0.15;
 
-/** What the second thread runs: 0 the broadcast form, 1 the dot form, 2 a gather of rows. */
-type Kernel = 0 | 1 | 2;
+/** What the second thread runs: 0 the broadcast form, 1 the dot form, 2 a gather of rows, 3 the broadcast form strip by strip. */
+type Kernel = 0 | 1 | 2 | 3;
 
 class ThreadShare {
   /** Milliseconds from posting work to the second thread starting it. */
@@ -85,6 +87,15 @@ class ThreadShare {
    * Where the main thread's part of `size` items (rows or columns) ends; the
    * second thread takes the rest. Multiples of `block`, `size` when unshared.
    */
+  /** Whether `work` takes long enough alone for the second thread's wake-up to pay (for work shared piece by piece). */
+  worthSharing(kernel: Kernel, work: number): boolean {
+    this.lastShare = 1;
+    if (!this.available) return false;
+    if (work / this.pace[kernel] >= 2 * this.latency) return true;
+    this.latency = Math.max(typicalLatency, 0.98 * this.latency);
+    return false;
+  }
+
   split(kernel: Kernel, work: number, size: number, block: number): number {
     this.lastShare = 1;
     const alone = work / this.pace[kernel];
@@ -345,8 +356,19 @@ export class Kernels {
 
   /** Broadcast form over rows [0, m) and columns [0, n), the columns shared between the threads. */
   private broadcast(A: Float32Array, sai: number, sap: number, B: Float32Array, ldb: number, C: Float32Array, ldc: number, m: number, k: number, n: number): void {
-    const panels = this.allocate(2 * k * columnPanel);
+    const panels = this.allocate(2 * k * columnPanel, false);
     const panel = (index: number) => panels.byteOffset + index * k * columnPanel * 4;
+    if (n >= 2 * columnPanel && !this.prefetching && this.sharing.worthSharing(0, m * n * k)) {
+      // Strip by strip from a shared counter (the control block's last slot): neither thread waits for the other longer than a strip.
+      this.shared++;
+      const counter = this.control.byteOffset + 15 * 4;
+      Atomics.store(this.control, 15, 0);
+      this.post(3, [A.byteOffset, sai, sap, B.byteOffset, ldb, C.byteOffset, ldc, k, m, n, panel(1), counter]);
+      const started = performance.now();
+      const strips = this.exports.broadcast_shared(A.byteOffset, sai, sap, B.byteOffset, ldb, C.byteOffset, ldc, k, m, n, panel(0), counter);
+      this.finish(0, m * Math.min(n, strips * columnPanel) * k, performance.now() - started, true);
+      return;
+    }
     const split = n >= 2 * columnPanel ? this.share(0, m * n * k, n, columnPanel) : n;
     if (split < n) this.post(0, [A.byteOffset, sai, sap, B.byteOffset, ldb, C.byteOffset, ldc, k, 0, m, split, n, panel(1)]);
     const started = performance.now();
