@@ -1,10 +1,10 @@
-// The kernel runtime: our WebAssembly matrix products (kernels.c) over one
-// shared memory, a stack allocator in that memory, and an optional second
-// thread that computes half of every large product. The kernel executor
-// (../kernel-executor.ts) keeps the examples in this memory and gathers each
-// batch there; other operands are copied in for a product and its result
-// copied out (JavaScript reads and writes arrays over shared memory several
-// times slower than ordinary ones, so small ops work on ordinary arrays).
+// The kernel runtime: our WebAssembly kernels (kernels.c) over one shared
+// memory, a stack allocator in that memory, and an optional second thread
+// that takes part of every large product and gather, or gathers the next
+// batch ahead. The kernel executor (../kernel-executor.ts) keeps the examples
+// and a run's params in this memory and gathers each batch there; other
+// operands are copied in for a product and its result copied out (a step's
+// small tensors live in ordinary arrays, reused from step to step).
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { kernelsWasmBase64 } from "./kernels-wasm";
