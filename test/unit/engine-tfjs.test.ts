@@ -9,7 +9,7 @@ import { compileDeclaration } from "../../server/src/engine/compile";
 import { evaluate, gradients } from "../../server/src/engine/reference";
 import { randomSource, seededStreams } from "../../server/src/engine/random";
 import { tensor } from "../../server/src/engine/tensor";
-import { loadTfjs, lossAndGradients, type TfjsBackendName } from "../../server/src/engine/tfjs-executor";
+import { loadTfjs, lossAndGradients, type TfjsPreference } from "../../server/src/engine/tfjs-executor";
 
 const header = "data d = blobs(classes=4, points=10, dims=5) { bias_trick }\nhyper reg = 0.05\n";
 const losses: Record<string, string> = {
@@ -19,7 +19,7 @@ const losses: Record<string, string> = {
   "every other op": "param W: [C, D] = randn * 0.3\nscore s = X @ W^T\nloss L = mean(sqrt(exp(tanh(s)) + sigmoid(s)) / (1 + abs(min(s, 0.5)))) + sum(softmax(s, axis=0) * (s >= 0)) / N - mean(mean(s, axis=0)) + sum(W^3) - sum(W^T @ W) / 10\n",
 };
 
-async function compare(backend: TfjsBackendName, name: string, body: string): Promise<void> {
+async function compare(backend: TfjsPreference, name: string, body: string): Promise<void> {
   const { tf, backend: chosen } = await loadTfjs(backend);
   assert.equal(chosen, backend, `backend ${backend} started`);
   const analysis = analyze(header + body);

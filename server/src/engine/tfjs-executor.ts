@@ -11,8 +11,8 @@ import type { Graph, IrNode } from "./ir";
 type Tf = typeof tfjs;
 type TfTensor = tfjs.Tensor;
 
-/** Which TensorFlow.js backend to start: `auto` tries tfjs-node, then WebAssembly, then plain JavaScript. */
-export type TfjsPreference = "auto" | "tensorflow" | "wasm" | "cpu";
+/** Which bundled TensorFlow.js backend loadTfjs starts: WebAssembly (plain JavaScript when it cannot), or plain JavaScript. */
+export type TfjsPreference = "wasm" | "cpu";
 export type TfjsBackendName = "tensorflow" | "wasm" | "cpu";
 
 export interface TfjsRuntime {
@@ -42,18 +42,12 @@ export function loadNativeTfjs(): Promise<TfjsRuntime | { failure: string }> {
   return native;
 }
 
-/** Loads TensorFlow.js once per process with the best backend the preference allows. */
-export function loadTfjs(preference: TfjsPreference = "auto", wasmDirectory?: string): Promise<TfjsRuntime> {
+/** Loads TensorFlow.js once per process on a bundled backend; tfjs-node is loadNativeTfjs's (train/executors.ts chooses between them). */
+export function loadTfjs(preference: TfjsPreference = "wasm", wasmDirectory?: string): Promise<TfjsRuntime> {
   if (runtime && runtimePreference === preference) return runtime;
   runtimePreference = preference;
   runtime = (async () => {
     const notes: string[] = [];
-    if (preference === "auto" || preference === "tensorflow") {
-      const loaded = await loadNativeTfjs();
-      if (!("failure" in loaded)) return loaded;
-      notes.push(loaded.failure);
-      if (preference === "tensorflow") notes.push("falling back to the fastest backend available");
-    }
     const tf: Tf = await import("@tensorflow/tfjs");
     tf.env().set("IS_NODE", true);
     if (preference !== "cpu") {
