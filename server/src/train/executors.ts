@@ -161,18 +161,20 @@ function bindToKernels(kernels: Kernels, examples: TrainExamples, shapes: Readon
   const X = kernelMatrix(kernels, examples.n, examples.d, examples.X);
   const labels = Float32Array.from(examples.y);
   // A minibatch's rows are gathered ahead, on the second thread, while the step before computes: two buffers in turn.
-  const ahead = batch && batch < examples.n ? [0, 1].map(() => ({ X: kernels.allocate(batch * examples.d, false), rows: kernels.allocate(batch, false) })) : undefined;
+  const ahead =
+    batch && batch < examples.n
+      ? [0, 1].map(() => {
+          const indices = kernels.allocate(batch, false);
+          return { X: kernels.allocate(batch * examples.d, false), rows: new Int32Array(indices.buffer, indices.byteOffset, batch) };
+        })
+      : undefined;
   let turn = 0;
   let fetched: { rows: Int32Array; X: Float32Array } | undefined;
   const rowsOf = (rows: Int32Array): Float32Tensor => {
-    if (fetched && fetched.rows.length === rows.length && fetched.rows.every((row, i) => row === rows[i])) {
-      kernels.awaitPrefetch();
-      const X = fetched.X;
-      fetched = undefined;
-      return { shape: [rows.length, examples.d], data: X };
-    }
+    const ready = fetched && fetched.rows.length === rows.length && fetched.rows.every((row, i) => row === rows[i]) ? fetched.X : undefined;
     kernels.awaitPrefetch();
     fetched = undefined;
+    if (ready) return { shape: [rows.length, examples.d], data: ready };
     // Consecutive rows (an evaluation's chunks) are read where they are.
     const first = rows[0];
     if (rows.every((row, i) => row === first + i)) return { shape: [rows.length, examples.d], data: X.data.subarray(first * examples.d, (first + rows.length) * examples.d) };
@@ -182,7 +184,7 @@ function bindToKernels(kernels: Kernels, examples: TrainExamples, shapes: Readon
     if (!ahead || next.length > (batch as number) || fetched) return;
     const buffer = ahead[turn];
     turn = 1 - turn;
-    const rows = new Int32Array(buffer.rows.buffer, buffer.rows.byteOffset, next.length);
+    const rows = buffer.rows.subarray(0, next.length);
     rows.set(next);
     if (kernels.prefetchRows(X.data, examples.d, rows, buffer.X)) fetched = { rows, X: buffer.X.subarray(0, next.length * examples.d) };
   };
