@@ -52,8 +52,7 @@ for (;;) {
   }
   if (state === ${stop}) break;
   const args = Array.from(block.subarray(2, 15));
-  if (block[1] === 0) kernels.broadcast_product(...args);
-  else if (block[1] === 1) kernels.dot_product(...args.slice(0, 11));
+  if (block[1] === 1) kernels.dot_product(...args.slice(0, 11));
   else if (block[1] === 2) kernels.gather_rows(...args.slice(0, 5));
   else kernels.broadcast_shared(...args.slice(0, 12));
   Atomics.store(block, 0, ${done});
@@ -71,7 +70,11 @@ for (;;) {
 /** Milliseconds to wake the second thread on the machines we measured, where the estimate starts and returns to. */
 const typicalLatency = 0.15;
 
-/** What the second thread runs: 0 the broadcast form, 1 the dot form, 2 a gather of rows, 3 the broadcast form strip by strip. */
+/**
+ * Work the second thread shares, by the number it is posted with and its pace
+ * is learnt under: 0 the broadcast form (posted as 3, strip by strip), 1 the
+ * dot form, 2 a gather of rows.
+ */
 type Kernel = 0 | 1 | 2 | 3;
 
 class ThreadShare {
@@ -354,7 +357,7 @@ export class Kernels {
     }
   }
 
-  /** Broadcast form over rows [0, m) and columns [0, n), the columns shared between the threads. */
+  /** Broadcast form over rows [0, m) and columns [0, n), the columns shared between the threads strip by strip. */
   private broadcast(A: Float32Array, sai: number, sap: number, B: Float32Array, ldb: number, C: Float32Array, ldc: number, m: number, k: number, n: number): void {
     const panels = this.allocate(2 * k * columnPanel, false);
     const panel = (index: number) => panels.byteOffset + index * k * columnPanel * 4;
@@ -369,11 +372,9 @@ export class Kernels {
       this.finish(0, m * Math.min(n, strips * columnPanel) * k, performance.now() - started, true);
       return;
     }
-    const split = n >= 2 * columnPanel ? this.share(0, m * n * k, n, columnPanel) : n;
-    if (split < n) this.post(0, [A.byteOffset, sai, sap, B.byteOffset, ldb, C.byteOffset, ldc, k, 0, m, split, n, panel(1)]);
     const started = performance.now();
-    this.exports.broadcast_product(A.byteOffset, sai, sap, B.byteOffset, ldb, C.byteOffset, ldc, k, 0, m, 0, split, panel(0));
-    this.finish(0, m * split * k, performance.now() - started, split < n);
+    this.exports.broadcast_product(A.byteOffset, sai, sap, B.byteOffset, ldb, C.byteOffset, ldc, k, 0, m, 0, n, panel(0));
+    this.finish(0, m * n * k, performance.now() - started, false);
   }
 
   /** Dot form over rows [0, m) and columns [0, n), the rows shared between the threads. */
