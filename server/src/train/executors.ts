@@ -139,8 +139,13 @@ function bindToTfjs({ tf }: TfjsRuntime, examples: TrainExamples, shapes: Readon
   return {
     lossAndGradients: (graph, rows, params, into) => {
       const result = run(rows, params, (bindings) => tfjsLossAndGradients(tf, graph, bindings));
-      if (into) for (const [name, gradient] of result.gradients) into.get(name)?.set(gradient);
-      return into ? { loss: result.loss, gradients: new Map([...result.gradients.keys()].map((name) => [name, into.get(name) ?? (result.gradients.get(name) as Float32Array)])) } : result;
+      for (const [name, gradient] of result.gradients) {
+        const target = into?.get(name);
+        if (!target) continue;
+        target.set(gradient);
+        result.gradients.set(name, target);
+      }
+      return result;
     },
     loss: (graph, rows, params) => run(rows, params, (bindings) => tfjsLossValue(tf, graph, bindings)),
     evaluate: (graph, score, rows, params) =>

@@ -146,7 +146,7 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
       // The params live where the executor computes until the loop ends (param-store.ts).
       const store = createParamStore(runtime, createOptimizer(strategy.rule, strategy.settings), params);
       params = store.params;
-      const batchSize = Math.min(strategy.batch ?? rowsPerEpoch, rowsPerEpoch);
+      const batchSize = minibatch ?? rowsPerEpoch;
       // Minibatches from the data layer's sampler: every row once per epoch, seeded.
       const sampler = batchSize < rowsPerEpoch ? createBatchSampler(rowsPerEpoch, Math.floor(spec.random("batches").uniform() * 2 ** 32)) : undefined;
       const nextBatch = (): Int32Array | undefined => (sampler?.ok ? sampler.value.nextBatch(batchSize) : undefined);

@@ -70,12 +70,11 @@ for (;;) {
 /** Milliseconds to wake the second thread on the machines we measured, where the estimate starts and returns to. */
 const typicalLatency = 0.15;
 
-/**
- * Work the second thread shares, by the number it is posted with and its pace
- * is learnt under: 0 the broadcast form (posted as 3, strip by strip), 1 the
- * dot form, 2 a gather of rows.
- */
-type Kernel = 0 | 1 | 2 | 3;
+/** Work whose pace is learnt: 0 the broadcast form, 1 the dot form, 2 a gather of rows. */
+type Kernel = 0 | 1 | 2;
+
+/** What the second thread is posted: 1 part of a dot-form product, 2 part of a gather, 3 strips of a broadcast-form product. */
+type Posted = 1 | 2 | 3;
 
 class ThreadShare {
   /** Milliseconds from posting work to the second thread starting it. */
@@ -86,28 +85,23 @@ class ThreadShare {
 
   constructor(private readonly available: boolean) {}
 
-  /**
-   * Where the main thread's part of `size` items (rows or columns) ends; the
-   * second thread takes the rest. Multiples of `block`, `size` when unshared.
-   */
-  /** Whether `work` takes long enough alone for the second thread's wake-up to pay (for work shared piece by piece). */
+  /** Whether `work` takes long enough alone for the second thread's wake-up to pay. */
   worthSharing(kernel: Kernel, work: number): boolean {
     this.lastShare = 1;
     if (!this.available) return false;
     if (work / this.pace[kernel] >= 2 * this.latency) return true;
+    // A slow wake-up (a busy machine, the thread's start) must not keep work on one thread for good.
     this.latency = Math.max(typicalLatency, 0.98 * this.latency);
     return false;
   }
 
+  /**
+   * Where the main thread's part of `size` items (rows or columns) ends; the
+   * second thread takes the rest. Multiples of `block`, `size` when unshared.
+   */
   split(kernel: Kernel, work: number, size: number, block: number): number {
-    this.lastShare = 1;
+    if (!this.worthSharing(kernel, work)) return size;
     const alone = work / this.pace[kernel];
-    if (!this.available) return size;
-    if (alone < 2 * this.latency) {
-      // A slow wake-up (a busy machine, the thread's start) must not keep products on one thread for good.
-      this.latency = Math.max(typicalLatency, 0.98 * this.latency);
-      return size;
-    }
     // Both end together when share · alone = (1 − share) · alone + latency.
     const share = Math.min(0.9, 0.5 + this.latency / (2 * alone));
     const split = Math.round((share * size) / block) * block;
@@ -404,7 +398,7 @@ export class Kernels {
     return split;
   }
 
-  private post(kernel: Kernel, args: number[]): void {
+  private post(kernel: Posted, args: number[]): void {
     this.control[1] = kernel;
     this.control.set(args, 2);
     Atomics.store(this.control, 0, posted);
