@@ -8,19 +8,24 @@ import type { Frame } from "playwright-core";
 import { notifications, openFile, runCommand, screenshot, webviewFrames } from "./harness";
 import { openEditorSession, type EditorSession } from "./session";
 
-const model = (steps: number) => `data d = spiral(classes=3, points=60, seed=2) { train 150, val 30 }
-param W1: [50, D] = he
-param W2: [C, 50] = xavier
+/**
+ * A small network on the spiral. The growing run trains full-batch on a larger
+ * spiral so that each step does real work: the run then lasts seconds whatever
+ * the executor, long enough to watch its curve grow.
+ */
+const model = (steps: number, size = { points: 60, train: 150, hidden: 50, batch: 30 }) => `data d = spiral(classes=3, points=${size.points}, seed=2) { train ${size.train}, val 30 }
+param W1: [${size.hidden}, D] = he
+param W2: [C, ${size.hidden}] = xavier
 score s = relu(X @ W1^T) @ W2^T
 loss L = mean(logsumexp(s, axis=1) - s[y])
-optimizer opt = adam { lr 1e-2, batch 30 }
+optimizer opt = adam { lr 1e-2, batch ${size.batch} }
 run fit { minimize L; on d.train; by opt; steps ${steps}; eval d.val; every 50 }
 `;
 
 let session: EditorSession;
 
 before(async () => {
-  session = await openEditorSession({ "short.optim": model(300), "long.optim": model(10_000_000), "growing.optim": model(6000) });
+  session = await openEditorSession({ "short.optim": model(300), "long.optim": model(10_000_000), "growing.optim": model(6000, { points: 600, train: 1770, hidden: 150, batch: 1770 }) });
 });
 
 after(async () => {
