@@ -1,6 +1,8 @@
 // The kernel executor against the float64 reference: the same losses and
-// gradients within float32 tolerance, on one thread and on two; and its
-// matrix products against a plain triple loop in every layout.
+// gradients within float32 tolerance, on one thread and on two; its matrix
+// products against a plain triple loop in every layout; and its elementwise
+// kernels (binary ops with broadcasting, sums back, exp, log-sum-exp)
+// against their definitions, at the edges of float32 too.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { analyze } from "../../server/src/analysis/analyze";
@@ -10,6 +12,7 @@ import { Kernels, kernelMatrix, lossAndGradients } from "../../server/src/engine
 import { evaluate, gradients } from "../../server/src/engine/reference";
 import { randomSource, seededStreams } from "../../server/src/engine/random";
 import { tensor } from "../../server/src/engine/tensor";
+import type { BinaryKernelOp } from "../../server/src/engine/kernels/kernels";
 import { createOptimizer } from "../../server/src/train/optimizers";
 
 const runtimes = { "one thread": Kernels.create(1), "two threads": Kernels.create(2) };
@@ -174,4 +177,118 @@ test("optimizer updates in the kernels follow optimizers.ts, and their sums of s
       kernels.release(mark);
     }
   }
+});
+
+/** Distance in float32 steps between a and b (0 when both are the same value, NaN included). */
+function ulps(a: number, b: number): number {
+  if (Number.isNaN(a) && Number.isNaN(b)) return 0;
+  if (a === b) return 0;
+  const bits = new Int32Array(new Float32Array([a, b]).buffer);
+  const ordered = (i: number) => (bits[i] < 0 ? -2147483648 - bits[i] : bits[i]);
+  return Math.abs(ordered(0) - ordered(1));
+}
+
+const binaryOracle: Record<BinaryKernelOp, (x: number, y: number) => number> = {
+  add: (x, y) => x + y,
+  sub: (x, y) => x - y,
+  mul: (x, y) => x * y,
+  div: (x, y) => x / y,
+  max: (x, y) => (x >= y ? x : y),
+  min: (x, y) => (x <= y ? x : y),
+  gt: (x, y) => (x > y ? 1 : 0),
+  lt: (x, y) => (x < y ? 1 : 0),
+  ge: (x, y) => (x >= y ? 1 : 0),
+  le: (x, y) => (x <= y ? 1 : 0),
+  eq: (x, y) => (x === y ? 1 : 0),
+  ne: (x, y) => (x !== y ? 1 : 0),
+};
+
+test("the binary kernel agrees with the ops' definitions for every op and every way of broadcasting, ties, zeros and NaN included", () => {
+  const kernels = runtimes["one thread"];
+  const specials = [0, -0, 1, -1, 2.5, NaN, Infinity, -Infinity, 1e-30, 3];
+  // 7 columns: a vector part and a tail; operands along the row (stride 1) or repeated (stride 0), rows apart or repeated.
+  const rows = 5;
+  const columns = 7;
+  const values = (count: number, salt: number) => Float32Array.from({ length: count }, (_, i) => ((i * 7 + salt) % 3 === 0 ? specials[(i + salt) % specials.length] : Math.round(Math.sin(i * 1.7 + salt) * 4) / 2));
+  for (const [op, oracle] of Object.entries(binaryOracle)) {
+    for (const [xr, xc] of [[columns, 1], [0, 1], [1, 0], [0, 0]]) {
+      for (const [yr, yc] of [[columns, 1], [0, 1], [1, 0], [0, 0]]) {
+        const mark = kernels.mark();
+        const x = kernels.copyIn(values(rows * columns, 1));
+        const y = kernels.copyIn(values(rows * columns, 2));
+        const out = kernels.allocate(rows * columns);
+        kernels.binary(op as BinaryKernelOp, out, { data: x, row: xr, column: xc }, { data: y, row: yr, column: yc }, rows, columns);
+        for (let i = 0; i < rows; i++) {
+          for (let j = 0; j < columns; j++) {
+            const a = x[i * xr + j * xc];
+            const b = y[i * yr + j * yc];
+            const expected = Math.fround(oracle(a, b));
+            const got = out[i * columns + j];
+            assert.ok(Object.is(got, expected) || (Number.isNaN(got) && Number.isNaN(expected)), `${op} of ${a} and ${b} (strides ${xr},${xc} and ${yr},${yc}): ${got}, expected ${expected}`);
+          }
+        }
+        kernels.release(mark);
+      }
+    }
+  }
+});
+
+test("summing a broadcast gradient back agrees with a loop: into rows, columns, one value or the same shape", () => {
+  const kernels = runtimes["one thread"];
+  const rows = 6;
+  const columns = 11;
+  const from = Float32Array.from({ length: rows * columns }, (_, i) => Math.cos(i) * 3);
+  for (const [row, column, size] of [[0, 1, columns], [1, 0, rows], [0, 0, 1], [columns, 1, rows * columns]]) {
+    const mark = kernels.mark();
+    const out = kernels.allocate(size);
+    out.fill(0.5);
+    kernels.sumInto({ data: out, row, column }, kernels.copyIn(from), rows, columns);
+    const expected = new Float64Array(size).fill(0.5);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < columns; j++) expected[i * row + j * column] += from[i * columns + j];
+    expected.forEach((value, k) => assert.ok(Math.abs(out[k] - value) <= 1e-5 * Math.max(1, Math.abs(value)), `strides ${row},${column} entry ${k}: ${out[k]}, expected ${value}`));
+    kernels.release(mark);
+  }
+});
+
+test("exp in the kernels is within 2 float32 steps of Math.exp over the whole range, and right at its ends", () => {
+  const kernels = runtimes["one thread"];
+  const inputs: number[] = [0, -0, 1, -1, 88.7, 88.72, 88.73, 89, 100, -87.3, -100, -103.9, -104, -120, Infinity, -Infinity, NaN];
+  for (let x = -103; x <= 88.7; x += 0.0137) inputs.push(x);
+  const mark = kernels.mark();
+  const x = kernels.copyIn(inputs);
+  const out = kernels.allocate(inputs.length);
+  kernels.exp(out, x);
+  x.forEach((value, i) => {
+    const expected = Math.fround(Math.exp(value));
+    const distance = ulps(out[i], expected);
+    assert.ok(distance <= 2, `exp(${value}) = ${out[i]}, expected ${expected} (${distance} steps apart)`);
+  });
+  kernels.release(mark);
+});
+
+test("each row's log-sum-exp from the kernels agrees with float64, with infinite and NaN entries", () => {
+  const kernels = runtimes["one thread"];
+  const rows = [
+    [1, 2, 3, 4, 5, 6, 7],
+    [-1000, -1001, -999.5, -1000, -1002, -998, -1003],
+    [80, 80, 80, 80, 80, 80, 80],
+    [-Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity],
+    [0, 1, Infinity, 2, 3, 4, 5],
+    [0, 1, 2, NaN, 3, 4, 5],
+    [-Infinity, 0, 1, 2, 3, 4, -Infinity],
+  ];
+  const columns = rows[0].length;
+  const mark = kernels.mark();
+  const x = kernels.copyIn(rows.flat());
+  const largest = kernels.allocate(rows.length);
+  const sums = kernels.allocate(rows.length);
+  kernels.rowMaxSumExp(x, rows.length, columns, largest, sums);
+  rows.forEach((row, i) => {
+    const top = row.reduce((a, b) => Math.max(a, b), -Infinity);
+    const expected = Number.isFinite(top) ? top + Math.log(row.reduce((total, value) => total + Math.exp(value - top), 0)) : top;
+    const got = Number.isFinite(largest[i]) ? largest[i] + Math.log(sums[i]) : largest[i];
+    if (Number.isNaN(expected)) assert.ok(Number.isNaN(got), `row ${i}: ${got}, expected NaN`);
+    else assert.ok(Math.abs(got - expected) <= 1e-6 * Math.max(1, Math.abs(expected)) || got === expected, `row ${i}: ${got}, expected ${expected}`);
+  });
+  kernels.release(mark);
 });

@@ -1,8 +1,8 @@
 // The kernel executor: the IR in float32 on kernels of our own (kernels/),
 // for training without TensorFlow.js's overheads. Matrix products run in
-// WebAssembly SIMD, on two threads when there are two cores; every other op
-// (kernel-ops.ts) is a plain loop over the small tensors a step makes, or
-// WebAssembly again for tensors of a param's size. Each op mirrors the
+// WebAssembly SIMD, on two threads when there are two cores; the other ops
+// (kernel-ops.ts) run in WebAssembly too, on tensors a call allocates in the
+// kernel memory and frees when it returns. Each op mirrors the
 // reference op table (ops.ts), forward and vector-Jacobian product; the
 // executor is tested against the reference like the TensorFlow.js one.
 //
@@ -12,7 +12,7 @@
 // reads its input the other way round. And gradients flow only towards
 // params, so no product is spent on the gradient of X.
 import type { Graph, IrNode } from "./ir";
-import { copyOut, float32Ops, largeTensor, Scratch, Step, type ElementwiseOp, type Float32Tensor } from "./kernel-ops";
+import { copyOut, float32Ops, Step, type ElementwiseOp, type Float32Tensor } from "./kernel-ops";
 import { Kernels } from "./kernels/kernels";
 
 /** Tensors bound to the graph's leaves; X is best placed in the kernel memory (see gatherRows). `y` holds the labels as numbers. */
@@ -47,8 +47,6 @@ function planOf(graph: Graph): Plan {
   return plan;
 }
 
-const scratches = new WeakMap<Kernels, Scratch>();
-
 function leaf(step: Step, node: IrNode, bindings: KernelBindings): Float32Tensor | undefined {
   switch (node.op) {
     case "input":
@@ -62,8 +60,8 @@ function leaf(step: Step, node: IrNode, bindings: KernelBindings): Float32Tensor
     case "param": {
       const value = bindings.params.get(node.name as string);
       if (!value) throw new Error(`no value bound for param ${node.name}`);
-      // A large param is copied into the kernel memory once, for every op that reads it.
-      return value.data.length >= largeTensor ? { shape: value.shape, data: step.inKernelMemory(value.data) } : value;
+      // A param kept outside the kernel memory is copied in once, for every op that reads it.
+      return { shape: value.shape, data: step.inKernelMemory(value.data) };
     }
     default:
       return undefined;
@@ -166,15 +164,11 @@ function backward(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[],
 
 /** Runs `work` with a fresh step; whatever it puts in the kernel memory is freed when it returns. */
 function scoped<T>(kernels: Kernels, work: (step: Step) => T): T {
-  let scratch = scratches.get(kernels);
-  if (!scratch) scratches.set(kernels, (scratch = new Scratch()));
-  scratch.begin();
   const mark = kernels.mark();
   try {
-    return work(new Step(kernels, scratch));
+    return work(new Step(kernels));
   } finally {
     kernels.release(mark);
-    scratch.end();
   }
 }
 

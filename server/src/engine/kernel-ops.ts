@@ -1,20 +1,18 @@
 // The kernel executor's op table (kernel-executor.ts): each op of the
 // reference table (ops.ts) in float32, forward and vector-Jacobian product
-// side by side, and the memory a step's tensors live in. Small tensors (a
-// step's scores and the loss on them) are ordinary arrays, reused from call
-// to call; tensors of a param's size live in the kernel memory, where their
-// arithmetic runs in WebAssembly. Products go to the kernels.
+// side by side. A call's tensors all live in the kernel memory, allocated on
+// its stack and freed when the call returns; the arithmetic on them (binary
+// ops with broadcasting, the sums a broadcast's gradient needs, exp and
+// log-sum-exp) runs in WebAssembly, products go to the kernels, and only the
+// ops no kernel covers (pick, onehot, the rarer functions) loop in JavaScript.
 import type { IrNode, OpName } from "./ir";
-import type { Kernels, Matrix } from "./kernels/kernels";
+import type { BinaryKernelOp, Kernels, Matrix, Strided } from "./kernels/kernels";
 import { asMatrix, broadcastShape, shapeString, sizeOf } from "./tensor";
 
 export interface Float32Tensor {
   shape: number[];
   data: Float32Array;
 }
-
-/** Tensors at least this large (64 KiB) live in the kernel memory, and their arithmetic runs there. */
-export const largeTensor = 16384;
 
 /** A fresh ordinary array with `values` (a copy, as fast from the kernel memory as from anywhere). */
 export function copyOut(values: Float32Array): Float32Array {
@@ -23,62 +21,17 @@ export function copyOut(values: Float32Array): Float32Array {
   return copy;
 }
 
-type BinaryOp = "add" | "sub" | "mul" | "div" | "max" | "min" | "gt" | "lt" | "ge" | "le" | "eq" | "ne";
+type BinaryOp = BinaryKernelOp;
 
 type Combine = (values: Float32Array, start: number, stride: number, count: number) => number;
 
-/**
- * Memory for the tensors of one call, reused from call to call: a step makes
- * the same tensors every time, and fresh arrays would cost their zeroing and
- * the garbage collector's time. Ordinary memory, not the kernel memory, which
- * JavaScript reads and writes more slowly.
- */
-export class Scratch {
-  private buffer = new ArrayBuffer(1 << 20);
-  private top = 0;
-  private inUse = false;
-
-  begin(): void {
-    if (this.inUse) throw new Error("the kernel executor does not nest calls");
-    this.inUse = true;
-    this.top = 0;
-  }
-
-  end(): void {
-    this.inUse = false;
-  }
-
-  allocate(count: number): Float32Array {
-    const bytes = (count * 4 + 15) & ~15;
-    if (this.top + bytes > this.buffer.byteLength) {
-      // A larger buffer from here on; arrays already handed out keep the old one alive until the call ends.
-      this.buffer = new ArrayBuffer(Math.max(2 * this.buffer.byteLength, 2 * bytes));
-      this.top = 0;
-    }
-    const view = new Float32Array(this.buffer, this.top, count);
-    this.top += bytes;
-    return view;
-  }
-}
-
-/** The ops of one call: products on the kernels, everything else on ordinary arrays. */
+/** The ops of one call, on tensors in the kernel memory. */
 export class Step {
-  constructor(
-    private readonly kernels: Kernels,
-    private readonly scratch: Scratch,
-  ) {}
+  constructor(private readonly kernels: Kernels) {}
 
-  /**
-   * A tensor for this call; its values are left as they were unless `zeroed`.
-   * Large ones (a param's size) go to the kernel memory, where elementwise
-   * arithmetic on them runs in WebAssembly.
-   */
+  /** A tensor for this call in the kernel memory; its values are left as they were unless `zeroed`. */
   tensor(shape: number[], zeroed = false): Float32Tensor {
-    const size = sizeOf(shape);
-    if (size >= largeTensor) return { shape, data: this.kernels.allocate(size, zeroed) };
-    const data = this.scratch.allocate(size);
-    if (zeroed) data.fill(0);
-    return { shape, data };
+    return { shape, data: this.kernels.allocate(sizeOf(shape), zeroed) };
   }
 
   /** out = scale · x · y in WebAssembly; out is in the kernel memory. */
@@ -86,16 +39,15 @@ export class Step {
     this.kernels.scaledProduct(out, this.inKernelMemory(x), this.inKernelMemory(y), scale);
   }
 
-  /** ReLU and its gradient of a large tensor in WebAssembly; undefined for a small one. */
-  kernelsRelu(a: Float32Tensor, g?: Float32Tensor): Float32Tensor | undefined {
-    if (a.data.length < largeTensor) return undefined;
+  /** ReLU, or its gradient given the output's gradient g, in WebAssembly. */
+  relu(a: Float32Tensor, g?: Float32Tensor): Float32Tensor {
     const out = this.tensor(a.shape);
     if (g) this.kernels.reluGradient(out.data, this.inKernelMemory(g.data), this.inKernelMemory(a.data));
     else this.kernels.relu(out.data, this.inKernelMemory(a.data));
     return out;
   }
 
-  /** `a`'s values in the kernel memory: a itself, or a copy made for this call. */
+  /** `a`'s values in the kernel memory: a itself, or a copy made for this call (labels, a param kept outside). */
   inKernelMemory(a: Float32Array): Float32Array {
     return this.kernels.holds(a) ? a : this.kernels.copyIn(a);
   }
@@ -114,44 +66,27 @@ export class Step {
     return out;
   }
 
-  /**
-   * An elementwise binary op with broadcasting. Equal sizes run one loop of
-   * the op's own; a broadcast operand is first copied out to the full shape
-   * (cheap: the broadcast operands of a step are small), and a scalar times a
-   * large tensor (a param's regularisation) skips the copy.
-   */
+  /** An elementwise binary op with broadcasting. */
   binary(op: BinaryOp, a: Float32Tensor, b: Float32Tensor): Float32Tensor {
     const shape = broadcastShape(a.shape, b.shape);
     if (!shape) throw new Error(`cannot broadcast ${shapeString(a.shape)} with ${shapeString(b.shape)}`);
-    const out = this.tensor(shape);
-    const size = out.data.length;
-    const large = size >= largeTensor;
-    if ((op === "mul" || op === "add") && (a.data.length === 1 || b.data.length === 1) && size > 1) {
-      const [scalar, other] = a.data.length === 1 ? [a.data[0], b.data] : [b.data[0], a.data];
-      if (op === "mul" && large) this.kernels.scaledProduct(out.data, this.inKernelMemory(other), undefined, scalar);
-      else if (op === "mul") scaleInto(out.data, other, scalar);
-      else shiftInto(out.data, other, scalar);
-      return out;
-    }
-    if (large && a.data.length === size && b.data.length === size && (op === "add" || op === "sub" || op === "mul" || op === "div")) {
-      this.kernels.elementwise(op, out.data, this.inKernelMemory(a.data), this.inKernelMemory(b.data));
-      return out;
-    }
-    binaryInto(op, out.data, this.broadcastTo(a, shape), this.broadcastTo(b, shape));
-    return out;
+    return this.broadcastBinary(op, shape, a, b);
   }
 
-  /** The values of `a` broadcast to `shape` (a itself when it has that many already). */
-  broadcastTo(a: Float32Tensor, shape: number[]): Float32Array {
-    const size = sizeOf(shape);
-    if (a.data.length === size) return a.data;
-    const out = this.scratch.allocate(size);
-    if (a.data.length === 1) out.fill(a.data[0]);
-    else {
-      const [rows, columns] = asMatrix(shape);
-      const [rowStride, columnStride] = strides(a.shape, shape);
-      broadcastInto(out, a.data, rows, columns, rowStride, columnStride, 1);
+  /** `a` op `b` over `shape`, which both broadcast to, in one pass of the binary kernel: a repeated operand is read with a stride of 0. */
+  private broadcastBinary(op: BinaryOp, shape: number[], a: Float32Tensor, b: Float32Tensor): Float32Tensor {
+    const out = this.tensor(shape);
+    const size = out.data.length;
+    if (size === 0) return out;
+    const x = this.inKernelMemory(a.data);
+    const y = this.inKernelMemory(b.data);
+    // Operands of the output's size or of one value run as one long row.
+    if ((x.length === size || x.length === 1) && (y.length === size || y.length === 1)) {
+      this.kernels.binary(op, out.data, { data: x, row: 0, column: x.length === 1 ? 0 : 1 }, { data: y, row: 0, column: y.length === 1 ? 0 : 1 }, 1, size);
+      return out;
     }
+    const [rows, columns] = asMatrix(shape);
+    this.kernels.binary(op, out.data, strided(x, a.shape, shape), strided(y, b.shape, shape), rows, columns);
     return out;
   }
 
@@ -160,14 +95,23 @@ export class Step {
     if (gradient.shape.length === shape.length && gradient.shape.every((dim, i) => dim === shape[i])) return gradient;
     const out = this.tensor(shape, true);
     const [rows, columns] = asMatrix(gradient.shape);
-    const [rowStride, columnStride] = strides(shape, gradient.shape);
-    sumInto(out.data, gradient.data, rows, columns, rowStride, columnStride);
+    this.kernels.sumInto(strided(out.data, shape, gradient.shape), this.inKernelMemory(gradient.data), rows, columns);
     return out;
   }
 
-  /** Reduces along `axis` (kept with size 1), or over everything when undefined. */
+  /** A sum along `axis` (kept with size 1), or over everything when undefined (accumulated in float64). */
+  sum(a: Float32Tensor, axis: number | undefined): Float32Tensor {
+    const x = this.inKernelMemory(a.data);
+    if (axis === undefined) return this.scalar(this.kernels.sum(x));
+    const [rows, columns] = asMatrix(a.shape);
+    const out = this.tensor(axis === 1 ? [rows, 1] : [1, columns], true);
+    this.kernels.sumInto({ data: out.data, row: axis === 1 ? 1 : 0, column: axis === 1 ? 0 : 1 }, x, rows, columns);
+    return out;
+  }
+
+  /** Reduces along `axis` (kept with size 1), or over everything when undefined, by a loop of JavaScript. */
   reduce(a: Float32Tensor, axis: number | undefined, combine: Combine): Float32Tensor {
-    if (axis === undefined) return this.scalar(combine === sumOf && a.data.length >= largeTensor ? this.kernels.sum(this.inKernelMemory(a.data)) : combine(a.data, 0, 1, a.data.length));
+    if (axis === undefined) return this.scalar(combine(a.data, 0, 1, a.data.length));
     const [rows, columns] = asMatrix(a.shape);
     if (axis === 1) {
       const out = this.tensor([rows, 1]);
@@ -179,26 +123,34 @@ export class Step {
     return out;
   }
 
-  /** Broadcasts a reduced gradient back to the input's shape, times `scale`. */
-  expand(g: Float32Tensor, shape: number[], scale: number): Float32Tensor {
-    const out = this.tensor(shape);
-    if (g.data.length === 1) {
-      out.data.fill(g.data[0] * scale);
-      return out;
-    }
-    const [rows, columns] = asMatrix(shape);
-    const [rowStride, columnStride] = strides(g.shape, shape);
-    broadcastInto(out.data, g.data, rows, columns, rowStride, columnStride, scale);
+  /** Log-sum-exp along `axis` (kept with size 1): each row's in WebAssembly, other axes by a loop of JavaScript. */
+  logSumExp(a: Float32Tensor, axis: number): Float32Tensor {
+    if (axis !== 1 || a.shape.length !== 2) return this.reduce(a, axis, logSumExpOf);
+    const [rows, columns] = a.shape;
+    const out = this.tensor([rows, 1]);
+    const sums = this.kernels.allocate(rows, false);
+    this.kernels.rowMaxSumExp(this.inKernelMemory(a.data), rows, columns, out.data, sums);
+    for (let i = 0; i < rows; i++) if (Number.isFinite(out.data[i])) out.data[i] += Math.log(sums[i]);
     return out;
   }
 
+  /** Broadcasts a reduced gradient back to the input's shape, times `scale`. */
+  expand(g: Float32Tensor, shape: number[], scale: number): Float32Tensor {
+    if (g.data.length === 1) {
+      const out = this.tensor(shape);
+      out.data.fill(g.data[0] * scale);
+      return out;
+    }
+    return this.broadcastBinary("mul", shape, g, this.scalar(scale));
+  }
+
   logSoftmax(a: Float32Tensor, axis: number): Float32Tensor {
-    return this.binary("sub", a, this.reduce(a, axis, logSumExpOf));
+    return this.binary("sub", a, this.logSumExp(a, axis));
   }
 
   exp(a: Float32Tensor): Float32Tensor {
     const out = this.tensor(a.shape);
-    expInto(out.data, a.data);
+    this.kernels.exp(out.data, this.inKernelMemory(a.data));
     return out;
   }
 
@@ -222,98 +174,16 @@ export class Step {
   }
 }
 
-// Loops of their own, outside the op table's closures: V8 optimises a small
-// function that always sees the same kinds of arrays, where a loop inside a
-// closure with other, cold branches is compiled and thrown away again.
-
-/** out = scale · a · b, elementwise. */
-function scaledProduct(out: Float32Array, a: Float32Array, b: Float32Array, scale: number): void {
-  for (let i = 0; i < out.length; i++) out[i] = scale * a[i] * b[i];
-}
-
-function scaleInto(out: Float32Array, a: Float32Array, scale: number): void {
-  for (let i = 0; i < out.length; i++) out[i] = a[i] * scale;
-}
-
-function shiftInto(out: Float32Array, a: Float32Array, shift: number): void {
-  for (let i = 0; i < out.length; i++) out[i] = a[i] + shift;
-}
-
-function expInto(out: Float32Array, a: Float32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = Math.exp(a[i]);
-}
-
-/** out = x op y over equal sizes; the comparisons give 1 or 0. max and min keep x on a tie, as the reference does. */
-function binaryInto(op: BinaryOp, out: Float32Array, x: Float32Array, y: Float32Array): void {
-  const n = out.length;
-  switch (op) {
-    case "add":
-      for (let i = 0; i < n; i++) out[i] = x[i] + y[i];
-      return;
-    case "sub":
-      for (let i = 0; i < n; i++) out[i] = x[i] - y[i];
-      return;
-    case "mul":
-      for (let i = 0; i < n; i++) out[i] = x[i] * y[i];
-      return;
-    case "div":
-      for (let i = 0; i < n; i++) out[i] = x[i] / y[i];
-      return;
-    case "max":
-      for (let i = 0; i < n; i++) out[i] = x[i] >= y[i] ? x[i] : y[i];
-      return;
-    case "min":
-      for (let i = 0; i < n; i++) out[i] = x[i] <= y[i] ? x[i] : y[i];
-      return;
-    case "gt":
-      for (let i = 0; i < n; i++) out[i] = x[i] > y[i] ? 1 : 0;
-      return;
-    case "lt":
-      for (let i = 0; i < n; i++) out[i] = x[i] < y[i] ? 1 : 0;
-      return;
-    case "ge":
-      for (let i = 0; i < n; i++) out[i] = x[i] >= y[i] ? 1 : 0;
-      return;
-    case "le":
-      for (let i = 0; i < n; i++) out[i] = x[i] <= y[i] ? 1 : 0;
-      return;
-    case "eq":
-      for (let i = 0; i < n; i++) out[i] = x[i] === y[i] ? 1 : 0;
-      return;
-    case "ne":
-      for (let i = 0; i < n; i++) out[i] = x[i] !== y[i] ? 1 : 0;
-      return;
-  }
-}
-
 /**
- * Where an input of `shape` sits in a broadcast over `to` (rank 2 at most),
- * as strides of `to`'s rows and columns seen as a matrix: 0 along an axis
- * the input repeats.
+ * `values` (of `shape`, rank 2 at most) as an operand broadcast over `to`:
+ * the strides of `to`'s rows and columns seen as a matrix, 0 along an axis
+ * the operand repeats.
  */
-function strides(shape: number[], to: number[]): [number, number] {
+function strided(values: Float32Array, shape: number[], to: number[]): Strided {
   const [rows, columns] = asMatrix(to);
   const padded = shape.length === 0 ? [1, 1] : shape.length === 1 ? [1, shape[0]] : shape;
   const inputColumns = padded[1];
-  return [padded[0] === 1 || rows === 1 ? 0 : inputColumns, inputColumns === 1 || columns === 1 ? 0 : 1];
-}
-
-/** out[i, j] = scale · from[i · rowStride + j · columnStride] over a rows × columns output. */
-function broadcastInto(out: Float32Array, from: Float32Array, rows: number, columns: number, rowStride: number, columnStride: number, scale: number): void {
-  let k = 0;
-  for (let i = 0; i < rows; i++) for (let j = 0; j < columns; j++) out[k++] = from[i * rowStride + j * columnStride] * scale;
-}
-
-/** out[i · rowStride + j · columnStride] += from[i, j] over a rows × columns input. */
-function sumInto(out: Float32Array, from: Float32Array, rows: number, columns: number, rowStride: number, columnStride: number): void {
-  let k = 0;
-  for (let i = 0; i < rows; i++) for (let j = 0; j < columns; j++) out[i * rowStride + j * columnStride] += from[k++];
-}
-
-function sumOf(values: Float32Array, start: number, stride: number, count: number): number {
-  let total = 0;
-  for (let i = 0; i < count; i++) total += values[start + i * stride];
-  return total;
+  return { data: values, row: padded[0] === 1 || rows === 1 ? 0 : inputColumns, column: inputColumns === 1 || columns === 1 ? 0 : 1 };
 }
 
 function logSumExpOf(values: Float32Array, start: number, stride: number, count: number): number {
@@ -367,10 +237,6 @@ function extremum(op: "max" | "min", picked: "ge" | "le"): Float32Op {
   };
 }
 
-const reluInJs = elementwise(
-  (x) => (x > 0 ? x : 0),
-  (x) => (x > 0 ? 1 : 0),
-);
 
 // The reference's ops (ops.ts) in float32; matmul and transpose are handled by the executor itself.
 export const float32Ops: Record<ElementwiseOp, Float32Op> = {
@@ -404,8 +270,7 @@ export const float32Ops: Record<ElementwiseOp, Float32Op> = {
       // For squares (regularisation of whole params), 2·a·g in one pass.
       if (p === 2 && g.data.length === a.data.length) {
         const grad = step.tensor(a.shape);
-        if (grad.data.length >= largeTensor) step.kernelsScaledProduct(grad.data, a.data, g.data, 2);
-        else scaledProduct(grad.data, a.data, g.data, 2);
+        step.kernelsScaledProduct(grad.data, a.data, g.data, 2);
         return [grad];
       }
       return [step.binary(
@@ -418,12 +283,8 @@ export const float32Ops: Record<ElementwiseOp, Float32Op> = {
   max: extremum("max", "ge"),
   min: extremum("min", "le"),
   relu: {
-    // A hidden layer's activations are large: in WebAssembly then.
-    forward: (step, [a], node) => step.kernelsRelu(a) ?? reluInJs.forward(step, [a], node),
-    vjp: (step, g, [a], out, node) => {
-      const fast = g.data.length === a.data.length ? step.kernelsRelu(a, g) : undefined;
-      return fast ? [fast] : reluInJs.vjp(step, g, [a], out, node);
-    },
+    forward: (step, [a]) => step.relu(a),
+    vjp: (step, g, [a]) => [step.relu(a, g)],
   },
   abs: elementwise(Math.abs, (x) => (x > 0 ? 1 : x < 0 ? -1 : 0)),
   exp: elementwise(Math.exp, (_, y) => y),
@@ -441,25 +302,25 @@ export const float32Ops: Record<ElementwiseOp, Float32Op> = {
   eq: comparison("eq"),
   ne: comparison("ne"),
   sum: {
-    forward: (step, [a], node) => step.reduce(a, node.axis, sumOf),
+    forward: (step, [a], node) => step.sum(a, node.axis),
     vjp: (step, g, [a]) => [step.expand(g, a.shape, 1)],
   },
   mean: {
     forward: (step, [a], node) => {
       const count = axisLength(a.shape, node.axis);
-      return step.map1(step.reduce(a, node.axis, sumOf), (x) => x / count);
+      return step.map1(step.sum(a, node.axis), (x) => x / count);
     },
     vjp: (step, g, [a], _, node) => [step.expand(g, a.shape, 1 / axisLength(a.shape, node.axis))],
   },
   logsumexp: {
-    forward: (step, [a], node) => step.reduce(a, node.axis ?? 1, logSumExpOf),
+    forward: (step, [a], node) => step.logSumExp(a, node.axis ?? 1),
     vjp: (step, g, [a], out) => [step.binary("mul", step.exp(step.binary("sub", a, out)), g)],
   },
   softmax: {
     forward: (step, [a], node) => step.exp(step.logSoftmax(a, node.axis ?? 1)),
     vjp: (step, g, _, out, node) => {
       // dx = p * (g - sum(g * p, axis))
-      const weighted = step.reduce(step.binary("mul", g, out), node.axis ?? 1, sumOf);
+      const weighted = step.sum(step.binary("mul", g, out), node.axis ?? 1);
       return [step.binary("mul", step.binary("sub", g, weighted), out)];
     },
   },
@@ -467,7 +328,7 @@ export const float32Ops: Record<ElementwiseOp, Float32Op> = {
     forward: (step, [a], node) => step.logSoftmax(a, node.axis ?? 1),
     vjp: (step, g, _, out, node) => {
       // dx = g - softmax * sum(g, axis)
-      const total = step.reduce(g, node.axis ?? 1, sumOf);
+      const total = step.sum(g, node.axis ?? 1);
       return [step.binary("sub", g, step.binary("mul", step.exp(out), total))];
     },
   },

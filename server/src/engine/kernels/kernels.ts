@@ -2,9 +2,9 @@
 // memory, a stack allocator in that memory, and an optional second thread
 // that takes part of every large product and gather, or gathers the next
 // batch ahead. The kernel executor (../kernel-executor.ts) keeps the examples
-// and a run's params in this memory and gathers each batch there; other
-// operands are copied in for a product and its result copied out (a step's
-// small tensors live in ordinary arrays, reused from step to step).
+// and a run's params in this memory and gathers each batch there, and a
+// step's tensors live there too, on the stack allocator, freed when the step
+// returns; an operand from elsewhere is copied in for a product.
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { kernelsWasmBase64 } from "./kernels-wasm";
@@ -14,13 +14,27 @@ interface KernelExports {
   broadcast_shared(A: number, sai: number, sap: number, B: number, ldb: number, C: number, ldc: number, k: number, m: number, n: number, panel: number, next: number): number;
   dot_product(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number): void;
   gather_rows(from: number, rows: number, count: number, d: number, to: number): void;
-  binary_same(op: number, out: number, x: number, y: number, n: number): void;
+  binary(op: number, out: number, x: number, xr: number, xc: number, y: number, yr: number, yc: number, rows: number, columns: number): void;
+  sum_into(out: number, orow: number, ocol: number, from: number, rows: number, columns: number): void;
+  exp_into(out: number, x: number, n: number): void;
+  row_max_sum_exp(x: number, rows: number, columns: number, largest: number, sums: number): void;
   scaled_product(out: number, x: number, y: number, scale: number, n: number): void;
   sum(x: number, n: number): number;
   relu_forward(out: number, x: number, n: number): void;
   relu_backward(out: number, g: number, x: number, n: number): void;
   update(rule: number, w: number, g: number, s1: number, s2: number, n: number, lr: number, h1: number, h2: number, h3: number, h4: number, h5: number, squares: number): void;
   __heap_base: WebAssembly.Global;
+}
+
+/** The binary ops of the `binary` kernel, in the order kernels.c numbers them. */
+export const binaryKernelOps = ["add", "sub", "mul", "div", "max", "min", "gt", "lt", "ge", "le", "eq", "ne"] as const;
+export type BinaryKernelOp = (typeof binaryKernelOps)[number];
+
+/** Values in the kernel memory read as a matrix: entry (i, j) at data[i · row + j · column]. */
+export interface Strided {
+  data: Float32Array;
+  row: number;
+  column: number;
 }
 
 /** A float32 matrix stored row by row in the kernel memory: `data` is a view of it. */
@@ -292,9 +306,29 @@ export class Kernels {
     return { gradient: squares[0], update: squares[1], weight: squares[2] };
   }
 
-  /** out = x + y, x − y, x · y or x / y elementwise; all three in the kernel memory, of one size. */
-  elementwise(op: "add" | "sub" | "mul" | "div", out: Float32Array, x: Float32Array, y: Float32Array): void {
-    this.exports.binary_same(["add", "sub", "mul", "div"].indexOf(op), out.byteOffset, x.byteOffset, y.byteOffset, out.length);
+  /**
+   * out[i, j] = x(i, j) op y(i, j) over a rows × columns output, where
+   * x(i, j) = x[i · x.row + j · x.column] and likewise y: a stride of 0
+   * repeats an operand along that axis (column strides are 0 or 1). All in
+   * the kernel memory; comparisons give 1 or 0, max and min keep x on a tie.
+   */
+  binary(op: BinaryKernelOp, out: Float32Array, x: Strided, y: Strided, rows: number, columns: number): void {
+    this.exports.binary(binaryKernelOps.indexOf(op), out.byteOffset, x.data.byteOffset, x.row, x.column, y.data.byteOffset, y.row, y.column, rows, columns);
+  }
+
+  /** out[i · row + j · column] += from[i, j] over a rows × columns input: a broadcast gradient summed back (column 0 or 1). */
+  sumInto(out: Strided, from: Float32Array, rows: number, columns: number): void {
+    this.exports.sum_into(out.data.byteOffset, out.row, out.column, from.byteOffset, rows, columns);
+  }
+
+  /** out = e^x in float32 (within 2 ulp); both in the kernel memory, of one size. */
+  exp(out: Float32Array, x: Float32Array): void {
+    this.exports.exp_into(out.byteOffset, x.byteOffset, out.length);
+  }
+
+  /** Each row's largest entry and its sum of e^(entry − largest), for a log-sum-exp; all in the kernel memory. */
+  rowMaxSumExp(x: Float32Array, rows: number, columns: number, largest: Float32Array, sums: Float32Array): void {
+    this.exports.row_max_sum_exp(x.byteOffset, rows, columns, largest.byteOffset, sums.byteOffset);
   }
 
   /** out = scale · x · y, or scale · x without y; all in the kernel memory, of one size. */
