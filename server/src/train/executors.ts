@@ -193,14 +193,31 @@ function bindToKernels(kernels: Kernels, examples: TrainExamples, shapes: Readon
     rows.set(next);
     if (kernels.prefetchRows(X.data, examples.d, rows, buffer.X)) fetched = { rows, X: buffer.X.subarray(0, next.length * examples.d) };
   };
+  // A batch's labels, in an array reused from call to call (a loop: Float32Array.from with a function is many times slower).
+  let batchLabels = new Float32Array(0);
+  const labelsOf = (rows: Int32Array): Float32Array => {
+    if (batchLabels.length < rows.length) batchLabels = new Float32Array(rows.length);
+    const y = batchLabels.subarray(0, rows.length);
+    for (let i = 0; i < rows.length; i++) y[i] = labels[rows[i]];
+    return y;
+  };
+  // The params as tensors, made again only when the map of params changes (a run's store keeps one map).
+  let lastParams: Params | undefined;
+  let lastTensors = new Map<string, Float32Tensor>();
+  const tensorsOf = (params: Params): Map<string, Float32Tensor> => {
+    if (params !== lastParams || [...params].some(([name, value]) => lastTensors.get(name)?.data !== value)) {
+      lastTensors = new Map([...params].map(([name, value]) => [name, { shape: shapes.get(name) ?? [value.length], data: value }]));
+      lastParams = params;
+    }
+    return lastTensors;
+  };
   // Until a call shows otherwise, the second thread is taken to share the products.
   let sharedLastCall = true;
   const run = <T>(rows: Int32Array | undefined, params: Params, work: (bindings: KernelBindings) => T, next?: Int32Array): T => {
     const mark = kernels.mark();
     try {
-      const y = rows ? Float32Array.from(rows, (row) => labels[row]) : labels;
-      const tensors = new Map([...params].map(([name, value]) => [name, { shape: shapes.get(name) ?? [value.length], data: value }]));
-      const bindings = { X: rows ? rowsOf(rows) : X, y: { shape: [y.length], data: y }, params: tensors };
+      const y = rows ? labelsOf(rows) : labels;
+      const bindings = { X: rows ? rowsOf(rows) : X, y: { shape: [y.length], data: y }, params: tensorsOf(params) };
       if (!next) return work(bindings);
       // Ahead only while the second thread has nothing else to do: when it takes
       // a share of the products, a gather shared at the start of a call is faster.
