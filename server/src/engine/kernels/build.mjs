@@ -2,7 +2,7 @@
 // and writes the module, base64-encoded, to kernels-wasm.ts, so the bundles
 // carry it without a file to find at run time. The output is committed; run
 // this after changing kernels.c:
-//   apt-get install -y clang lld && node server/src/engine/kernels/build.mjs
+//   apt-get install -y clang lld llvm && node server/src/engine/kernels/build.mjs
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +14,10 @@ const folder = mkdtempSync(join(tmpdir(), "optim-kernels-"));
 const output = join(folder, "kernels.wasm");
 const flags = ["--target=wasm32", "-O3", "-msimd128", "-matomics", "-mbulk-memory", "-nostdlib", "-Wl,--no-entry", "-Wl,--import-memory", "-Wl,--shared-memory", "-Wl,--max-memory=4294967296", "-Wl,--export=__heap_base"];
 execFileSync("clang", [...flags, "-o", output, join(here, "kernels.c")], { stdio: "inherit" });
+// Both threads run this module over one memory and the second has no stack of
+// its own: no function may move the stack pointer (as a local array kept in memory would).
+const disassembly = execFileSync("llvm-objdump", ["-d", output], { encoding: "utf8", maxBuffer: 64 << 20 });
+if (/global\.set/.test(disassembly)) throw new Error("a function in kernels.c uses the stack (global.set in its code): keep locals in registers, no local arrays");
 const bytes = readFileSync(output);
 rmSync(folder, { recursive: true });
 const lines = bytes.toString("base64").match(/.{1,120}/g) ?? [];
