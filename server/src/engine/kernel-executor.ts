@@ -30,6 +30,8 @@ interface Plan {
   fused: boolean[];
   /** Nodes a param's gradient flows through. */
   needsGradient: boolean[];
+  /** The product the backward pass computes last (the lowest id among those a gradient flows through), if any. */
+  lastProduct: number;
 }
 
 const plans = new WeakMap<Graph, Plan>();
@@ -42,7 +44,8 @@ function planOf(graph: Graph): Plan {
   const fused = graph.nodes.map((node) => node.op === "transpose" && node.id !== graph.output && consumers[node.id].length > 0 && consumers[node.id].every((consumer) => consumer.op === "matmul"));
   const needsGradient: boolean[] = [];
   for (const node of graph.nodes) needsGradient[node.id] = node.op === "param" || node.inputs.some((input) => needsGradient[input]);
-  const plan = { fused, needsGradient };
+  const lastProduct = graph.nodes.find((node) => node.op === "matmul" && needsGradient[node.id])?.id ?? -1;
+  const plan = { fused, needsGradient, lastProduct };
   plans.set(graph, plan);
   return plan;
 }
@@ -120,8 +123,12 @@ function matmulVjp(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[]
   return result;
 }
 
-/** Reverse mode over the nodes that lead to params; into the arrays of `into` where given, else a fresh array per param. */
-function backward(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[], into?: ReadonlyMap<string, Float32Array>): Map<string, Float32Array> {
+/**
+ * Reverse mode over the nodes that lead to params; into the arrays of `into`
+ * where given, else a fresh array per param. `afterProducts` runs once the
+ * last product is done (or at the end when there is none).
+ */
+function backward(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[], into?: ReadonlyMap<string, Float32Array>, afterProducts?: () => void): Map<string, Float32Array> {
   const adjoints: (Float32Tensor | undefined)[] = new Array(graph.nodes.length);
   adjoints[graph.output] = step.scalar(1);
   const accumulate = (id: number, contribution: Float32Tensor) => {
@@ -135,6 +142,10 @@ function backward(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[],
     if (!adjoint || !plan.needsGradient[id] || node.op === "param") continue;
     if (node.op === "matmul") {
       for (const [target, contribution] of matmulVjp(step, graph, plan, values, node, adjoint)) accumulate(target, contribution);
+      if (id === plan.lastProduct) {
+        afterProducts?.();
+        afterProducts = undefined;
+      }
       continue;
     }
     const inputs = node.inputs.map((input) => values[input]);
@@ -144,6 +155,7 @@ function backward(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[],
       if (contribution && plan.needsGradient[input]) accumulate(input, contribution);
     });
   }
+  afterProducts?.();
   const result = new Map<string, Float32Array>();
   for (const node of graph.nodes) {
     if (node.op !== "param") continue;
@@ -175,13 +187,15 @@ function scoped<T>(kernels: Kernels, work: (step: Step) => T): T {
 /**
  * The loss and its gradients with respect to every param the graph reads:
  * written into the arrays of `into` where it has one (the kernel memory's
- * own, for a run's params), else as fresh plain arrays.
+ * own, for a run's params), else as fresh plain arrays. `afterProducts` runs
+ * as soon as the call's last product is done (the trainer then fetches the
+ * next batch on the second thread, which the products no longer need).
  */
-export function lossAndGradients(kernels: Kernels, graph: Graph, bindings: KernelBindings, into?: ReadonlyMap<string, Float32Array>): { loss: number; gradients: Map<string, Float32Array> } {
+export function lossAndGradients(kernels: Kernels, graph: Graph, bindings: KernelBindings, into?: ReadonlyMap<string, Float32Array>, afterProducts?: () => void): { loss: number; gradients: Map<string, Float32Array> } {
   const plan = planOf(graph);
   return scoped(kernels, (step) => {
     const values = forward(step, graph, plan, bindings);
-    return { loss: values[graph.output].data[0], gradients: backward(step, graph, plan, values, into) };
+    return { loss: values[graph.output].data[0], gradients: backward(step, graph, plan, values, into, afterProducts) };
   });
 }
 

@@ -213,17 +213,19 @@ function bindToKernels(kernels: Kernels, examples: TrainExamples, shapes: Readon
   };
   // Until a call shows otherwise, the second thread is taken to share the products.
   let sharedLastCall = true;
-  const run = <T>(rows: Int32Array | undefined, params: Params, work: (bindings: KernelBindings) => T, next?: Int32Array): T => {
+  const run = <T>(rows: Int32Array | undefined, params: Params, work: (bindings: KernelBindings, afterProducts?: () => void) => T, next?: Int32Array): T => {
     const mark = kernels.mark();
     try {
       const y = rows ? labelsOf(rows) : labels;
       const bindings = { X: rows ? rowsOf(rows) : X, y: { shape: [y.length], data: y }, params: tensorsOf(params) };
       if (!next) return work(bindings);
-      // Ahead only while the second thread has nothing else to do: when it takes
-      // a share of the products, a gather shared at the start of a call is faster.
+      // Ahead while the second thread has nothing else to do: from the start of
+      // the call when it takes no share of the products, else from the moment
+      // the call's last product is done (the rest of the step and the update
+      // then run beside the gather).
       const sharedBefore = kernels.sharedJobs;
       if (!sharedLastCall) fetchAhead(next);
-      const result = work(bindings);
+      const result = work(bindings, sharedLastCall ? () => fetchAhead(next) : undefined);
       sharedLastCall = kernels.sharedJobs > sharedBefore;
       return result;
     } finally {
@@ -231,7 +233,7 @@ function bindToKernels(kernels: Kernels, examples: TrainExamples, shapes: Readon
     }
   };
   return {
-    lossAndGradients: (graph, rows, params, into, next) => run(rows, params, (bindings) => kernelLossAndGradients(kernels, graph, bindings, into), next),
+    lossAndGradients: (graph, rows, params, into, next) => run(rows, params, (bindings, afterProducts) => kernelLossAndGradients(kernels, graph, bindings, into, afterProducts), next),
     loss: (graph, rows, params) => run(rows, params, (bindings) => kernelLossValue(kernels, graph, bindings)),
     evaluate: (graph, score, rows, params) =>
       run(rows, params, (bindings) => ({

@@ -15,6 +15,7 @@ interface KernelExports {
   broadcast_shared(A: number, sai: number, sap: number, B: number, ldb: number, C: number, ldc: number, k: number, m: number, n: number, panel: number, next: number): number;
   dot_product(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number): void;
   gather_rows(from: number, rows: number, count: number, d: number, to: number): void;
+  gather_shared(from: number, rows: number, count: number, d: number, to: number, next: number): void;
   binary(op: number, out: number, x: number, xr: number, xc: number, y: number, yr: number, yc: number, rows: number, columns: number): void;
   sum_into(out: number, orow: number, ocol: number, from: number, rows: number, columns: number): void;
   exp_into(out: number, x: number, n: number): void;
@@ -69,6 +70,7 @@ for (;;) {
   const args = Array.from(block.subarray(2, 15));
   if (block[1] === 1) kernels.dot_product(...args.slice(0, 11));
   else if (block[1] === 2) kernels.gather_rows(...args.slice(0, 5));
+  else if (block[1] === 4) kernels.gather_shared(...args.slice(0, 6));
   else kernels.broadcast_shared(...args.slice(0, 12));
   Atomics.store(block, 0, ${done});
   Atomics.notify(block, 0);
@@ -88,8 +90,8 @@ const typicalLatency = 0.15;
 /** Work whose pace is learnt: 0 the broadcast form, 1 the dot form, 2 a gather of rows. */
 type Kernel = 0 | 1 | 2;
 
-/** What the second thread is posted: 1 part of a dot-form product, 2 part of a gather, 3 strips of a broadcast-form product. */
-type Posted = 1 | 2 | 3;
+/** What the second thread is posted: 1 part of a dot-form product, 2 part of a gather, 3 strips of a broadcast-form product, 4 rows of a gather ahead. */
+type Posted = 1 | 2 | 3 | 4;
 
 class ThreadShare {
   /** Milliseconds from posting work to the second thread starting it. */
@@ -142,6 +144,8 @@ export class Kernels {
   private top: number;
   private readonly marks: number[] = [];
   private readonly control: Int32Array;
+  /** The gather prefetchRows posted: from, rows, count, d, to and the counter, as offsets and sizes. */
+  private prefetchArgs: number[] = [];
   /** Whether the second thread is gathering rows ahead (prefetchRows). */
   private prefetching = false;
   private shared = 0;
@@ -260,15 +264,20 @@ export class Kernels {
    */
   prefetchRows(from: Float32Array, d: number, rows: Int32Array, to: Float32Array): boolean {
     if (!this.worker || this.prefetching) return false;
-    this.post(2, [from.byteOffset, rows.byteOffset, rows.length, d, to.byteOffset]);
+    // Rows are taken four at a time from a counter (the control block's last slot), which awaitPrefetch draws on too.
+    Atomics.store(this.control, 15, 0);
+    this.prefetchArgs = [from.byteOffset, rows.byteOffset, rows.length, d, to.byteOffset, this.control.byteOffset + 15 * 4];
+    this.post(4, this.prefetchArgs);
     this.prefetching = true;
     this.prefetched++;
     return true;
   }
 
-  /** Waits for the gather prefetchRows started, if one is under way. */
+  /** Finishes the gather prefetchRows started, if one is under way: the main thread takes the rows the second has not reached, then waits for its last. */
   awaitPrefetch(): void {
     if (!this.prefetching) return;
+    const [from, rows, count, d, to, next] = this.prefetchArgs;
+    this.exports.gather_shared(from, rows, count, d, to, next);
     this.join();
     this.prefetching = false;
   }
