@@ -25,6 +25,7 @@ const losses: Record<string, string> = {
   "two-layer net": "param W1: [37, D] = he\nparam b1: [37] = randn * 0.1\nparam W2: [C, 37] = xavier\nscore s = relu(X @ W1^T + b1) @ W2^T\nloss L = mean(logsumexp(s, axis=1) - s[y]) + reg * (sum(W1^2) + sum(W2^2))\n",
   "broadcasting both ways": "param W: [C, D] = randn * 0.2\nparam b: [C] = randn\nscore s = X @ W^T\nloss L = mean(max(s, b) - min(s[y], 0.1 * b)) + sum(max(W, 0.05) * (W > -0.02)) + mean(s / (2 + abs(b))) + mean(logsumexp(s - b, axis=0))\n",
   "a param large enough for the kernel memory": "param W1: [400, D] = randn * 0.1\nparam W2: [C, 400] = randn * 0.05\nscore s = relu(X @ W1^T) @ W2^T\nloss L = mean(logsumexp(s, axis=1) - s[y]) + reg * sum(W1^2) + sum(W1 * W1 - W1 / 3) / 1000 + mean(W1 + 1) + sum(W1 / (2 + W1^2)) / 100\n",
+  "sums of squares, summed whole (never built) or also read elsewhere": "param W: [C, D] = randn * 0.2\nparam b: [C] = randn\nscore s = X @ W^T + b\nloss L = mean(logsumexp(s, axis=1) - s[y]) + reg * sum(W^2) + 0.1 * sum(b^2) * mean(b^2) + 0.01 * sum(sum(W^2, axis=1)) + sum(s^2) / 1000\n",
   "every other op": "param W: [C, D] = randn * 0.3\nscore s = X @ W^T\nloss L = mean(sqrt(exp(tanh(s)) + sigmoid(s)) / (1 + abs(min(s, 0.5)))) + sum(softmax(s, axis=0) * (s >= 0)) / N - mean(mean(s, axis=0)) + sum(W^3) - sum(W^T @ W) / 10\n",
 };
 

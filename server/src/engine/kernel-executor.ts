@@ -32,6 +32,15 @@ interface Plan {
   needsGradient: boolean[];
   /** The product the backward pass computes last (the lowest id among those a gradient flows through), if any. */
   lastProduct: number;
+  /**
+   * Sums over everything of a square read by nothing else (a param's
+   * regularisation, `sum(W^2)`): the input of the square for each such sum
+   * node, -1 elsewhere. The square is never built: the sum is one pass over
+   * the input, and its gradient, 2·g·W, one more.
+   */
+  sumOfSquares: number[];
+  /** The squares those sums read: never built. */
+  unbuilt: boolean[];
 }
 
 const plans = new WeakMap<Graph, Plan>();
@@ -45,7 +54,16 @@ function planOf(graph: Graph): Plan {
   const needsGradient: boolean[] = [];
   for (const node of graph.nodes) needsGradient[node.id] = node.op === "param" || node.inputs.some((input) => needsGradient[input]);
   const lastProduct = graph.nodes.find((node) => node.op === "matmul" && needsGradient[node.id])?.id ?? -1;
-  const plan = { fused, needsGradient, lastProduct };
+  const sumOfSquares = graph.nodes.map((node) => {
+    if (node.op !== "sum" || node.axis !== undefined) return -1;
+    const square = graph.nodes[node.inputs[0]];
+    return square.op === "pow" && square.exponent === 2 && square.id !== graph.output && consumers[square.id].length === 1 ? square.inputs[0] : -1;
+  });
+  const unbuilt = graph.nodes.map(() => false);
+  graph.nodes.forEach((node) => {
+    if (sumOfSquares[node.id] >= 0) unbuilt[node.inputs[0]] = true;
+  });
+  const plan = { fused, needsGradient, lastProduct, sumOfSquares, unbuilt };
   plans.set(graph, plan);
   return plan;
 }
@@ -83,7 +101,8 @@ function forward(step: Step, graph: Graph, plan: Plan, bindings: KernelBindings)
   for (const node of graph.nodes) {
     const known = leaf(step, node, bindings);
     if (known) values[node.id] = known;
-    else if (plan.fused[node.id]) continue;
+    else if (plan.fused[node.id] || plan.unbuilt[node.id]) continue;
+    else if (plan.sumOfSquares[node.id] >= 0) values[node.id] = step.sumOfSquares(values[plan.sumOfSquares[node.id]]);
     else if (node.op === "transpose") values[node.id] = step.transpose(values[node.inputs[0]]);
     else if (node.op === "matmul") {
       const [a, b] = node.inputs.map((input) => operand(graph, plan, values, input));
@@ -131,9 +150,13 @@ function matmulVjp(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[]
 function backward(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[], into?: ReadonlyMap<string, Float32Array>, afterProducts?: () => void): Map<string, Float32Array> {
   const adjoints: (Float32Tensor | undefined)[] = new Array(graph.nodes.length);
   adjoints[graph.output] = step.scalar(1);
+  // A param's gradient summed from several contributions is summed straight into its array of `into` where that is in the kernel memory.
+  const sumTargets = graph.nodes.map((node) => (node.op === "param" ? into?.get(node.name as string) : undefined));
   const accumulate = (id: number, contribution: Float32Tensor) => {
     const known = adjoints[id];
+    const target = sumTargets[id];
     if (!known) adjoints[id] = contribution;
+    else if (target && target.length === known.data.length && known.data.length === contribution.data.length && step.holds(target)) adjoints[id] = { shape: known.shape, data: step.addInto(target, known.data, contribution.data) };
     else adjoints[id] = step.binary("add", known, contribution);
   };
   for (let id = graph.output; id >= 0; id--) {
@@ -146,6 +169,12 @@ function backward(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[],
         afterProducts?.();
         afterProducts = undefined;
       }
+      continue;
+    }
+    const squared = plan.sumOfSquares[id];
+    if (squared >= 0) {
+      // d sum(W^2) = 2·g·W, from W itself (the square was never built).
+      if (plan.needsGradient[squared]) accumulate(squared, step.scaled(values[squared], 2 * adjoint.data[0]));
       continue;
     }
     const inputs = node.inputs.map((input) => values[input]);
@@ -163,8 +192,8 @@ function backward(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[],
     const target = into?.get(node.name as string);
     if (target) {
       if (adjoint && adjoint.data.length !== target.length) throw new Error(`the gradient of ${node.name} has ${adjoint.data.length} entries, the param ${target.length}`);
-      if (adjoint) target.set(adjoint.data);
-      else target.fill(0);
+      if (!adjoint) target.fill(0);
+      else if (adjoint.data !== target) target.set(adjoint.data);
       result.set(node.name as string, target);
     } else {
       // A copy: an adjoint may be a param's own array passed through.

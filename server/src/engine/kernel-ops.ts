@@ -47,6 +47,30 @@ export class Step {
     return out;
   }
 
+  /** Whether `values` lie in the kernel memory, where the kernels can write them. */
+  holds(values: Float32Array): boolean {
+    return this.kernels.holds(values);
+  }
+
+  /** out = a + b over equal sizes, into `out` in the kernel memory (which may be a or b); returns out. */
+  addInto(out: Float32Array, a: Float32Array, b: Float32Array): Float32Array {
+    const whole = (data: Float32Array) => ({ data: this.inKernelMemory(data), row: 0, column: 1 });
+    this.kernels.binary("add", out, whole(a), whole(b), 1, out.length);
+    return out;
+  }
+
+  /** scale · a, in one pass. */
+  scaled(a: Float32Tensor, scale: number): Float32Tensor {
+    const out = this.tensor(a.shape);
+    this.kernels.scaledProduct(out.data, this.inKernelMemory(a.data), undefined, scale);
+    return out;
+  }
+
+  /** The sum of a's squares (a scalar), accumulated in float64, without building the squares. */
+  sumOfSquares(a: Float32Tensor): Float32Tensor {
+    return this.scalar(this.kernels.sumOfSquares(this.inKernelMemory(a.data)));
+  }
+
   /** `a`'s values in the kernel memory: a itself, or a copy made for this call (labels, a param kept outside). */
   inKernelMemory(a: Float32Array): Float32Array {
     return this.kernels.holds(a) ? a : this.kernels.copyIn(a);

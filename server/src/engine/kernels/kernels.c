@@ -409,6 +409,22 @@ double sum(const float *x, int n) {
   return total;
 }
 
+// The sum of the squares of x, in float64: sum(W^2) without building W^2.
+__attribute__((export_name("sum_squares")))
+double sum_squares(const float *x, int n) {
+  v128_t low = wasm_f64x2_splat(0), high = low;
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t v = LOAD(x + i);
+    v128_t a = wasm_f64x2_promote_low_f32x4(v), b = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+    low = wasm_f64x2_add(low, wasm_f64x2_mul(a, a));
+    high = wasm_f64x2_add(high, wasm_f64x2_mul(b, b));
+  }
+  double total = wasm_f64x2_extract_lane(low, 0) + wasm_f64x2_extract_lane(low, 1) + wasm_f64x2_extract_lane(high, 0) + wasm_f64x2_extract_lane(high, 1);
+  for (; i < n; i++) total += (double)x[i] * x[i];
+  return total;
+}
+
 // ReLU of large tensors (a hidden layer's activations) and its
 // vector-Jacobian product: out = max(x, 0), and out = g where x > 0, else 0.
 __attribute__((export_name("relu_forward")))

@@ -22,6 +22,7 @@ interface KernelExports {
   row_max_sum_exp(x: number, rows: number, columns: number, largest: number, sums: number): void;
   scaled_product(out: number, x: number, y: number, scale: number, n: number): void;
   sum(x: number, n: number): number;
+  sum_squares(x: number, n: number): number;
   relu_forward(out: number, x: number, n: number): void;
   relu_backward(out: number, g: number, x: number, n: number): void;
   update(rule: number, w: number, g: number, s1: number, s2: number, n: number, lr: number, h1: number, h2: number, h3: number, h4: number, h5: number, squares: number): void;
@@ -349,6 +350,11 @@ export class Kernels {
   /** The sum of values in the kernel memory, accumulated in float64. */
   sum(x: Float32Array): number {
     return this.exports.sum(x.byteOffset, x.length);
+  }
+
+  /** The sum of the squares of values in the kernel memory, in float64. */
+  sumOfSquares(x: Float32Array): number {
+    return this.exports.sum_squares(x.byteOffset, x.length);
   }
 
   /**
