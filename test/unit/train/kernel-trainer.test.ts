@@ -108,6 +108,8 @@ test("a batch fetched ahead on the second thread gives the loss and gradients of
   fresh.release();
   const ahead = bindExamples(runtime, spec.train, spec.shapes, 16);
   const fetchedBefore = runtime.kernels.prefetches;
+  // However long a wake-up of the second thread takes on this machine, keep prefetching.
+  runtime.kernels.pauseAfterWakeOver(Infinity);
   batches.forEach((rows, i) => {
     const result = ahead.lossAndGradients(spec.loss, rows, spec.params, undefined, batches[i + 1]);
     assert.equal(result.loss, expected[i].loss, `batch ${i}`);
@@ -117,5 +119,30 @@ test("a batch fetched ahead on the second thread gives the loss and gradients of
   // With a second thread, every call with a next batch fetched it ahead: the first once its products were done
   // (a call is first taken to share its products), the others from their start (these products are too small to share).
   if (runtime.kernels.threads > 1) assert.equal(runtime.kernels.prefetches - fetchedBefore, batches.length - 1);
+  runtime.kernels.pauseAfterWakeOver(0.03);
+});
+
+test("after a slow wake-up of the second thread, batches are gathered on the spot for a while, with the same results", () => {
+  const spec = plan(1);
+  const runtime = loadKernels();
+  const batches = Array.from({ length: 6 }, (_, batch) => Int32Array.from({ length: 16 }, (_, i) => (batch * 41 + i * 5) % spec.train.n));
+  const fresh = bindExamples(runtime, spec.train, spec.shapes);
+  const expected = batches.map((rows) => fresh.lossAndGradients(spec.loss, rows, spec.params));
+  fresh.release();
+  // Every wake-up counts as slow: the first fetch ahead pauses the next ones.
+  runtime.kernels.pauseAfterWakeOver(0);
+  const ahead = bindExamples(runtime, spec.train, spec.shapes, 16);
+  const fetchedBefore = runtime.kernels.prefetches;
+  try {
+    batches.forEach((rows, i) => {
+      const result = ahead.lossAndGradients(spec.loss, rows, spec.params, undefined, batches[i + 1]);
+      assert.equal(result.loss, expected[i].loss, `batch ${i}`);
+      for (const [name, gradient] of expected[i].gradients) assert.deepEqual(Array.from(result.gradients.get(name) ?? []), Array.from(gradient), `batch ${i}, d${name}`);
+    });
+  } finally {
+    ahead.release();
+    runtime.kernels.pauseAfterWakeOver(0.03);
+  }
+  if (runtime.kernels.threads > 1) assert.equal(runtime.kernels.prefetches - fetchedBefore, 1);
 });
 

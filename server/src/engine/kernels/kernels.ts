@@ -145,6 +145,10 @@ export class Kernels {
   private top: number;
   private readonly marks: number[] = [];
   private readonly control: Int32Array;
+  /** How many prefetchRows calls to refuse, after a wake-up of the second thread took long. */
+  private prefetchPause = 0;
+  /** Milliseconds a post to the second thread may take before prefetching pauses for a while. */
+  private slowWakeMs = slowWake;
   /** The gather prefetchRows posted: from, rows, count, d, to and the counter, as offsets and sizes. */
   private prefetchArgs: number[] = [];
   /** Whether the second thread is gathering rows ahead (prefetchRows). */
@@ -260,18 +264,39 @@ export class Kernels {
   /**
    * Starts gathering rows on the second thread (into `to`, `rows` both in the
    * kernel memory) while the main thread goes on; false when there is no
-   * second thread or it is busy. Until awaitPrefetch() the second thread
-   * takes no share of other work.
+   * second thread, it is busy, or prefetching is paused after a slow wake-up
+   * (see below). Until awaitPrefetch() the second thread takes no share of
+   * other work.
    */
   prefetchRows(from: Float32Array, d: number, rows: Int32Array, to: Float32Array): boolean {
     if (!this.worker || this.prefetching) return false;
+    if (this.prefetchPause > 0) {
+      this.prefetchPause--;
+      return false;
+    }
     // Rows are taken four at a time from a counter (the control block's last slot), which awaitPrefetch draws on too.
     Atomics.store(this.control, 15, 0);
     this.prefetchArgs = [from.byteOffset, rows.byteOffset, rows.length, d, to.byteOffset, this.control.byteOffset + 15 * 4];
+    const started = performance.now();
     this.post(4, this.prefetchArgs);
+    // Waking the second thread takes microseconds when its core is idle. When the
+    // other core is busy (V8 optimizing a fresh process's code, other programs),
+    // the woken thread runs on the main thread's core and the main thread waits
+    // for it: then gather on the spot for a while, and try again later.
+    if (performance.now() - started >= this.slowWakeMs) this.prefetchPause = pauseAfterSlowWake;
     this.prefetching = true;
     this.prefetched++;
     return true;
+  }
+
+  /**
+   * Sets how long (ms) a post to the second thread may take before
+   * prefetching pauses for a while (Infinity: never pause), and ends a pause
+   * under way.
+   */
+  pauseAfterWakeOver(milliseconds: number): void {
+    this.slowWakeMs = milliseconds;
+    this.prefetchPause = 0;
   }
 
   /** Finishes the gather prefetchRows started, if one is under way: the main thread takes the rows the second has not reached, then waits for its last. */
@@ -477,6 +502,11 @@ function compileOptimized(base64: string): WebAssembly.Module {
     setFlagsFromString("--liftoff");
   }
 }
+
+/** Milliseconds a post to the second thread may take before prefetching pauses: waking a thread on an idle core takes 0.01 to 0.02 ms here, on a busy one 0.1 to 0.25. */
+const slowWake = 0.03;
+/** Calls for which prefetching then pauses. */
+const pauseAfterSlowWake = 64;
 
 /** Two threads when the machine has two cores or more; OPTIM_KERNEL_THREADS=1 keeps to one. */
 function defaultThreads(): number {
