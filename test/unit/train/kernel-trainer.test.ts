@@ -119,7 +119,7 @@ test("a batch fetched ahead on the second thread gives the loss and gradients of
   // With a second thread, every call with a next batch fetched it ahead: the first once its products were done
   // (a call is first taken to share its products), the others from their start (these products are too small to share).
   if (runtime.kernels.threads > 1) assert.equal(runtime.kernels.prefetches - fetchedBefore, batches.length - 1);
-  runtime.kernels.pauseAfterWakeOver(0.03);
+  runtime.kernels.pauseAfterWakeOver(undefined);
 });
 
 test("after a slow wake-up of the second thread, batches are gathered on the spot for a while, with the same results", () => {
@@ -141,7 +141,7 @@ test("after a slow wake-up of the second thread, batches are gathered on the spo
     });
   } finally {
     ahead.release();
-    runtime.kernels.pauseAfterWakeOver(0.03);
+    runtime.kernels.pauseAfterWakeOver(undefined);
   }
   if (runtime.kernels.threads > 1) assert.equal(runtime.kernels.prefetches - fetchedBefore, 1);
 });

@@ -103,6 +103,16 @@ class ThreadShare {
 
   constructor(private readonly available: boolean) {}
 
+  /** Milliseconds `work` takes on one thread at the kernel's pace. */
+  timeAlone(kernel: Kernel, work: number): number {
+    return work / this.pace[kernel];
+  }
+
+  /** Whether worthSharing would share `work` now (without what worthSharing learns from asking). */
+  wouldShare(kernel: Kernel, work: number): boolean {
+    return this.available && work / this.pace[kernel] >= 2 * this.latency;
+  }
+
   /** Whether `work` takes long enough alone for the second thread's wake-up to pay. */
   worthSharing(kernel: Kernel, work: number): boolean {
     this.lastShare = 1;
@@ -145,10 +155,12 @@ export class Kernels {
   private top: number;
   private readonly marks: number[] = [];
   private readonly control: Int32Array;
-  /** How many prefetchRows calls to refuse, after a wake-up of the second thread took long. */
+  /** How many prefetchRows calls to refuse, after waking the second thread took long. */
   private prefetchPause = 0;
-  /** Milliseconds a post to the second thread may take before prefetching pauses for a while. */
-  private slowWakeMs = slowWake;
+  /** Milliseconds waking the second thread took for the last prefetches (a moving average). */
+  private wakeCost = 0;
+  /** Milliseconds a post to the second thread may take before prefetching pauses for a while, when set; else a share of the gather's time. */
+  private slowWakeMs: number | undefined;
   /** The gather prefetchRows posted: from, rows, count, d, to and the counter, as offsets and sizes. */
   private prefetchArgs: number[] = [];
   /** Whether the second thread is gathering rows ahead (prefetchRows). */
@@ -279,11 +291,23 @@ export class Kernels {
     this.prefetchArgs = [from.byteOffset, rows.byteOffset, rows.length, d, to.byteOffset, this.control.byteOffset + 15 * 4];
     const started = performance.now();
     this.post(4, this.prefetchArgs);
+    const waking = performance.now() - started;
     // Waking the second thread takes microseconds when its core is idle. When the
     // other core is busy (V8 optimizing a fresh process's code, other programs),
     // the woken thread runs on the main thread's core and the main thread waits
-    // for it: then gather on the spot for a while, and try again later.
-    if (performance.now() - started >= this.slowWakeMs) this.prefetchPause = pauseAfterSlowWake;
+    // for it. When that costs more than a quarter of gathering the rows on the
+    // main thread alone, gather on the spot for a while (32 calls), then try
+    // again. The cost is a moving average, so that one slow wake-up (a
+    // collection, a moment's load) does not pause it; and a gather large
+    // enough to be shared on the spot wakes the second thread all the same, so
+    // it never pauses.
+    this.wakeCost = this.slowWakeMs === undefined ? 0.6 * this.wakeCost + 0.4 * waking : waking;
+    const work = rows.length * d;
+    const allowance = this.slowWakeMs ?? (this.sharing.wouldShare(2, work) ? Infinity : slowWakeShare * this.sharing.timeAlone(2, work));
+    if (this.wakeCost >= allowance) {
+      this.prefetchPause = pauseAfterSlowWake;
+      this.wakeCost = 0;
+    }
     this.prefetching = true;
     this.prefetched++;
     return true;
@@ -291,12 +315,14 @@ export class Kernels {
 
   /**
    * Sets how long (ms) a post to the second thread may take before
-   * prefetching pauses for a while (Infinity: never pause), and ends a pause
+   * prefetching pauses for a while (Infinity: never pause; undefined: a
+   * quarter of the gather's estimated time, the default), and ends a pause
    * under way.
    */
-  pauseAfterWakeOver(milliseconds: number): void {
+  pauseAfterWakeOver(milliseconds: number | undefined): void {
     this.slowWakeMs = milliseconds;
     this.prefetchPause = 0;
+    this.wakeCost = 0;
   }
 
   /** Finishes the gather prefetchRows started, if one is under way: the main thread takes the rows the second has not reached, then waits for its last. */
@@ -503,10 +529,15 @@ function compileOptimized(base64: string): WebAssembly.Module {
   }
 }
 
-/** Milliseconds a post to the second thread may take before prefetching pauses: waking a thread on an idle core takes 0.01 to 0.02 ms here, on a busy one 0.1 to 0.25. */
-const slowWake = 0.03;
+/**
+ * The share of a gather's time on one thread that waking the second thread
+ * may take before prefetching pauses. Waking it takes 0.01 to 0.02 ms here
+ * when its core is idle, 0.1 to 0.25 when it is busy; gathering a batch of
+ * W4 takes about 0.15 ms, of W3 about 0.5.
+ */
+const slowWakeShare = 0.25;
 /** Calls for which prefetching then pauses. */
-const pauseAfterSlowWake = 64;
+const pauseAfterSlowWake = 32;
 
 /** Two threads when the machine has two cores or more; OPTIM_KERNEL_THREADS=1 keeps to one. */
 function defaultThreads(): number {
