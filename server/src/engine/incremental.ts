@@ -33,7 +33,8 @@ const unaryBranch: Partial<Record<OpName, (x: number) => number>> = {
   abs: (x) => (x > 0 ? 1 : x < 0 ? 2 : 0),
 };
 
-const binaryScalar: Partial<Record<OpName, (x: number, y: number) => number>> = {
+/** The binary ops on one pair of numbers, as the reference computes them (comparisons give 1 or 0, max and min keep x on a tie). */
+export const binaryScalar: Partial<Record<OpName, (x: number, y: number) => number>> = {
   add: (x, y) => x + y,
   sub: (x, y) => x - y,
   mul: (x, y) => x * y,
