@@ -110,14 +110,14 @@ class ThreadShare {
 
   /** Whether worthSharing would share `work` now (without what worthSharing learns from asking). */
   wouldShare(kernel: Kernel, work: number): boolean {
-    return this.available && work / this.pace[kernel] >= 2 * this.latency;
+    return this.available && this.timeAlone(kernel, work) >= 2 * this.latency;
   }
 
   /** Whether `work` takes long enough alone for the second thread's wake-up to pay. */
   worthSharing(kernel: Kernel, work: number): boolean {
     this.lastShare = 1;
     if (!this.available) return false;
-    if (work / this.pace[kernel] >= 2 * this.latency) return true;
+    if (this.wouldShare(kernel, work)) return true;
     // A slow wake-up (a busy machine, the thread's start) must not keep work on one thread for good.
     this.latency = Math.max(typicalLatency, 0.98 * this.latency);
     return false;
