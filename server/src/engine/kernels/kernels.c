@@ -1,7 +1,8 @@
 // The kernel executor's WebAssembly (../kernel-executor.ts): float32 matrix
-// products in SIMD, the gathering of a batch of rows, and elementwise work on
-// large tensors. Two loop shapes cover every layout of a product the executor
-// meets; it picks one and, where neither fits, transposes a small operand.
+// products in SIMD, the gathering of a batch of rows, optimizer updates and a
+// step's elementwise ops. Two loop shapes cover every layout of a product the
+// executor meets; it picks one and, where neither fits, transposes a small
+// operand.
 //
 //   broadcast form: C[i, j] = sum_p A(i, p) * B[p, j]   B's rows contiguous in j
 //   dot form:       C[i, j] = sum_p A[i, p] * B[j, p]   both contiguous in p
