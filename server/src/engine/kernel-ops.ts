@@ -34,11 +34,6 @@ export class Step {
     return { shape, data: this.kernels.allocate(sizeOf(shape), zeroed) };
   }
 
-  /** out = scale · x · y in WebAssembly; out is in the kernel memory. */
-  kernelsScaledProduct(out: Float32Array, x: Float32Array, y: Float32Array, scale: number): void {
-    this.kernels.scaledProduct(out, this.inKernelMemory(x), this.inKernelMemory(y), scale);
-  }
-
   /** ReLU, or its gradient given the output's gradient g, in WebAssembly. */
   relu(a: Float32Tensor, g?: Float32Tensor): Float32Tensor {
     const out = this.tensor(a.shape);
@@ -59,10 +54,10 @@ export class Step {
     return out;
   }
 
-  /** scale · a, in one pass. */
-  scaled(a: Float32Tensor, scale: number): Float32Tensor {
+  /** scale · a, or scale · a · b elementwise (b of a's size), in one pass. */
+  scaled(a: Float32Tensor, scale: number, b?: Float32Tensor): Float32Tensor {
     const out = this.tensor(a.shape);
-    this.kernels.scaledProduct(out.data, this.inKernelMemory(a.data), undefined, scale);
+    this.kernels.scaledProduct(out.data, this.inKernelMemory(a.data), b && this.inKernelMemory(b.data), scale);
     return out;
   }
 
@@ -292,11 +287,7 @@ export const float32Ops: Record<ElementwiseOp, Float32Op> = {
     vjp: (step, g, [a], _, node) => {
       const p = node.exponent as number;
       // For squares (regularisation of whole params), 2·a·g in one pass.
-      if (p === 2 && g.data.length === a.data.length) {
-        const grad = step.tensor(a.shape);
-        step.kernelsScaledProduct(grad.data, a.data, g.data, 2);
-        return [grad];
-      }
+      if (p === 2 && g.data.length === a.data.length) return [step.scaled(a, 2, g)];
       return [step.binary(
         "mul",
         step.map1(a, (x) => (p === 0 ? 0 : p * x ** (p - 1))),
