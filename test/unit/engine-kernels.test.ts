@@ -1,5 +1,6 @@
 // The kernel executor against the float64 reference: the same losses and
-// gradients within float32 tolerance, on one thread and on two; its matrix
+// gradients within float32 tolerance, on one thread and on two, in both builds
+// of the kernels (with relaxed SIMD's multiply-add and without); its matrix
 // products against a plain triple loop in every layout; and its elementwise
 // kernels (binary ops with broadcasting, sums back, exp, log-sum-exp)
 // against their definitions, at the edges of float32 too.
@@ -16,7 +17,9 @@ import { binaryScalar } from "../../server/src/engine/incremental";
 import { binaryKernelOps } from "../../server/src/engine/kernels/kernels";
 import { createOptimizer } from "../../server/src/train/optimizers";
 
-const runtimes = { "one thread": Kernels.create(1), "two threads": Kernels.create(2) };
+// The default build is the relaxed-SIMD one wherever the runtime has it (Node 20
+// behind a flag the kernels turn on); the plain build runs where it does not.
+const runtimes = { "one thread": Kernels.create(1), "two threads": Kernels.create(2), "two threads, plain SIMD": Kernels.create(2, "simd") };
 after(() => Object.values(runtimes).forEach((kernels) => kernels.dispose()));
 
 const losses: Record<string, string> = {
@@ -77,7 +80,13 @@ for (const [threads, kernels] of Object.entries(runtimes)) {
   }
 }
 
-test("matrix products agree with a triple loop in every layout, on one thread and on two", () => {
+test("the kernels run their relaxed-SIMD build by default, on one thread and on two", () => {
+  assert.equal(runtimes["one thread"].build, "relaxed-simd");
+  assert.equal(runtimes["two threads"].build, "relaxed-simd");
+  assert.equal(runtimes["two threads, plain SIMD"].build, "simd");
+});
+
+test("matrix products agree with a triple loop in every layout, on one thread and on two, in both builds", () => {
   const random = randomSource(9);
   // Shapes around the kernels' block sizes, and the last two large enough (half a millisecond and more) to be shared between threads.
   const shapes = [

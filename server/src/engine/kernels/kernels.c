@@ -12,13 +12,22 @@
 // registers of x86-64; no function touches the stack, so threads sharing one
 // memory need no stacks of their own.
 //
-// Built by server/src/engine/kernels/build.mjs (clang from Debian: apt-get
-// install clang lld), which writes kernels-wasm.ts beside this file.
+// Built twice by server/src/engine/kernels/build.mjs (Debian's clang-16:
+// apt-get install clang-16 lld-16 llvm-16), with and without relaxed SIMD,
+// which writes both modules to kernels-wasm.ts beside this file.
 #include <wasm_simd128.h>
 
 #define LOAD(p) wasm_v128_load(p)
 #define SPLAT(p) wasm_v128_load32_splat(p)
+// acc += a * b. Built with relaxed SIMD (RELAXED_SIMD defined), one
+// multiply-add the runtime may fuse (x86-64 with FMA3 does: one instruction,
+// one rounding); otherwise a multiply and an add. The products and the
+// update's sums of squares use it.
+#ifdef RELAXED_SIMD
+#define MULADD(acc, a, b) acc = (v128_t)__builtin_wasm_relaxed_madd_f32x4((__f32x4)(a), (__f32x4)(b), (__f32x4)(acc))
+#else
 #define MULADD(acc, a, b) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
+#endif
 
 static float horizontal_sum(v128_t v) {
   return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);

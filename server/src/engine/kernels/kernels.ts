@@ -8,7 +8,7 @@
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { setFlagsFromString } from "node:v8";
-import { kernelsWasmBase64 } from "./kernels-wasm";
+import { kernelsRelaxedWasmBase64, kernelsWasmBase64 } from "./kernels-wasm";
 
 interface KernelExports {
   broadcast_product(A: number, sai: number, sap: number, B: number, ldb: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number, panel: number): void;
@@ -179,6 +179,8 @@ export class Kernels {
     module: WebAssembly.Module,
     /** 1 or 2: how many threads share a large product. */
     readonly threads: number,
+    /** Which build of kernels.c runs. */
+    readonly build: KernelBuild,
   ) {
     this.exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
     this.buffer = memory.buffer;
@@ -194,11 +196,14 @@ export class Kernels {
     this.sharing = new ThreadShare(this.worker !== undefined);
   }
 
-  /** Compiles the kernels; `threads` (1 or 2) defaults as defaultThreads says. */
-  static create(threads = defaultThreads()): Kernels {
-    const module = compileOptimized(kernelsWasmBase64);
+  /**
+   * Compiles the kernels; `threads` (1 or 2) defaults as defaultThreads says,
+   * the build to the relaxed-SIMD one wherever the runtime can run it.
+   */
+  static create(threads = defaultThreads(), build: KernelBuild = relaxedSimd() ? "relaxed-simd" : "simd"): Kernels {
+    const module = compileOptimized(build);
     const memory = new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true });
-    return new Kernels(memory, module, Math.max(1, Math.min(2, threads)));
+    return new Kernels(memory, module, Math.max(1, Math.min(2, threads)), build);
   }
 
   /** Ends the second thread. */
@@ -520,13 +525,50 @@ export class Kernels {
  * would pay (half the first ten steps' time on the machines we measured).
  * The flag holds only while this module compiles.
  */
-function compileOptimized(base64: string): WebAssembly.Module {
+function compileOptimized(build: KernelBuild): WebAssembly.Module {
   setFlagsFromString("--no-liftoff");
+  const flagged = build === "relaxed-simd" && enableRelaxedSimd();
   try {
-    return new WebAssembly.Module(Buffer.from(base64, "base64"));
+    return new WebAssembly.Module(build === "relaxed-simd" ? relaxedBytes() : Buffer.from(kernelsWasmBase64, "base64"));
   } finally {
     setFlagsFromString("--liftoff");
+    if (flagged) setFlagsFromString("--no-experimental-wasm-relaxed-simd");
   }
+}
+
+/**
+ * The builds of kernels.c (build.mjs). "relaxed-simd" multiplies and adds in
+ * one instruction where the machine has one (FMA3 on x86-64), so a core that
+ * issues two vector operations a cycle does twice the products' arithmetic;
+ * "simd" runs wherever WebAssembly SIMD does.
+ */
+export type KernelBuild = "relaxed-simd" | "simd";
+
+let relaxedModule: Buffer<ArrayBuffer> | undefined;
+function relaxedBytes(): Buffer<ArrayBuffer> {
+  return (relaxedModule ??= Buffer.from(kernelsRelaxedWasmBase64, "base64"));
+}
+
+/**
+ * Turns relaxed SIMD on if the runtime has it behind a flag (Node 20's V8;
+ * from V8 11.4 on it is on by default). Says whether it did, so that the
+ * caller turns it off again once its module is compiled.
+ */
+function enableRelaxedSimd(): boolean {
+  if (WebAssembly.validate(relaxedBytes())) return false;
+  setFlagsFromString("--experimental-wasm-relaxed-simd");
+  return true;
+}
+
+let relaxedRuns: boolean | undefined;
+/** Whether the runtime can run the relaxed-SIMD build (with its flag on where it needs one). */
+function relaxedSimd(): boolean {
+  if (relaxedRuns === undefined) {
+    const flagged = enableRelaxedSimd();
+    relaxedRuns = WebAssembly.validate(relaxedBytes());
+    if (flagged) setFlagsFromString("--no-experimental-wasm-relaxed-simd");
+  }
+  return relaxedRuns;
 }
 
 /**
