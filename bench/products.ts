@@ -1,4 +1,4 @@
-// The matrix products of W1 and W3, alone: TensorFlow.js on WebAssembly, our
+// The matrix products of W1, W3 and W4, alone: TensorFlow.js on WebAssembly, our
 // kernels on one thread and on two, in GFLOP/s (best of several runs, so the
 // figure is the kernel's, not the machine's other load). NumPy's figures for
 // the same products come from bench/numpy/products.py. This is the lower
@@ -24,6 +24,8 @@ export const products: Product[] = [
   { name: "W1 backward, W as [D, C]: X^T @ G", m: 3073, k: 256, n: 10, transposeA: true, transposeB: false },
   { name: "W3 forward X @ W1^T (200×3073 by 3073×100)", m: 200, k: 3073, n: 100, transposeA: false, transposeB: true },
   { name: "W3 backward dH^T @ X (100×200 by 200×3073)", m: 100, k: 200, n: 3073, transposeA: true, transposeB: false },
+  { name: "W4 forward X @ W^T (256×785 by 785×10)", m: 256, k: 785, n: 10, transposeA: false, transposeB: true },
+  { name: "W4 backward G^T @ X (10×256 by 256×785)", m: 10, k: 256, n: 785, transposeA: true, transposeB: false },
 ];
 
 function best(repeats: number, work: () => void): number {

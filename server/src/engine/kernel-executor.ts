@@ -178,7 +178,8 @@ function backward(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[],
       continue;
     }
     const inputs = node.inputs.map((input) => values[input]);
-    const contributions = node.op === "transpose" ? [step.transpose(adjoint)] : float32Ops[node.op as ElementwiseOp].vjp(step, adjoint, inputs, values[id], node);
+    const needs = node.inputs.map((input) => plan.needsGradient[input]);
+    const contributions = node.op === "transpose" ? [step.transpose(adjoint)] : float32Ops[node.op as ElementwiseOp].vjp(step, adjoint, inputs, values[id], node, needs);
     node.inputs.forEach((input, i) => {
       const contribution = contributions[i];
       if (contribution && plan.needsGradient[input]) accumulate(input, contribution);

@@ -223,8 +223,12 @@ export type ElementwiseOp = Exclude<OpName, "input" | "labels" | "batch" | "cons
 
 interface Float32Op {
   forward(step: Step, inputs: Float32Tensor[], node: IrNode): Float32Tensor;
-  /** Gradients for each input given the output's; null where an input gets none. */
-  vjp(step: Step, gradient: Float32Tensor, inputs: Float32Tensor[], output: Float32Tensor, node: IrNode): (Float32Tensor | null)[];
+  /**
+   * Gradients for each input given the output's; null where an input gets
+   * none, and where `needs` says no gradient flows on from it (a constant, the
+   * labels): what nothing reads is not computed.
+   */
+  vjp(step: Step, gradient: Float32Tensor, inputs: Float32Tensor[], output: Float32Tensor, node: IrNode, needs: readonly boolean[]): (Float32Tensor | null)[];
 }
 
 function elementwise(f: (x: number) => number, derivative: (x: number, y: number) => number): Float32Op {
@@ -249,9 +253,9 @@ function comparison(op: BinaryOp): Float32Op {
 function extremum(op: "max" | "min", picked: "ge" | "le"): Float32Op {
   return {
     forward: (step, [a, b]) => step.binary(op, a, b),
-    vjp: (step, g, [a, b]) => {
+    vjp: (step, g, [a, b], _, __, needs) => {
       const ga = step.binary("mul", step.binary(picked, a, b), g);
-      return [step.unbroadcast(ga, a.shape), step.unbroadcast(step.binary("sub", g, ga), b.shape)];
+      return [needs[0] ? step.unbroadcast(ga, a.shape) : null, needs[1] ? step.unbroadcast(step.binary("sub", g, ga), b.shape) : null];
     },
   };
 }
@@ -261,19 +265,22 @@ function extremum(op: "max" | "min", picked: "ge" | "le"): Float32Op {
 export const float32Ops: Record<ElementwiseOp, Float32Op> = {
   add: {
     forward: (step, [a, b]) => step.binary("add", a, b),
-    vjp: (step, g, [a, b]) => [step.unbroadcast(g, a.shape), step.unbroadcast(g, b.shape)],
+    vjp: (step, g, [a, b], _, __, needs) => [needs[0] ? step.unbroadcast(g, a.shape) : null, needs[1] ? step.unbroadcast(g, b.shape) : null],
   },
   sub: {
     forward: (step, [a, b]) => step.binary("sub", a, b),
-    vjp: (step, g, [a, b]) => [step.unbroadcast(g, a.shape), step.unbroadcast(step.binary("mul", g, step.scalar(-1)), b.shape)],
+    vjp: (step, g, [a, b], _, __, needs) => [needs[0] ? step.unbroadcast(g, a.shape) : null, needs[1] ? step.unbroadcast(step.binary("mul", g, step.scalar(-1)), b.shape) : null],
   },
   mul: {
     forward: (step, [a, b]) => step.binary("mul", a, b),
-    vjp: (step, g, [a, b]) => [step.unbroadcast(step.binary("mul", g, b), a.shape), step.unbroadcast(step.binary("mul", g, a), b.shape)],
+    vjp: (step, g, [a, b], _, __, needs) => [needs[0] ? step.unbroadcast(step.binary("mul", g, b), a.shape) : null, needs[1] ? step.unbroadcast(step.binary("mul", g, a), b.shape) : null],
   },
   div: {
     forward: (step, [a, b]) => step.binary("div", a, b),
-    vjp: (step, g, [a, b]) => [step.unbroadcast(step.binary("div", g, b), a.shape), step.unbroadcast(step.binary("mul", step.binary("div", step.binary("mul", g, a), step.binary("mul", b, b)), step.scalar(-1)), b.shape)],
+    vjp: (step, g, [a, b], _, __, needs) => [
+      needs[0] ? step.unbroadcast(step.binary("div", g, b), a.shape) : null,
+      needs[1] ? step.unbroadcast(step.binary("mul", step.binary("div", step.binary("mul", g, a), step.binary("mul", b, b)), step.scalar(-1)), b.shape) : null,
+    ],
   },
   neg: {
     forward: (step, [a]) => step.binary("mul", a, step.scalar(-1)),
