@@ -41,7 +41,20 @@ interface Plan {
   sumOfSquares: number[];
   /** The squares those sums read: never built. */
   unbuilt: boolean[];
+  /** Each node's forward work, in order (leaves bind, fused and unbuilt nodes have none). */
+  forwardCalls: ForwardCall[];
+  /** Each node's backward work, by id: what it sends to its inputs given its adjoint. */
+  backwardCalls: (BackwardCall | undefined)[];
 }
+
+/**
+ * A node's forward or backward work, made once per graph: the graph is
+ * walked once into a list of calls, so a step runs the list and no step
+ * decides again what a node needs. Each call is a small function of its own,
+ * which keeps the code V8 optimizes while a run starts small.
+ */
+type ForwardCall = (step: Step, values: Float32Tensor[], bindings: KernelBindings) => void;
+type BackwardCall = (step: Step, values: Float32Tensor[], adjoint: Float32Tensor, adjoints: Adjoints) => void;
 
 const plans = new WeakMap<Graph, Plan>();
 
@@ -63,9 +76,94 @@ function planOf(graph: Graph): Plan {
   graph.nodes.forEach((node) => {
     if (sumOfSquares[node.id] >= 0) unbuilt[node.inputs[0]] = true;
   });
-  const plan = { fused, needsGradient, lastProduct, sumOfSquares, unbuilt };
+  const plan: Plan = { fused, needsGradient, lastProduct, sumOfSquares, unbuilt, forwardCalls: [], backwardCalls: [] };
+  for (const node of graph.nodes) {
+    const call = forwardCall(graph, plan, node);
+    if (call) plan.forwardCalls.push(call);
+    plan.backwardCalls[node.id] = needsGradient[node.id] && node.op !== "param" ? backwardCall(graph, plan, node) : undefined;
+  }
   plans.set(graph, plan);
   return plan;
+}
+
+function forwardCall(graph: Graph, plan: Plan, node: IrNode): ForwardCall | undefined {
+  const id = node.id;
+  const inputs = node.inputs;
+  switch (node.op) {
+    case "input":
+    case "labels":
+    case "batch":
+    case "const":
+    case "param":
+      return (step, values, bindings) => {
+        values[id] = leaf(step, node, bindings) as Float32Tensor;
+      };
+  }
+  if (plan.fused[id] || plan.unbuilt[id]) return undefined;
+  const squared = plan.sumOfSquares[id];
+  if (squared >= 0) {
+    return (step, values) => {
+      values[id] = step.sumOfSquares(values[squared]);
+    };
+  }
+  if (node.op === "transpose") {
+    return (step, values) => {
+      values[id] = step.transpose(values[inputs[0]]);
+    };
+  }
+  if (node.op === "matmul") {
+    return (step, values) => {
+      const a = operand(graph, plan, values, inputs[0]);
+      const b = operand(graph, plan, values, inputs[1]);
+      values[id] = step.matmul(a.value, a.transposed, b.value, b.transposed);
+    };
+  }
+  const op = float32Ops[node.op as ElementwiseOp];
+  return (step, values) => {
+    values[id] = op.forward(
+      step,
+      inputs.map((input) => values[input]),
+      node,
+    );
+  };
+}
+
+function backwardCall(graph: Graph, plan: Plan, node: IrNode): BackwardCall {
+  const id = node.id;
+  const inputs = node.inputs;
+  if (node.op === "matmul") {
+    return (step, values, adjoint, adjoints) => {
+      for (const [target, contribution] of matmulVjp(step, graph, plan, values, node, adjoint)) adjoints.accumulate(target, contribution);
+      if (id === plan.lastProduct) adjoints.productsDone();
+    };
+  }
+  const squared = plan.sumOfSquares[id];
+  if (squared >= 0) {
+    // d sum(W^2) = 2·g·W, from W itself (the square was never built).
+    return (step, values, adjoint, adjoints) => {
+      if (plan.needsGradient[squared]) adjoints.accumulate(squared, step.scaled(values[squared], 2 * adjoint.data[0]));
+    };
+  }
+  const needs = inputs.map((input) => plan.needsGradient[input]);
+  const vjp: (step: Step, adjoint: Float32Tensor, values: Float32Tensor[]) => (Float32Tensor | null)[] =
+    node.op === "transpose"
+      ? (step, adjoint) => [step.transpose(adjoint)]
+      : (step, adjoint, values) =>
+          float32Ops[node.op as ElementwiseOp].vjp(
+            step,
+            adjoint,
+            inputs.map((input) => values[input]),
+            values[id],
+            node,
+            needs,
+          );
+  return (step, values, adjoint, adjoints) => {
+    const contributions = vjp(step, adjoint, values);
+    for (let i = 0; i < inputs.length; i++) {
+      const contribution = contributions[i];
+      if (contribution && needs[i]) adjoints.accumulate(inputs[i], contribution);
+    }
+  };
 }
 
 function leaf(step: Step, node: IrNode, bindings: KernelBindings): Float32Tensor | undefined {
@@ -98,23 +196,7 @@ function operand(graph: Graph, plan: Plan, values: Float32Tensor[], id: number):
 
 function forward(step: Step, graph: Graph, plan: Plan, bindings: KernelBindings): Float32Tensor[] {
   const values: Float32Tensor[] = new Array(graph.nodes.length);
-  for (const node of graph.nodes) {
-    const known = leaf(step, node, bindings);
-    if (known) values[node.id] = known;
-    else if (plan.fused[node.id] || plan.unbuilt[node.id]) continue;
-    else if (plan.sumOfSquares[node.id] >= 0) values[node.id] = step.sumOfSquares(values[plan.sumOfSquares[node.id]]);
-    else if (node.op === "transpose") values[node.id] = step.transpose(values[node.inputs[0]]);
-    else if (node.op === "matmul") {
-      const [a, b] = node.inputs.map((input) => operand(graph, plan, values, input));
-      values[node.id] = step.matmul(a.value, a.transposed, b.value, b.transposed);
-    } else {
-      values[node.id] = float32Ops[node.op as ElementwiseOp].forward(
-        step,
-        node.inputs.map((input) => values[input]),
-        node,
-      );
-    }
-  }
+  for (const call of plan.forwardCalls) call(step, values, bindings);
   return values;
 }
 
@@ -142,54 +224,56 @@ function matmulVjp(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[]
   return result;
 }
 
+/** The adjoints of one backward pass, as they are summed. */
+class Adjoints {
+  readonly values: (Float32Tensor | undefined)[];
+  /** Where a param's gradient from several contributions is summed: its array of `into`, when that is in the kernel memory. */
+  private readonly sumTargets: (Float32Array | undefined)[];
+
+  constructor(
+    private readonly step: Step,
+    graph: Graph,
+    into: ReadonlyMap<string, Float32Array> | undefined,
+    /** Runs once, when the last product is done (or at the end). */
+    private afterProducts: (() => void) | undefined,
+  ) {
+    this.values = new Array(graph.nodes.length);
+    this.sumTargets = graph.nodes.map((node) => (node.op === "param" ? into?.get(node.name as string) : undefined));
+  }
+
+  accumulate(id: number, contribution: Float32Tensor): void {
+    const known = this.values[id];
+    const target = this.sumTargets[id];
+    if (!known) this.values[id] = contribution;
+    else if (target && target.length === known.data.length && known.data.length === contribution.data.length && this.step.holds(target)) this.values[id] = { shape: known.shape, data: this.step.addInto(target, known.data, contribution.data) };
+    else this.values[id] = this.step.binary("add", known, contribution);
+  }
+
+  productsDone(): void {
+    const after = this.afterProducts;
+    this.afterProducts = undefined;
+    after?.();
+  }
+}
+
 /**
  * Reverse mode over the nodes that lead to params; into the arrays of `into`
  * where given, else a fresh array per param. `afterProducts` runs once the
  * last product is done (or at the end when there is none).
  */
 function backward(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[], into?: ReadonlyMap<string, Float32Array>, afterProducts?: () => void): Map<string, Float32Array> {
-  const adjoints: (Float32Tensor | undefined)[] = new Array(graph.nodes.length);
-  adjoints[graph.output] = step.scalar(1);
-  // A param's gradient summed from several contributions is summed straight into its array of `into` where that is in the kernel memory.
-  const sumTargets = graph.nodes.map((node) => (node.op === "param" ? into?.get(node.name as string) : undefined));
-  const accumulate = (id: number, contribution: Float32Tensor) => {
-    const known = adjoints[id];
-    const target = sumTargets[id];
-    if (!known) adjoints[id] = contribution;
-    else if (target && target.length === known.data.length && known.data.length === contribution.data.length && step.holds(target)) adjoints[id] = { shape: known.shape, data: step.addInto(target, known.data, contribution.data) };
-    else adjoints[id] = step.binary("add", known, contribution);
-  };
+  const adjoints = new Adjoints(step, graph, into, afterProducts);
+  adjoints.values[graph.output] = step.scalar(1);
   for (let id = graph.output; id >= 0; id--) {
-    const node = graph.nodes[id];
-    const adjoint = adjoints[id];
-    if (!adjoint || !plan.needsGradient[id] || node.op === "param") continue;
-    if (node.op === "matmul") {
-      for (const [target, contribution] of matmulVjp(step, graph, plan, values, node, adjoint)) accumulate(target, contribution);
-      if (id === plan.lastProduct) {
-        afterProducts?.();
-        afterProducts = undefined;
-      }
-      continue;
-    }
-    const squared = plan.sumOfSquares[id];
-    if (squared >= 0) {
-      // d sum(W^2) = 2·g·W, from W itself (the square was never built).
-      if (plan.needsGradient[squared]) accumulate(squared, step.scaled(values[squared], 2 * adjoint.data[0]));
-      continue;
-    }
-    const inputs = node.inputs.map((input) => values[input]);
-    const needs = node.inputs.map((input) => plan.needsGradient[input]);
-    const contributions = node.op === "transpose" ? [step.transpose(adjoint)] : float32Ops[node.op as ElementwiseOp].vjp(step, adjoint, inputs, values[id], node, needs);
-    node.inputs.forEach((input, i) => {
-      const contribution = contributions[i];
-      if (contribution && plan.needsGradient[input]) accumulate(input, contribution);
-    });
+    const adjoint = adjoints.values[id];
+    const call = plan.backwardCalls[id];
+    if (adjoint && call) call(step, values, adjoint, adjoints);
   }
-  afterProducts?.();
+  adjoints.productsDone();
   const result = new Map<string, Float32Array>();
   for (const node of graph.nodes) {
     if (node.op !== "param") continue;
-    const adjoint = adjoints[node.id];
+    const adjoint = adjoints.values[node.id];
     const target = into?.get(node.name as string);
     if (target) {
       if (adjoint && adjoint.data.length !== target.length) throw new Error(`the gradient of ${node.name} has ${adjoint.data.length} entries, the param ${target.length}`);
