@@ -242,9 +242,17 @@ function elementwise(f: (x: number) => number, derivative: (x: number, y: number
   };
 }
 
+/**
+ * The forward of every binary op: one function for all of them, so that V8
+ * optimizes the path to the binary kernel once rather than once per op.
+ */
+function binaryForward(op: BinaryOp): Float32Op["forward"] {
+  return (step, [a, b]) => step.binary(op, a, b);
+}
+
 function comparison(op: BinaryOp): Float32Op {
   return {
-    forward: (step, [a, b]) => step.binary(op, a, b),
+    forward: binaryForward(op),
     vjp: () => [null, null],
   };
 }
@@ -252,7 +260,7 @@ function comparison(op: BinaryOp): Float32Op {
 /** max or min: the gradient goes to the side the op picked (`picked` is ge for max, le for min), to a on a tie. */
 function extremum(op: "max" | "min", picked: "ge" | "le"): Float32Op {
   return {
-    forward: (step, [a, b]) => step.binary(op, a, b),
+    forward: binaryForward(op),
     vjp: (step, g, [a, b], _, __, needs) => {
       const ga = step.binary("mul", step.binary(picked, a, b), g);
       return [needs[0] ? step.unbroadcast(ga, a.shape) : null, needs[1] ? step.unbroadcast(step.binary("sub", g, ga), b.shape) : null];
@@ -264,19 +272,19 @@ function extremum(op: "max" | "min", picked: "ge" | "le"): Float32Op {
 // The reference's ops (ops.ts) in float32; matmul and transpose are handled by the executor itself.
 export const float32Ops: Record<ElementwiseOp, Float32Op> = {
   add: {
-    forward: (step, [a, b]) => step.binary("add", a, b),
+    forward: binaryForward("add"),
     vjp: (step, g, [a, b], _, __, needs) => [needs[0] ? step.unbroadcast(g, a.shape) : null, needs[1] ? step.unbroadcast(g, b.shape) : null],
   },
   sub: {
-    forward: (step, [a, b]) => step.binary("sub", a, b),
+    forward: binaryForward("sub"),
     vjp: (step, g, [a, b], _, __, needs) => [needs[0] ? step.unbroadcast(g, a.shape) : null, needs[1] ? step.unbroadcast(step.binary("mul", g, step.scalar(-1)), b.shape) : null],
   },
   mul: {
-    forward: (step, [a, b]) => step.binary("mul", a, b),
+    forward: binaryForward("mul"),
     vjp: (step, g, [a, b], _, __, needs) => [needs[0] ? step.unbroadcast(step.binary("mul", g, b), a.shape) : null, needs[1] ? step.unbroadcast(step.binary("mul", g, a), b.shape) : null],
   },
   div: {
-    forward: (step, [a, b]) => step.binary("div", a, b),
+    forward: binaryForward("div"),
     vjp: (step, g, [a, b], _, __, needs) => [
       needs[0] ? step.unbroadcast(step.binary("div", g, b), a.shape) : null,
       needs[1] ? step.unbroadcast(step.binary("mul", step.binary("div", step.binary("mul", g, a), step.binary("mul", b, b)), step.scalar(-1)), b.shape) : null,
