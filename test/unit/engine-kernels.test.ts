@@ -141,6 +141,45 @@ test("gathering rows agrees with copying them, on one thread and on two", () => 
   }
 });
 
+test("a gather ahead is right however the threads meet, and so is the shared product after it", (t) => {
+  const kernels = runtimes["two threads"];
+  const random = randomSource(11);
+  const [n, d, count] = [400, 900, 256];
+  const mark = kernels.mark();
+  const from = kernels.copyIn(Array.from({ length: n * d }, () => random.normal()));
+  const space = kernels.allocate(count, false);
+  const rows = new Int32Array(space.buffer, space.byteOffset, count);
+  const to = kernels.allocate(count * d, false);
+  // A product the threads share (the broadcast form, strip by strip from the counter the gather uses too).
+  const [m, k, columns] = [24, 300, 800];
+  const a = kernels.copyIn(Array.from({ length: m * k }, () => random.normal()));
+  const b = kernels.copyIn(Array.from({ length: k * columns }, () => random.normal()));
+  const expected = kernels.allocate(m * columns);
+  kernels.matmul({ rows: m, columns: k, data: a }, false, { rows: k, columns, data: b }, false, expected);
+  const out = kernels.allocate(m * columns);
+  const finishedBefore = kernels.gathersFinishedAlone;
+  // However long waking the second thread takes here, gather ahead every time.
+  kernels.pauseAfterWakeOver(Infinity);
+  for (let round = 0; round < 300; round++) {
+    for (let i = 0; i < count; i++) rows[i] = Math.floor(random.uniform() * n);
+    to.fill(NaN);
+    assert.ok(kernels.prefetchRows(from, d, rows, to), `round ${round}: gathering ahead`);
+    // Meet the second thread at varying points of its part: at once, or after a little work.
+    let spin = 0;
+    for (let i = 0; i < (round % 4) * 2000; i++) spin += i;
+    kernels.awaitPrefetch();
+    for (let i = 0; i < count; i++) {
+      if (to[i * d] !== from[rows[i] * d] || to[i * d + d - 1] !== from[rows[i] * d + d - 1]) assert.fail(`round ${round} (${spin}), row ${i}: not gathered`);
+    }
+    out.fill(NaN);
+    kernels.matmul({ rows: m, columns: k, data: a }, false, { rows: k, columns, data: b }, false, out);
+    assert.deepEqual(out, expected, `round ${round}: the product after the gather`);
+  }
+  t.diagnostic(`gathers the main thread finished while the second thread was at its part: ${kernels.gathersFinishedAlone - finishedBefore} of 300`);
+  kernels.pauseAfterWakeOver(undefined);
+  kernels.release(mark);
+});
+
 test("optimizer updates in the kernels follow optimizers.ts, and their sums of squares agree", () => {
   const random = randomSource(12);
   const kernels = runtimes["one thread"];
