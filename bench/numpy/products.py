@@ -17,6 +17,8 @@ PRODUCTS = [
     ("W1 backward, W as [D, C]: X^T @ G", 3073, 256, 10, True, False),
     ("W3 forward X @ W1^T (200×3073 by 3073×100)", 200, 3073, 100, False, True),
     ("W3 backward dH^T @ X (100×200 by 200×3073)", 100, 200, 3073, True, False),
+    ("W4 forward X @ W^T (256×785 by 785×10)", 256, 785, 10, False, True),
+    ("W4 backward G^T @ X (10×256 by 256×785)", 10, 256, 785, True, False),
 ]
 
 
