@@ -145,18 +145,18 @@ function backwardCall(graph: Graph, plan: Plan, node: IrNode): BackwardCall {
     };
   }
   const needs = inputs.map((input) => plan.needsGradient[input]);
-  const vjp: (step: Step, adjoint: Float32Tensor, values: Float32Tensor[]) => (Float32Tensor | null)[] =
-    node.op === "transpose"
-      ? (step, adjoint) => [step.transpose(adjoint)]
-      : (step, adjoint, values) =>
-          float32Ops[node.op as ElementwiseOp].vjp(
-            step,
-            adjoint,
-            inputs.map((input) => values[input]),
-            values[id],
-            node,
-            needs,
-          );
+  const op = node.op === "transpose" ? undefined : float32Ops[node.op as ElementwiseOp];
+  const vjp: (step: Step, adjoint: Float32Tensor, values: Float32Tensor[]) => (Float32Tensor | null)[] = op
+    ? (step, adjoint, values) =>
+        op.vjp(
+          step,
+          adjoint,
+          inputs.map((input) => values[input]),
+          values[id],
+          node,
+          needs,
+        )
+    : (step, adjoint) => [step.transpose(adjoint)];
   return (step, values, adjoint, adjoints) => {
     const contributions = vjp(step, adjoint, values);
     for (let i = 0; i < inputs.length; i++) {

@@ -582,8 +582,8 @@ function compileOptimized(build: KernelBuild): WebAssembly.Module {
 
 /**
  * The builds of kernels.c (build.mjs). "relaxed-simd" multiplies and adds in
- * one instruction where the machine has one (FMA3 on x86-64), so a core that
- * issues two vector operations a cycle does twice the products' arithmetic;
+ * one instruction where the machine has one (FMA3 on x86-64): half the
+ * arithmetic instructions of a product, one rounding instead of two.
  * "simd" runs wherever WebAssembly SIMD does.
  */
 export type KernelBuild = "relaxed-simd" | "simd";
