@@ -222,27 +222,13 @@ void gather_rows(const float *from, const int *rows, int count, int d, float *to
 // The same gather shared between threads: each takes the next four rows from
 // the counter `next` until none are left, so a thread that comes late (the
 // main thread, once its step is done) takes what the other has not reached.
-// Each chunk of four rows, once copied, is marked in `done` (one int a chunk).
 __attribute__((export_name("gather_shared")))
-void gather_shared(const float *from, const int *rows, int count, int d, float *to, int *next, int *done) {
+void gather_shared(const float *from, const int *rows, int count, int d, float *to, int *next) {
   for (;;) {
     int i = __atomic_fetch_add(next, 4, __ATOMIC_SEQ_CST);
     if (i >= count) return;
     int end = i + 4 < count ? i + 4 : count;
-    for (int r = i; r < end; r++) __builtin_memcpy(to + r * d, from + rows[r] * d, d * sizeof(float));
-    __atomic_store_n(done + i / 4, 1, __ATOMIC_RELEASE);
-  }
-}
-
-// Copies the chunks of a shared gather not yet marked done: those the other
-// thread has taken but not finished (it may have been descheduled). It may
-// still copy them too: the same rows to the same place, so either copy does.
-__attribute__((export_name("gather_unfinished")))
-void gather_unfinished(const float *from, const int *rows, int count, int d, float *to, int *done) {
-  for (int i = 0; i < count; i += 4) {
-    if (__atomic_load_n(done + i / 4, __ATOMIC_ACQUIRE)) continue;
-    int end = i + 4 < count ? i + 4 : count;
-    for (int r = i; r < end; r++) __builtin_memcpy(to + r * d, from + rows[r] * d, d * sizeof(float));
+    for (; i < end; i++) __builtin_memcpy(to + i * d, from + rows[i] * d, d * sizeof(float));
   }
 }
 

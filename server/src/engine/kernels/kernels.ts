@@ -15,8 +15,7 @@ interface KernelExports {
   broadcast_shared(A: number, sai: number, sap: number, B: number, ldb: number, C: number, ldc: number, k: number, m: number, n: number, panel: number, next: number): number;
   dot_product(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number): void;
   gather_rows(from: number, rows: number, count: number, d: number, to: number): void;
-  gather_shared(from: number, rows: number, count: number, d: number, to: number, next: number, done: number): void;
-  gather_unfinished(from: number, rows: number, count: number, d: number, to: number, done: number): void;
+  gather_shared(from: number, rows: number, count: number, d: number, to: number, next: number): void;
   binary(op: number, out: number, x: number, xr: number, xc: number, y: number, yr: number, yc: number, rows: number, columns: number): void;
   sum_into(out: number, orow: number, ocol: number, from: number, rows: number, columns: number): void;
   exp_into(out: number, x: number, n: number): void;
@@ -72,7 +71,7 @@ for (;;) {
   const args = Array.from(block.subarray(2, 15));
   if (block[1] === 1) kernels.dot_product(...args.slice(0, 11));
   else if (block[1] === 2) kernels.gather_rows(...args.slice(0, 5));
-  else if (block[1] === 4) kernels.gather_shared(...args.slice(0, 7));
+  else if (block[1] === 4) kernels.gather_shared(...args.slice(0, 6));
   else kernels.broadcast_shared(...args.slice(0, 12));
   Atomics.store(block, 0, ${done});
   Atomics.notify(block, 0);
@@ -166,15 +165,6 @@ export class Kernels {
   private prefetchArgs: number[] = [];
   /** Whether the second thread is gathering rows ahead (prefetchRows). */
   private prefetching = false;
-  /** A chunk of a gather ahead is marked here once copied (gather_shared); room for maxPrefetchChunks. */
-  private readonly chunksDone: Int32Array;
-  /**
-   * Whether the second thread may still be in its part of a gather ahead that
-   * the main thread finished without it (awaitPrefetch): it must be waited for
-   * before the control block is written again.
-   */
-  private unjoined = false;
-  private finishedAlone = 0;
   private shared = 0;
   private prefetched = 0;
   /** Where update() leaves its three sums. */
@@ -198,8 +188,6 @@ export class Kernels {
     const controlOffset = this.allocate(16).byteOffset;
     this.control = new Int32Array(this.buffer, controlOffset, 16);
     this.squares = new Float64Array(this.buffer, this.allocate(6).byteOffset, 3);
-    const chunks = this.allocate(maxPrefetchChunks);
-    this.chunksDone = new Int32Array(chunks.buffer, chunks.byteOffset, maxPrefetchChunks);
     if (threads > 1) {
       this.worker = new Worker(workerSource, { eval: true, workerData: { module, memory, control: controlOffset } });
       // A waiting worker must not keep the process alive.
@@ -221,7 +209,6 @@ export class Kernels {
   /** Ends the second thread. */
   dispose(): void {
     if (!this.worker) return;
-    this.settle();
     Atomics.store(this.control, 0, stop);
     Atomics.notify(this.control, 0);
     void this.worker.terminate();
@@ -270,8 +257,6 @@ export class Kernels {
 
   release(mark: number): void {
     if (mark !== this.marks.length) throw new Error(`kernel memory released out of order (mark ${mark} of ${this.marks.length})`);
-    // Nothing the second thread may still be writing is handed out again.
-    this.settle();
     this.top = this.marks.pop() as number;
   }
 
@@ -301,16 +286,14 @@ export class Kernels {
    * other work.
    */
   prefetchRows(from: Float32Array, d: number, rows: Int32Array, to: Float32Array): boolean {
-    if (!this.worker || this.prefetching || rows.length > 4 * maxPrefetchChunks) return false;
+    if (!this.worker || this.prefetching) return false;
     if (this.prefetchPause > 0) {
       this.prefetchPause--;
       return false;
     }
-    this.settle();
     // Rows are taken four at a time from a counter (the control block's last slot), which awaitPrefetch draws on too.
     Atomics.store(this.control, 15, 0);
-    this.chunksDone.fill(0, 0, Math.ceil(rows.length / 4));
-    this.prefetchArgs = [from.byteOffset, rows.byteOffset, rows.length, d, to.byteOffset, this.control.byteOffset + 15 * 4, this.chunksDone.byteOffset];
+    this.prefetchArgs = [from.byteOffset, rows.byteOffset, rows.length, d, to.byteOffset, this.control.byteOffset + 15 * 4];
     const started = performance.now();
     this.post(4, this.prefetchArgs);
     const waking = performance.now() - started;
@@ -347,31 +330,13 @@ export class Kernels {
     this.wakeCost = 0;
   }
 
-  /**
-   * Finishes the gather prefetchRows started, if one is under way: the main
-   * thread takes the rows the second has not reached. If the second thread is
-   * then still at work (or was woken but has not run: its core busy), the main
-   * thread copies the rows it has not finished as well rather than wait for it
-   * to be scheduled, which could take milliseconds; the second thread is
-   * waited for before it is given anything else (settle).
-   */
+  /** Finishes the gather prefetchRows started, if one is under way: the main thread takes the rows the second has not reached, then waits for its last. */
   awaitPrefetch(): void {
     if (!this.prefetching) return;
-    const [from, rows, count, d, to, next, done] = this.prefetchArgs;
-    this.exports.gather_shared(from, rows, count, d, to, next, done);
+    const [from, rows, count, d, to, next] = this.prefetchArgs;
+    this.exports.gather_shared(from, rows, count, d, to, next);
+    this.join();
     this.prefetching = false;
-    if (Atomics.load(this.control, 0) !== posted) {
-      this.join();
-      return;
-    }
-    this.exports.gather_unfinished(from, rows, count, d, to, done);
-    this.unjoined = true;
-    this.finishedAlone++;
-  }
-
-  /** How many gathers ahead the main thread finished while the second thread was still at its part. */
-  get gathersFinishedAlone(): number {
-    return this.finishedAlone;
   }
 
   /** How many gathers prefetchRows has started. */
@@ -500,7 +465,6 @@ export class Kernels {
       // Strip by strip from a shared counter (the control block's last slot): neither thread waits for the other longer than a strip.
       this.shared++;
       const counter = this.control.byteOffset + 15 * 4;
-      this.settle();
       Atomics.store(this.control, 15, 0);
       this.post(3, [A.byteOffset, sai, sap, B.byteOffset, ldb, C.byteOffset, ldc, k, m, n, panel(1), counter]);
       const started = performance.now();
@@ -540,15 +504,7 @@ export class Kernels {
     return split;
   }
 
-  /** Waits for the second thread's part of a gather awaitPrefetch finished without it, if it is still at it. */
-  private settle(): void {
-    if (!this.unjoined) return;
-    this.unjoined = false;
-    this.join();
-  }
-
   private post(kernel: Posted, args: number[]): void {
-    this.settle();
     this.control[1] = kernel;
     this.control.set(args, 2);
     Atomics.store(this.control, 0, posted);
@@ -624,8 +580,6 @@ function relaxedSimd(): boolean {
 const slowWakeShare = 0.25;
 /** Calls for which prefetching then pauses. */
 const pauseAfterSlowWake = 32;
-/** The largest gather ahead, in chunks of four rows (16,384 rows); a larger batch is gathered when it is needed. */
-const maxPrefetchChunks = 4096;
 
 /** Two threads when the machine has two cores or more; OPTIM_KERNEL_THREADS=1 keeps to one. */
 function defaultThreads(): number {
