@@ -200,7 +200,7 @@ export class Kernels {
    * Compiles the kernels; `threads` (1 or 2) defaults as defaultThreads says,
    * the build to the relaxed-SIMD one wherever the runtime can run it.
    */
-  static create(threads = defaultThreads(), build: KernelBuild = relaxedSimd() ? "relaxed-simd" : "simd"): Kernels {
+  static create(threads = defaultThreads(), build: KernelBuild = relaxedSimd() === "missing" ? "simd" : "relaxed-simd"): Kernels {
     const module = compileOptimized(build);
     const memory = new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true });
     return new Kernels(memory, module, Math.max(1, Math.min(2, threads)), build);
@@ -527,7 +527,8 @@ export class Kernels {
  */
 function compileOptimized(build: KernelBuild): WebAssembly.Module {
   setFlagsFromString("--no-liftoff");
-  const flagged = build === "relaxed-simd" && enableRelaxedSimd();
+  const flagged = build === "relaxed-simd" && relaxedSimd() === "behind its flag";
+  if (flagged) setFlagsFromString("--experimental-wasm-relaxed-simd");
   try {
     return new WebAssembly.Module(build === "relaxed-simd" ? relaxedBytes() : Buffer.from(kernelsWasmBase64, "base64"));
   } finally {
@@ -549,26 +550,23 @@ function relaxedBytes(): Buffer<ArrayBuffer> {
   return (relaxedModule ??= Buffer.from(kernelsRelaxedWasmBase64, "base64"));
 }
 
+type RelaxedSimd = "on" | "behind its flag" | "missing";
+let relaxedSupport: RelaxedSimd | undefined;
 /**
- * Turns relaxed SIMD on if the runtime has it behind a flag (Node 20's V8;
- * from V8 11.4 on it is on by default). Says whether it did, so that the
- * caller turns it off again once its module is compiled.
+ * Whether the runtime runs the relaxed-SIMD build: as it is (from V8 11.4
+ * on), behind a flag (Node 20's V8 11.3, whose flag compileOptimized turns on
+ * while the module compiles), or not at all. Found out once.
  */
-function enableRelaxedSimd(): boolean {
-  if (WebAssembly.validate(relaxedBytes())) return false;
-  setFlagsFromString("--experimental-wasm-relaxed-simd");
-  return true;
-}
-
-let relaxedRuns: boolean | undefined;
-/** Whether the runtime can run the relaxed-SIMD build (with its flag on where it needs one). */
-function relaxedSimd(): boolean {
-  if (relaxedRuns === undefined) {
-    const flagged = enableRelaxedSimd();
-    relaxedRuns = WebAssembly.validate(relaxedBytes());
-    if (flagged) setFlagsFromString("--no-experimental-wasm-relaxed-simd");
+function relaxedSimd(): RelaxedSimd {
+  if (relaxedSupport === undefined) {
+    if (WebAssembly.validate(relaxedBytes())) relaxedSupport = "on";
+    else {
+      setFlagsFromString("--experimental-wasm-relaxed-simd");
+      relaxedSupport = WebAssembly.validate(relaxedBytes()) ? "behind its flag" : "missing";
+      setFlagsFromString("--no-experimental-wasm-relaxed-simd");
+    }
   }
-  return relaxedRuns;
+  return relaxedSupport;
 }
 
 /**
