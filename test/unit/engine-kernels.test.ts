@@ -123,6 +123,29 @@ test("matrix products agree with a triple loop in every layout, on one thread an
   }
 });
 
+test("a dot-form product shared block by block gives the one-thread result exactly, however the threads divide the blocks", () => {
+  const random = randomSource(13);
+  const one = runtimes["one thread"];
+  const two = runtimes["two threads"];
+  // 203 rows: 25 blocks of eight and a last one of three; long enough (about a millisecond) to be shared.
+  const [m, k, n] = [203, 1100, 60];
+  const values = (count: number) => Array.from({ length: count }, () => random.normal());
+  const [aValues, bValues] = [values(m * k), values(n * k)];
+  const product = (kernels: Kernels): Float32Array => {
+    const mark = kernels.mark();
+    const out = kernels.allocate(m * n);
+    out.fill(NaN);
+    kernels.matmul({ rows: m, columns: k, data: kernels.copyIn(aValues) }, false, { rows: n, columns: k, data: kernels.copyIn(bValues) }, true, out);
+    const copy = Float32Array.from(out);
+    kernels.release(mark);
+    return copy;
+  };
+  const expected = product(one);
+  const sharedBefore = two.sharedJobs;
+  for (let round = 0; round < 40; round++) assert.deepEqual(product(two), expected, `round ${round}`);
+  assert.ok(two.sharedJobs > sharedBefore, "the product was shared with the second thread");
+});
+
 test("gathering rows agrees with copying them, on one thread and on two", () => {
   const random = randomSource(5);
   // The second matrix is large enough for the two threads to share the gather.

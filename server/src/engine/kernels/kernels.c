@@ -538,3 +538,19 @@ int broadcast_shared(const float *A, int sai, int sap, const float *B, int ldb, 
     done++;
   }
 }
+
+// The dot form shared the same way, eight rows of C at a time: each block
+// runs over every chunk of the sum (a block of eight rows goes as fast per
+// row as the whole product), so whichever thread is ahead takes more blocks
+// and neither waits for the other longer than one block. Returns how many
+// blocks this thread did.
+__attribute__((export_name("dot_shared")))
+int dot_shared(const float *A, int lda, const float *B, int ldb, float *C, int ldc, int k, int m, int n, int *next) {
+  int done = 0;
+  for (;;) {
+    int i0 = __atomic_fetch_add(next, 1, __ATOMIC_SEQ_CST) * 8;
+    if (i0 >= m) return done;
+    dot_product(A, lda, B, ldb, C, ldc, k, i0, i0 + 8 < m ? i0 + 8 : m, 0, n);
+    done++;
+  }
+}

@@ -14,6 +14,7 @@ interface KernelExports {
   broadcast_product(A: number, sai: number, sap: number, B: number, ldb: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number, panel: number): void;
   broadcast_shared(A: number, sai: number, sap: number, B: number, ldb: number, C: number, ldc: number, k: number, m: number, n: number, panel: number, next: number): number;
   dot_product(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number): void;
+  dot_shared(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, k: number, m: number, n: number, next: number): number;
   gather_rows(from: number, rows: number, count: number, d: number, to: number): void;
   gather_shared(from: number, rows: number, count: number, d: number, to: number, next: number): void;
   binary(op: number, out: number, x: number, xr: number, xc: number, y: number, yr: number, yc: number, rows: number, columns: number): void;
@@ -49,6 +50,8 @@ export interface Matrix {
 
 const pageBytes = 65536;
 const columnPanel = 16;
+/** Rows of C in each block of a shared dot-form product (dot_shared in kernels.c). */
+const dotBlock = 8;
 
 // Control block shared with the second thread: state, kernel, arguments.
 const idle = 0;
@@ -69,7 +72,7 @@ for (;;) {
   }
   if (state === ${stop}) break;
   const args = Array.from(block.subarray(2, 15));
-  if (block[1] === 1) kernels.dot_product(...args.slice(0, 11));
+  if (block[1] === 1) kernels.dot_shared(...args.slice(0, 10));
   else if (block[1] === 2) kernels.gather_rows(...args.slice(0, 5));
   else if (block[1] === 4) kernels.gather_shared(...args.slice(0, 6));
   else kernels.broadcast_shared(...args.slice(0, 12));
@@ -79,11 +82,13 @@ for (;;) {
 `;
 
 /**
- * How a product is shared between the threads. The second thread starts late
- * (it has to be woken: 0.05 to 0.2 ms on the machines we measured), so the
- * main thread takes more than half, enough that both end together, and a
- * product too small to gain from it runs on the main thread alone. Both the
- * wake-up and each kernel's pace are learnt from the products as they run.
+ * Whether work is worth sharing between the threads, and how a gather split
+ * once is divided. The second thread starts late (it has to be woken: 0.05 to
+ * 0.2 ms on the machines we measured), so work too small to gain from it runs
+ * on the main thread alone, and in a split gather the main thread takes more
+ * than half, enough that both end together. Products are shared piece by
+ * piece from a counter instead, so whichever thread is ahead takes more.
+ * Both the wake-up and each kernel's pace are learnt as they run.
  */
 /** Milliseconds to wake the second thread on the machines we measured, where the estimate starts and returns to. */
 const typicalLatency = 0.15;
@@ -91,7 +96,7 @@ const typicalLatency = 0.15;
 /** Work whose pace is learnt: 0 the broadcast form, 1 the dot form, 2 a gather of rows. */
 type Kernel = 0 | 1 | 2;
 
-/** What the second thread is posted: 1 part of a dot-form product, 2 part of a gather, 3 strips of a broadcast-form product, 4 rows of a gather ahead. */
+/** What the second thread is posted: 1 blocks of rows of a dot-form product, 2 part of a gather, 3 strips of a broadcast-form product, 4 rows of a gather ahead. */
 type Posted = 1 | 2 | 3 | 4;
 
 class ThreadShare {
@@ -477,13 +482,22 @@ export class Kernels {
     this.finish(0, m * n * k, performance.now() - started, false);
   }
 
-  /** Dot form over rows [0, m) and columns [0, n), the rows shared between the threads. */
+  /** Dot form over rows [0, m) and columns [0, n), the rows shared between the threads block by block. */
   private dot(A: Float32Array, lda: number, B: Float32Array, ldb: number, C: Float32Array, ldc: number, m: number, k: number, n: number): void {
-    const split = m >= 8 ? this.share(1, m * n * k, m, 4) : m;
-    if (split < m) this.post(1, [A.byteOffset, lda, B.byteOffset, ldb, C.byteOffset, ldc, k, split, m, 0, n]);
+    if (m >= 2 * dotBlock && !this.prefetching && this.sharing.worthSharing(1, m * n * k)) {
+      // Eight rows at a time from the shared counter, as the broadcast form takes strips.
+      this.shared++;
+      const counter = this.control.byteOffset + 15 * 4;
+      Atomics.store(this.control, 15, 0);
+      this.post(1, [A.byteOffset, lda, B.byteOffset, ldb, C.byteOffset, ldc, k, m, n, counter]);
+      const started = performance.now();
+      const blocks = this.exports.dot_shared(A.byteOffset, lda, B.byteOffset, ldb, C.byteOffset, ldc, k, m, n, counter);
+      this.finish(1, Math.min(m, blocks * dotBlock) * n * k, performance.now() - started, true);
+      return;
+    }
     const started = performance.now();
-    this.exports.dot_product(A.byteOffset, lda, B.byteOffset, ldb, C.byteOffset, ldc, k, 0, split, 0, n);
-    this.finish(1, split * n * k, performance.now() - started, split < m);
+    this.exports.dot_product(A.byteOffset, lda, B.byteOffset, ldb, C.byteOffset, ldc, k, 0, m, 0, n);
+    this.finish(1, m * n * k, performance.now() - started, false);
   }
 
   /** Waits for the second thread's part, if it had one, and learns from the times. */
