@@ -53,24 +53,37 @@ function compare(kernels: Kernels, name: string, body: string): void {
   const reference = evaluate(compiled.graph, { X, y, params });
   const referenceGradients = gradients(compiled.graph, reference);
 
-  const mark = kernels.mark();
-  const result = lossAndGradients(kernels, compiled.graph, {
-    X: kernelMatrix(kernels, examples, features, Float32Array.from(X.data)),
-    y: { shape: y.shape, data: Float32Array.from(y.data) },
-    params: new Map([...params].map(([key, value]) => [key, { shape: value.shape, data: Float32Array.from(value.data) }])),
-  });
-  kernels.release(mark);
-
-  const expected = reference[compiled.graph.output].data[0];
-  assert.ok(Math.abs(result.loss - expected) <= 1e-4 * Math.max(1, Math.abs(expected)), `${name}: loss ${result.loss} vs ${expected}`);
-  for (const [param, gradient] of referenceGradients) {
-    const actual = result.gradients.get(param);
-    assert.ok(actual, `${param} has a gradient`);
-    assert.equal(actual.length, gradient.data.length);
-    const scale = Math.max(1e-3, ...Array.from(gradient.data, Math.abs));
-    for (let i = 0; i < gradient.data.length; i++) {
-      assert.ok(Math.abs(actual[i] - gradient.data[i]) <= 2e-4 * scale, `${name}: d${param}[${i}] ${actual[i]} vs ${gradient.data[i]}`);
+  // Gradients as fresh arrays, into arrays of the kernel memory (a run's store: a param's
+  // contributions are summed there, a sum of squares' gradient with the product's in one pass)
+  // and into plain arrays.
+  for (const into of ["fresh arrays", "the kernel memory", "plain arrays"] as const) {
+    const mark = kernels.mark();
+    const targets =
+      into === "fresh arrays" ? undefined : new Map([...params].map(([key, value]) => [key, into === "plain arrays" ? new Float32Array(value.data.length) : kernels.allocate(value.data.length)]));
+    targets?.forEach((target) => target.fill(NaN));
+    const result = lossAndGradients(
+      kernels,
+      compiled.graph,
+      {
+        X: kernelMatrix(kernels, examples, features, Float32Array.from(X.data)),
+        y: { shape: y.shape, data: Float32Array.from(y.data) },
+        params: new Map([...params].map(([key, value]) => [key, { shape: value.shape, data: Float32Array.from(value.data) }])),
+      },
+      targets,
+    );
+    const expected = reference[compiled.graph.output].data[0];
+    assert.ok(Math.abs(result.loss - expected) <= 1e-4 * Math.max(1, Math.abs(expected)), `${name}: loss ${result.loss} vs ${expected}`);
+    for (const [param, gradient] of referenceGradients) {
+      const actual = result.gradients.get(param);
+      assert.ok(actual, `${param} has a gradient`);
+      if (targets) assert.equal(actual, targets.get(param), `${name}: d${param} written into its array (${into})`);
+      assert.equal(actual.length, gradient.data.length);
+      const scale = Math.max(1e-3, ...Array.from(gradient.data, Math.abs));
+      for (let i = 0; i < gradient.data.length; i++) {
+        assert.ok(Math.abs(actual[i] - gradient.data[i]) <= 2e-4 * scale, `${name}, into ${into}: d${param}[${i}] ${actual[i]} vs ${gradient.data[i]}`);
+      }
     }
+    kernels.release(mark);
   }
 }
 

@@ -140,8 +140,8 @@ function backwardCall(graph: Graph, plan: Plan, node: IrNode): BackwardCall {
   const squared = plan.sumOfSquares[id];
   if (squared >= 0) {
     // d sum(W^2) = 2·g·W, from W itself (the square was never built).
-    return (step, values, adjoint, adjoints) => {
-      if (plan.needsGradient[squared]) adjoints.accumulate(squared, step.scaled(values[squared], 2 * adjoint.data[0]));
+    return (_step, values, adjoint, adjoints) => {
+      if (plan.needsGradient[squared]) adjoints.accumulateScaled(squared, values[squared], 2 * adjoint.data[0]);
     };
   }
   const needs = inputs.map((input) => plan.needsGradient[input]);
@@ -229,6 +229,12 @@ class Adjoints {
   readonly values: (Float32Tensor | undefined)[];
   /** Where a param's gradient from several contributions is summed: its array of `into`, when that is in the kernel memory. */
   private readonly sumTargets: (Float32Array | undefined)[];
+  /**
+   * A param's first contribution when it is scale · value (a sum of
+   * squares' gradient, which comes before the products' in a backward
+   * pass): kept unbuilt and summed with the next contribution in one pass.
+   */
+  private readonly pending: ({ value: Float32Tensor; scale: number } | undefined)[];
 
   constructor(
     private readonly step: Step,
@@ -239,14 +245,41 @@ class Adjoints {
   ) {
     this.values = new Array(graph.nodes.length);
     this.sumTargets = graph.nodes.map((node) => (node.op === "param" ? into?.get(node.name as string) : undefined));
+    this.pending = new Array(graph.nodes.length);
+  }
+
+  /** Adds scale · value to the adjoint of `id`. */
+  accumulateScaled(id: number, value: Float32Tensor, scale: number): void {
+    const target = this.sumTargets[id];
+    if (!this.values[id] && !this.pending[id] && target && target.length === value.data.length && this.step.holds(target)) this.pending[id] = { value, scale };
+    else this.accumulate(id, this.step.scaled(value, scale));
   }
 
   accumulate(id: number, contribution: Float32Tensor): void {
+    const pending = this.pending[id];
+    if (pending) {
+      this.pending[id] = undefined;
+      const target = this.sumTargets[id] as Float32Array;
+      if (contribution.data.length === target.length) {
+        this.values[id] = { shape: pending.value.shape, data: this.step.addScaledInto(target, contribution.data, pending.value.data, pending.scale) };
+        return;
+      }
+      this.values[id] = this.step.scaled(pending.value, pending.scale);
+    }
     const known = this.values[id];
     const target = this.sumTargets[id];
     if (!known) this.values[id] = contribution;
     else if (target && target.length === known.data.length && known.data.length === contribution.data.length && this.step.holds(target)) this.values[id] = { shape: known.shape, data: this.step.addInto(target, known.data, contribution.data) };
     else this.values[id] = this.step.binary("add", known, contribution);
+  }
+
+  /** Builds every contribution still pending: call before reading the adjoints. */
+  settle(): void {
+    this.pending.forEach((pending, id) => {
+      if (!pending) return;
+      this.pending[id] = undefined;
+      this.values[id] = this.step.scaled(pending.value, pending.scale);
+    });
   }
 
   productsDone(): void {
@@ -270,6 +303,7 @@ function backward(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[],
     if (adjoint && call) call(step, values, adjoint, adjoints);
   }
   adjoints.productsDone();
+  adjoints.settle();
   const result = new Map<string, Float32Array>();
   for (const node of graph.nodes) {
     if (node.op !== "param") continue;

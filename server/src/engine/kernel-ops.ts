@@ -54,6 +54,12 @@ export class Step {
     return out;
   }
 
+  /** out = a + scale · b over equal sizes, into `out` in the kernel memory (which may be a), in one pass; returns out. */
+  addScaledInto(out: Float32Array, a: Float32Array, b: Float32Array, scale: number): Float32Array {
+    this.kernels.addScaled(out, this.inKernelMemory(a), this.inKernelMemory(b), scale);
+    return out;
+  }
+
   /** scale · a, or scale · a · b elementwise (b of a's size), in one pass. */
   scaled(a: Float32Tensor, scale: number, b?: Float32Tensor): Float32Tensor {
     const out = this.tensor(a.shape);

@@ -404,6 +404,17 @@ void scaled_product(float *out, const float *x, const float *y, float scale, int
   }
 }
 
+// out = x + scale · y, the product rounded before the sum as in two passes
+// (scaled_product, then binary's +), in one: a param's gradient from a
+// product plus the gradient of its sum of squares.
+__attribute__((export_name("add_scaled")))
+void add_scaled(float *out, const float *x, const float *y, float scale, int n) {
+  v128_t s = wasm_f32x4_splat(scale);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(out + i, wasm_f32x4_add(LOAD(x + i), wasm_f32x4_mul(LOAD(y + i), s)));
+  for (; i < n; i++) out[i] = x[i] + y[i] * scale;
+}
+
 // The sum of x, accumulated in float64 as the reference does.
 __attribute__((export_name("sum")))
 double sum(const float *x, int n) {

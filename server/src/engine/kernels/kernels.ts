@@ -22,6 +22,7 @@ interface KernelExports {
   exp_into(out: number, x: number, n: number): void;
   row_max_sum_exp(x: number, rows: number, columns: number, largest: number, sums: number): void;
   scaled_product(out: number, x: number, y: number, scale: number, n: number): void;
+  add_scaled(out: number, x: number, y: number, scale: number, n: number): void;
   sum(x: number, n: number): number;
   sum_squares(x: number, n: number): number;
   relu_forward(out: number, x: number, n: number): void;
@@ -406,6 +407,11 @@ export class Kernels {
   /** out = scale · x · y, or scale · x without y; all in the kernel memory, of one size. */
   scaledProduct(out: Float32Array, x: Float32Array, y: Float32Array | undefined, scale: number): void {
     this.exports.scaled_product(out.byteOffset, x.byteOffset, y ? y.byteOffset : 0, scale, out.length);
+  }
+
+  /** out = x + scale · y (rounded as scaledProduct then binary add would); all in the kernel memory, of one size. */
+  addScaled(out: Float32Array, x: Float32Array, y: Float32Array, scale: number): void {
+    this.exports.add_scaled(out.byteOffset, x.byteOffset, y.byteOffset, scale, out.length);
   }
 
   /** The sum of values in the kernel memory, accumulated in float64. */
