@@ -473,14 +473,10 @@ export class Kernels {
     const panels = this.allocate(2 * k * columnPanel, false);
     const panel = (index: number) => panels.byteOffset + index * k * columnPanel * 4;
     if (n >= 2 * columnPanel && !this.prefetching && this.sharing.worthSharing(0, m * n * k)) {
-      // Strip by strip from a shared counter (the control block's last slot): neither thread waits for the other longer than a strip.
-      this.shared++;
-      const counter = this.control.byteOffset + 15 * 4;
-      Atomics.store(this.control, 15, 0);
-      this.post(3, [A.byteOffset, sai, sap, B.byteOffset, ldb, C.byteOffset, ldc, k, m, n, panel(1), counter]);
-      const started = performance.now();
-      const strips = this.exports.broadcast_shared(A.byteOffset, sai, sap, B.byteOffset, ldb, C.byteOffset, ldc, k, m, n, panel(0), counter);
-      this.finish(0, m * Math.min(n, strips * columnPanel) * k, performance.now() - started, true);
+      this.byCounter(0, 3, [A.byteOffset, sai, sap, B.byteOffset, ldb, C.byteOffset, ldc, k, m, n, panel(1)], (counter) => {
+        const strips = this.exports.broadcast_shared(A.byteOffset, sai, sap, B.byteOffset, ldb, C.byteOffset, ldc, k, m, n, panel(0), counter);
+        return m * Math.min(n, strips * columnPanel) * k;
+      });
       return;
     }
     const started = performance.now();
@@ -491,19 +487,31 @@ export class Kernels {
   /** Dot form over rows [0, m) and columns [0, n), the rows shared between the threads block by block. */
   private dot(A: Float32Array, lda: number, B: Float32Array, ldb: number, C: Float32Array, ldc: number, m: number, k: number, n: number): void {
     if (m >= 2 * dotBlock && !this.prefetching && this.sharing.worthSharing(1, m * n * k)) {
-      // Eight rows at a time from the shared counter, as the broadcast form takes strips.
-      this.shared++;
-      const counter = this.control.byteOffset + 15 * 4;
-      Atomics.store(this.control, 15, 0);
-      this.post(1, [A.byteOffset, lda, B.byteOffset, ldb, C.byteOffset, ldc, k, m, n, counter]);
-      const started = performance.now();
-      const blocks = this.exports.dot_shared(A.byteOffset, lda, B.byteOffset, ldb, C.byteOffset, ldc, k, m, n, counter);
-      this.finish(1, Math.min(m, blocks * dotBlock) * n * k, performance.now() - started, true);
+      this.byCounter(1, 1, [A.byteOffset, lda, B.byteOffset, ldb, C.byteOffset, ldc, k, m, n], (counter) => {
+        const blocks = this.exports.dot_shared(A.byteOffset, lda, B.byteOffset, ldb, C.byteOffset, ldc, k, m, n, counter);
+        return Math.min(m, blocks * dotBlock) * n * k;
+      });
       return;
     }
     const started = performance.now();
     this.exports.dot_product(A.byteOffset, lda, B.byteOffset, ldb, C.byteOffset, ldc, k, 0, m, 0, n);
     this.finish(1, m * n * k, performance.now() - started, false);
+  }
+
+  /**
+   * A product shared piece by piece: the second thread is posted `args` and
+   * the counter (the control block's last slot) both threads draw pieces
+   * from, the main thread runs `own` with it (returning the multiply-adds it
+   * did), and neither waits for the other longer than one piece.
+   */
+  private byCounter(kernel: Kernel, posted: Posted, args: number[], own: (counter: number) => number): void {
+    this.shared++;
+    const counter = this.control.byteOffset + 15 * 4;
+    Atomics.store(this.control, 15, 0);
+    this.post(posted, [...args, counter]);
+    const started = performance.now();
+    const work = own(counter);
+    this.finish(kernel, work, performance.now() - started, true);
   }
 
   /** Waits for the second thread's part, if it had one, and learns from the times. */
