@@ -9,12 +9,12 @@ import { after, test } from "node:test";
 import { analyze } from "../../server/src/analysis/analyze";
 import { initialParams } from "../../server/src/engine/check-gradients";
 import { compileDeclaration } from "../../server/src/engine/compile";
-import { Kernels, kernelMatrix, lossAndGradients } from "../../server/src/engine/kernel-executor";
+import { batchRows, Kernels, kernelMatrix, lossAndGradients } from "../../server/src/engine/kernel-executor";
 import { evaluate, gradients } from "../../server/src/engine/reference";
 import { randomSource, seededStreams } from "../../server/src/engine/random";
 import { tensor } from "../../server/src/engine/tensor";
 import { binaryScalar } from "../../server/src/engine/incremental";
-import { binaryKernelOps } from "../../server/src/engine/kernels/kernels";
+import { binaryKernelOps, type Matrix } from "../../server/src/engine/kernels/kernels";
 import { createOptimizer } from "../../server/src/train/optimizers";
 
 // The default build is the relaxed-SIMD one wherever the runtime has it (Node 20
@@ -31,6 +31,7 @@ const losses: Record<string, string> = {
   "a param large enough for the kernel memory": "param W1: [400, D] = randn * 0.1\nparam W2: [C, 400] = randn * 0.05\nscore s = relu(X @ W1^T) @ W2^T\nloss L = mean(logsumexp(s, axis=1) - s[y]) + reg * sum(W1^2) + sum(W1 * W1 - W1 / 3) / 1000 + mean(W1 + 1) + sum(W1 / (2 + W1^2)) / 100\n",
   "sums of squares, summed whole (never built) or also read elsewhere": "param W: [C, D] = randn * 0.2\nparam b: [C] = randn\nscore s = X @ W^T + b\nloss L = mean(logsumexp(s, axis=1) - s[y]) + reg * sum(W^2) + 0.1 * sum(b^2) * mean(b^2) + 0.01 * sum(sum(W^2, axis=1)) + sum(s^2) / 1000\n",
   "every other op": "param W: [C, D] = randn * 0.3\nscore s = X @ W^T\nloss L = mean(sqrt(exp(tanh(s)) + sigmoid(s)) / (1 + abs(min(s, 0.5)))) + sum(softmax(s, axis=0) * (s >= 0)) / N - mean(mean(s, axis=0)) + sum(W^3) - sum(W^T @ W) / 10\n",
+  "X read by other ops than products": "param W: [C, D] = randn * 0.3\nscore s = X @ W^T + mean(X^2)\nloss L = mean(logsumexp(s, axis=1) - s[y]) + sum((X^T @ X) @ W^T) / 1000\n",
 };
 
 // Enough features and examples that the products take their vector paths, tails included.
@@ -53,19 +54,27 @@ function compare(kernels: Kernels, name: string, body: string): void {
   const reference = evaluate(compiled.graph, { X, y, params });
   const referenceGradients = gradients(compiled.graph, reference);
 
+  // The examples also as a batch of a larger matrix, read where they lie through their row
+  // numbers: each example at row 2i + 1 (in reverse order), the other rows junk.
+  const scattered = new Float32Array(2 * examples * features).fill(1e30);
+  const rows = Int32Array.from({ length: examples }, (_, i) => 2 * (examples - 1 - i) + 1);
+  rows.forEach((row, i) => scattered.set(X.data.subarray(i * features, (i + 1) * features), row * features));
+
   // Gradients as fresh arrays, into arrays of the kernel memory (a run's store: a param's
   // contributions are summed there, a sum of squares' gradient with the product's in one pass)
-  // and into plain arrays.
-  for (const into of ["fresh arrays", "the kernel memory", "plain arrays"] as const) {
+  // and into plain arrays; and from the batch read in place, which must give the gathered
+  // examples' results exactly.
+  let gathered: { loss: number; gradients: Map<string, Float32Array> } | undefined;
+  for (const into of ["fresh arrays", "the kernel memory", "plain arrays", "fresh arrays, X read in place"] as const) {
     const mark = kernels.mark();
     const targets =
-      into === "fresh arrays" ? undefined : new Map([...params].map(([key, value]) => [key, into === "plain arrays" ? new Float32Array(value.data.length) : kernels.allocate(value.data.length)]));
+      into === "fresh arrays" || into === "fresh arrays, X read in place" ? undefined : new Map([...params].map(([key, value]) => [key, into === "plain arrays" ? new Float32Array(value.data.length) : kernels.allocate(value.data.length)]));
     targets?.forEach((target) => target.fill(NaN));
     const result = lossAndGradients(
       kernels,
       compiled.graph,
       {
-        X: kernelMatrix(kernels, examples, features, Float32Array.from(X.data)),
+        X: into === "fresh arrays, X read in place" ? batchRows(kernels, kernelMatrix(kernels, 2 * examples, features, scattered), rows) : kernelMatrix(kernels, examples, features, Float32Array.from(X.data)),
         y: { shape: y.shape, data: Float32Array.from(y.data) },
         params: new Map([...params].map(([key, value]) => [key, { shape: value.shape, data: Float32Array.from(value.data) }])),
       },
@@ -82,6 +91,11 @@ function compare(kernels: Kernels, name: string, body: string): void {
       for (let i = 0; i < gradient.data.length; i++) {
         assert.ok(Math.abs(actual[i] - gradient.data[i]) <= 2e-4 * scale, `${name}, into ${into}: d${param}[${i}] ${actual[i]} vs ${gradient.data[i]}`);
       }
+    }
+    if (into === "fresh arrays") gathered = result;
+    else if (into === "fresh arrays, X read in place") {
+      assert.equal(result.loss, gathered?.loss, `${name}: the loss from X read in place`);
+      for (const [param, gradient] of gathered?.gradients ?? []) assert.deepEqual(result.gradients.get(param), gradient, `${name}: d${param} from X read in place`);
     }
     kernels.release(mark);
   }
@@ -177,41 +191,46 @@ test("gathering rows agrees with copying them, on one thread and on two", () => 
   }
 });
 
-test("a gather ahead is right however the threads meet, and so is the shared product after it", () => {
-  const kernels = runtimes["two threads"];
+test("a product reads an operand's rows through a row table exactly as it reads them gathered, in every layout, on one thread and on two", () => {
   const random = randomSource(11);
-  const [n, d, count] = [400, 900, 256];
-  const mark = kernels.mark();
-  const from = kernels.copyIn(Array.from({ length: n * d }, () => random.normal()));
-  const space = kernels.allocate(count, false);
-  const rows = new Int32Array(space.buffer, space.byteOffset, count);
-  const to = kernels.allocate(count * d, false);
-  // A product the threads share (the broadcast form, strip by strip from the counter the gather uses too).
-  const [m, k, columns] = [24, 300, 800];
-  const a = kernels.copyIn(Array.from({ length: m * k }, () => random.normal()));
-  const b = kernels.copyIn(Array.from({ length: k * columns }, () => random.normal()));
-  const expected = kernels.allocate(m * columns);
-  kernels.matmul({ rows: m, columns: k, data: a }, false, { rows: k, columns, data: b }, false, expected);
-  const out = kernels.allocate(m * columns);
-  // However long waking the second thread takes here, gather ahead every time.
-  kernels.pauseAfterWakeOver(Infinity);
-  for (let round = 0; round < 300; round++) {
-    for (let i = 0; i < count; i++) rows[i] = Math.floor(random.uniform() * n);
-    to.fill(NaN);
-    assert.ok(kernels.prefetchRows(from, d, rows, to), `round ${round}: gathering ahead`);
-    // Meet the second thread at varying points of its part: at once, or after a little work.
-    let spin = 0;
-    for (let i = 0; i < (round % 4) * 2000; i++) spin += i;
-    kernels.awaitPrefetch();
-    for (let i = 0; i < count; i++) {
-      if (to[i * d] !== from[rows[i] * d] || to[i * d + d - 1] !== from[rows[i] * d + d - 1]) assert.fail(`round ${round} (${spin}), row ${i}: not gathered`);
+  // Few and many columns, both forms, and sizes the two threads share (the last two).
+  const shapes = [
+    [3, 5, 2],
+    [45, 53, 4],
+    [20, 300, 70],
+    [256, 785, 10],
+    [96, 1500, 70],
+  ];
+  for (const [threads, kernels] of Object.entries(runtimes)) {
+    for (const [m, k, n] of shapes) {
+      for (const transposeA of [false, true]) {
+        for (const transposeB of [false, true]) {
+          for (const tables of ["a", "b", "both"] as const) {
+            const mark = kernels.mark();
+            // An operand with a table is a batch of a larger matrix: its rows picked (some twice) from 50 more.
+            const operand = (rows: number, columns: number, withTable: boolean): { gathered: Matrix; table: Matrix } => {
+              if (!withTable) {
+                const data = kernels.copyIn(Array.from({ length: rows * columns }, () => random.normal()));
+                return { gathered: { rows, columns, data }, table: { rows, columns, data } };
+              }
+              const from = kernels.copyIn(Array.from({ length: (rows + 50) * columns }, () => random.normal()));
+              const rowTable = Int32Array.from({ length: rows }, () => Math.floor(random.uniform() * (rows + 50)));
+              return { gathered: { rows, columns, data: kernels.gatherRows(from, columns, rowTable) }, table: { rows, columns, data: from, rowTable } };
+            };
+            const a = operand(transposeA ? k : m, transposeA ? m : k, tables !== "b");
+            const b = operand(transposeB ? n : k, transposeB ? k : n, tables !== "a");
+            const expected = kernels.allocate(m * n);
+            kernels.matmul(a.gathered, transposeA, b.gathered, transposeB, expected);
+            const out = kernels.allocate(m * n);
+            out.fill(NaN);
+            kernels.matmul(a.table, transposeA, b.table, transposeB, out);
+            assert.deepEqual(out, expected, `${threads}, ${m}×${k}×${n} (${transposeA}, ${transposeB}), table on ${tables}`);
+            kernels.release(mark);
+          }
+        }
+      }
     }
-    out.fill(NaN);
-    kernels.matmul({ rows: m, columns: k, data: a }, false, { rows: k, columns, data: b }, false, out);
-    assert.deepEqual(out, expected, `round ${round}: the product after the gather`);
   }
-  kernels.pauseAfterWakeOver(undefined);
-  kernels.release(mark);
 });
 
 test("optimizer updates in the kernels follow optimizers.ts, and their sums of squares agree", () => {

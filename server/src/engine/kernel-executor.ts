@@ -7,15 +7,16 @@
 // executor is tested against the reference like the TensorFlow.js one.
 //
 // Three things keep a step cheap. The examples stay in the kernel memory and
-// a batch is gathered there, so the largest operand is never copied for a
-// product. A transpose read only by products is never built: the product
-// reads its input the other way round. And gradients flow only towards
-// params, so no product is spent on the gradient of X.
+// a product reads a batch's rows where they lie, through a table of row
+// numbers, so the largest operand is never copied. A transpose read only by
+// products is never built: the product reads its input the other way round.
+// And gradients flow only towards params, so no product is spent on the
+// gradient of X.
 import type { Graph, IrNode } from "./ir";
 import { copyOut, float32Ops, Step, type ElementwiseOp, type Float32Tensor } from "./kernel-ops";
 import { Kernels } from "./kernels/kernels";
 
-/** Tensors bound to the graph's leaves; X is best placed in the kernel memory (see gatherRows). `y` holds the labels as numbers. */
+/** Tensors bound to the graph's leaves; X is best placed in the kernel memory, a batch as rows of the examples (see batchRows). `y` holds the labels as numbers. */
 export interface KernelBindings {
   X: Float32Tensor;
   y: Float32Tensor;
@@ -30,8 +31,8 @@ interface Plan {
   fused: boolean[];
   /** Nodes a param's gradient flows through. */
   needsGradient: boolean[];
-  /** The product the backward pass computes last (the lowest id among those a gradient flows through), if any. */
-  lastProduct: number;
+  /** Whether only products read X (directly or through a fused transpose), so a batch's rows can stay where they lie. */
+  productsReadX: boolean;
   /**
    * Sums over everything of a square read by nothing else (a param's
    * regularisation, `sum(W^2)`): the input of the square for each such sum
@@ -66,7 +67,7 @@ function planOf(graph: Graph): Plan {
   const fused = graph.nodes.map((node) => node.op === "transpose" && node.id !== graph.output && consumers[node.id].length > 0 && consumers[node.id].every((consumer) => consumer.op === "matmul"));
   const needsGradient: boolean[] = [];
   for (const node of graph.nodes) needsGradient[node.id] = node.op === "param" || node.inputs.some((input) => needsGradient[input]);
-  const lastProduct = graph.nodes.find((node) => node.op === "matmul" && needsGradient[node.id])?.id ?? -1;
+  const productsReadX = graph.nodes.every((node) => node.op !== "input" || (node.id !== graph.output && consumers[node.id].every((consumer) => consumer.op === "matmul" || fused[consumer.id])));
   const sumOfSquares = graph.nodes.map((node) => {
     if (node.op !== "sum" || node.axis !== undefined) return -1;
     const square = graph.nodes[node.inputs[0]];
@@ -76,7 +77,7 @@ function planOf(graph: Graph): Plan {
   graph.nodes.forEach((node) => {
     if (sumOfSquares[node.id] >= 0) unbuilt[node.inputs[0]] = true;
   });
-  const plan: Plan = { fused, needsGradient, lastProduct, sumOfSquares, unbuilt, forwardCalls: [], backwardCalls: [] };
+  const plan: Plan = { fused, needsGradient, productsReadX, sumOfSquares, unbuilt, forwardCalls: [], backwardCalls: [] };
   for (const node of graph.nodes) {
     const call = forwardCall(graph, plan, node);
     if (call) plan.forwardCalls.push(call);
@@ -91,6 +92,11 @@ function forwardCall(graph: Graph, plan: Plan, node: IrNode): ForwardCall | unde
   const inputs = node.inputs;
   switch (node.op) {
     case "input":
+      return (step, values, bindings) => {
+        const X = bindings.X;
+        // A batch read in place, for an op other than a product: its rows gathered.
+        values[id] = X.rowTable && !plan.productsReadX ? { shape: X.shape, data: step.gathered(X.data, X.shape[1], X.rowTable) } : X;
+      };
     case "labels":
     case "batch":
     case "const":
@@ -134,7 +140,6 @@ function backwardCall(graph: Graph, plan: Plan, node: IrNode): BackwardCall {
   if (node.op === "matmul") {
     return (step, values, adjoint, adjoints) => {
       for (const [target, contribution] of matmulVjp(step, graph, plan, values, node, adjoint)) adjoints.accumulate(target, contribution);
-      if (id === plan.lastProduct) adjoints.productsDone();
     };
   }
   const squared = plan.sumOfSquares[id];
@@ -168,8 +173,6 @@ function backwardCall(graph: Graph, plan: Plan, node: IrNode): BackwardCall {
 
 function leaf(step: Step, node: IrNode, bindings: KernelBindings): Float32Tensor | undefined {
   switch (node.op) {
-    case "input":
-      return bindings.X;
     case "labels":
       return bindings.y;
     case "batch":
@@ -240,8 +243,6 @@ class Adjoints {
     private readonly step: Step,
     graph: Graph,
     into: ReadonlyMap<string, Float32Array> | undefined,
-    /** Runs once, when the last product is done (or at the end). */
-    private afterProducts: (() => void) | undefined,
   ) {
     this.values = new Array(graph.nodes.length);
     this.sumTargets = graph.nodes.map((node) => (node.op === "param" ? into?.get(node.name as string) : undefined));
@@ -281,28 +282,20 @@ class Adjoints {
       this.values[id] = this.step.scaled(pending.value, pending.scale);
     });
   }
-
-  productsDone(): void {
-    const after = this.afterProducts;
-    this.afterProducts = undefined;
-    after?.();
-  }
 }
 
 /**
  * Reverse mode over the nodes that lead to params; into the arrays of `into`
- * where given, else a fresh array per param. `afterProducts` runs once the
- * last product is done (or at the end when there is none).
+ * where given, else a fresh array per param.
  */
-function backward(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[], into?: ReadonlyMap<string, Float32Array>, afterProducts?: () => void): Map<string, Float32Array> {
-  const adjoints = new Adjoints(step, graph, into, afterProducts);
+function backward(step: Step, graph: Graph, plan: Plan, values: Float32Tensor[], into?: ReadonlyMap<string, Float32Array>): Map<string, Float32Array> {
+  const adjoints = new Adjoints(step, graph, into);
   adjoints.values[graph.output] = step.scalar(1);
   for (let id = graph.output; id >= 0; id--) {
     const adjoint = adjoints.values[id];
     const call = plan.backwardCalls[id];
     if (adjoint && call) call(step, values, adjoint, adjoints);
   }
-  adjoints.productsDone();
   adjoints.settle();
   const result = new Map<string, Float32Array>();
   for (const node of graph.nodes) {
@@ -335,15 +328,13 @@ function scoped<T>(kernels: Kernels, work: (step: Step) => T): T {
 /**
  * The loss and its gradients with respect to every param the graph reads:
  * written into the arrays of `into` where it has one (the kernel memory's
- * own, for a run's params), else as fresh plain arrays. `afterProducts` runs
- * as soon as the call's last product is done (the trainer then fetches the
- * next batch on the second thread, which the products no longer need).
+ * own, for a run's params), else as fresh plain arrays.
  */
-export function lossAndGradients(kernels: Kernels, graph: Graph, bindings: KernelBindings, into?: ReadonlyMap<string, Float32Array>, afterProducts?: () => void): { loss: number; gradients: Map<string, Float32Array> } {
+export function lossAndGradients(kernels: Kernels, graph: Graph, bindings: KernelBindings, into?: ReadonlyMap<string, Float32Array>): { loss: number; gradients: Map<string, Float32Array> } {
   const plan = planOf(graph);
   return scoped(kernels, (step) => {
     const values = forward(step, graph, plan, bindings);
-    return { loss: values[graph.output].data[0], gradients: backward(step, graph, plan, values, into, afterProducts) };
+    return { loss: values[graph.output].data[0], gradients: backward(step, graph, plan, values, into) };
   });
 }
 
@@ -360,13 +351,21 @@ export function outputValue(kernels: Kernels, graph: Graph, bindings: KernelBind
   });
 }
 
-/** Examples copied into the kernel memory, where batches are gathered; they live until the `release` of the caller's `mark`. */
+/** Examples copied into the kernel memory, where batches are read; they live until the `release` of the caller's `mark`. */
 export function kernelMatrix(kernels: Kernels, rows: number, columns: number, values: Float32Array): Float32Tensor {
   if (values.length !== rows * columns) throw new Error(`a ${rows}×${columns} matrix needs ${rows * columns} values, got ${values.length}`);
   return { shape: [rows, columns], data: kernels.copyIn(values) };
 }
 
-/** Rows of an [n, d] matrix in the kernel memory, gathered into a new [rows, d] one there (freed like kernelMatrix's). */
-export function gatherRows(kernels: Kernels, X: Float32Tensor, rows: Int32Array): Float32Tensor {
-  return { shape: [rows.length, X.shape[1]], data: kernels.gatherRows(X.data, X.shape[1], rows) };
+/**
+ * Rows of an [n, d] matrix in the kernel memory as a [rows, d] batch read
+ * where they lie: the row numbers are copied to the kernel memory (freed like
+ * kernelMatrix's), the rows are not.
+ */
+export function batchRows(kernels: Kernels, X: Float32Tensor, rows: Int32Array): Float32Tensor {
+  for (const row of rows) if (!(row >= 0 && row < X.shape[0])) throw new Error(`row ${row} of a batch is not one of the ${X.shape[0]} examples`);
+  const space = kernels.allocate(rows.length, false);
+  const rowTable = new Int32Array(space.buffer, space.byteOffset, rows.length);
+  rowTable.set(rows);
+  return { shape: [rows.length, X.shape[1]], data: X.data, rowTable };
 }

@@ -12,6 +12,13 @@ import { asMatrix, broadcastShape, shapeString, sizeOf } from "./tensor";
 export interface Float32Tensor {
   shape: number[];
   data: Float32Array;
+  /**
+   * A batch read where its examples lie: row i of this [rows, d] matrix is
+   * row `rowTable[i]` of `data` (kernels.ts, Matrix). Only products read
+   * such a tensor; the executor gathers the rows for any other op
+   * (kernel-executor.ts).
+   */
+  rowTable?: Int32Array;
 }
 
 /** A fresh ordinary array with `values` (a copy, as fast from the kernel memory as from anywhere). */
@@ -40,6 +47,11 @@ export class Step {
     if (g) this.kernels.reluGradient(out.data, this.inKernelMemory(g.data), this.inKernelMemory(a.data));
     else this.kernels.relu(out.data, this.inKernelMemory(a.data));
     return out;
+  }
+
+  /** Rows `rows` of the [n, d] matrix `from` (in the kernel memory), gathered into a tensor of this call. */
+  gathered(from: Float32Array, d: number, rows: Int32Array): Float32Array {
+    return this.kernels.gatherRows(from, d, rows);
   }
 
   /** Whether `values` lie in the kernel memory, where the kernels can write them. */
@@ -189,8 +201,8 @@ export class Step {
 
   /** op(a) @ op(b) with numpy's promotion of vectors; a transposed operand is a matrix. */
   matmul(a: Float32Tensor, transposeA: boolean, b: Float32Tensor, transposeB: boolean): Float32Tensor {
-    const left: Matrix = a.shape.length === 1 ? { rows: 1, columns: a.shape[0], data: a.data } : { rows: a.shape[0], columns: a.shape[1], data: a.data };
-    const right: Matrix = b.shape.length === 1 ? { rows: b.shape[0], columns: 1, data: b.data } : { rows: b.shape[0], columns: b.shape[1], data: b.data };
+    const left: Matrix = a.shape.length === 1 ? { rows: 1, columns: a.shape[0], data: a.data } : { rows: a.shape[0], columns: a.shape[1], data: a.data, rowTable: a.rowTable };
+    const right: Matrix = b.shape.length === 1 ? { rows: b.shape[0], columns: 1, data: b.data } : { rows: b.shape[0], columns: b.shape[1], data: b.data, rowTable: b.rowTable };
     const m = transposeA ? left.columns : left.rows;
     const n = transposeB ? right.rows : right.columns;
     const out = this.tensor([...(a.shape.length === 2 ? [m] : []), ...(b.shape.length === 2 ? [n] : [])]);

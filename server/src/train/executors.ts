@@ -5,7 +5,7 @@
 // (kernel-executor.ts).
 import type { Graph } from "../engine/ir";
 import { buildOutput, loadNativeTfjs, loadTfjs, lossAndGradients as tfjsLossAndGradients, lossValue as tfjsLossValue, type TfjsRuntime } from "../engine/tfjs-executor";
-import { gatherRows, kernelMatrix, Kernels, lossAndGradients as kernelLossAndGradients, lossValue as kernelLossValue, outputValue, type Float32Tensor, type KernelBindings } from "../engine/kernel-executor";
+import { batchRows, kernelMatrix, Kernels, lossAndGradients as kernelLossAndGradients, lossValue as kernelLossValue, outputValue, type Float32Tensor, type KernelBindings } from "../engine/kernel-executor";
 import type { TrainExamples } from "./trainer";
 
 /**
@@ -97,21 +97,16 @@ export type Params = ReadonlyMap<string, Float32Array>;
 
 /** Examples bound to an executor; `rows` picks some of them, all when absent. Release when done. */
 export interface BoundExamples {
-  /**
-   * The loss and every param's gradient, written into the arrays of `into`
-   * where given (see param-store.ts). `next`, the rows of the call after this
-   * one, lets an executor fetch them while it computes.
-   */
-  lossAndGradients(graph: Graph, rows: Int32Array | undefined, params: Params, into?: ReadonlyMap<string, Float32Array>, next?: Int32Array): { loss: number; gradients: Map<string, Float32Array> };
+  /** The loss and every param's gradient, written into the arrays of `into` where given (see param-store.ts). */
+  lossAndGradients(graph: Graph, rows: Int32Array | undefined, params: Params, into?: ReadonlyMap<string, Float32Array>): { loss: number; gradients: Map<string, Float32Array> };
   loss(graph: Graph, rows: Int32Array | undefined, params: Params): number;
   /** The loss and, given a score graph, the index of each row's largest score, from one upload of the rows. */
   evaluate(graph: Graph, score: Graph | undefined, rows: Int32Array | undefined, params: Params): { loss: number; predictions?: ArrayLike<number> };
   release(): void;
 }
 
-/** `batch`: how many rows a training step's calls take, when they take a minibatch. */
-export function bindExamples(runtime: TrainingRuntime, examples: TrainExamples, shapes: ReadonlyMap<string, number[]>, batch?: number): BoundExamples {
-  return runtime.backend === "kernels" ? bindToKernels(runtime.kernels, examples, shapes, batch) : bindToTfjs(runtime, examples, shapes);
+export function bindExamples(runtime: TrainingRuntime, examples: TrainExamples, shapes: ReadonlyMap<string, number[]>): BoundExamples {
+  return runtime.backend === "kernels" ? bindToKernels(runtime.kernels, examples, shapes) : bindToTfjs(runtime, examples, shapes);
 }
 
 function bindToTfjs({ tf }: TfjsRuntime, examples: TrainExamples, shapes: ReadonlyMap<string, number[]>): BoundExamples {
@@ -160,38 +155,16 @@ function bindToTfjs({ tf }: TfjsRuntime, examples: TrainExamples, shapes: Readon
   };
 }
 
-function bindToKernels(kernels: Kernels, examples: TrainExamples, shapes: ReadonlyMap<string, number[]>, batch?: number): BoundExamples {
-  // The inputs stay in the kernel memory until released; a call gathers its rows there.
+function bindToKernels(kernels: Kernels, examples: TrainExamples, shapes: ReadonlyMap<string, number[]>): BoundExamples {
+  // The inputs stay in the kernel memory until released; a call's products read its rows there.
   const bound = kernels.mark();
   const X = kernelMatrix(kernels, examples.n, examples.d, examples.X);
   const labels = Float32Array.from(examples.y);
-  // A minibatch's rows are gathered ahead, on the second thread, while the step before computes: two buffers in turn.
-  const ahead =
-    batch && batch < examples.n
-      ? [0, 1].map(() => {
-          const indices = kernels.allocate(batch, false);
-          return { X: kernels.allocate(batch * examples.d, false), rows: new Int32Array(indices.buffer, indices.byteOffset, batch) };
-        })
-      : undefined;
-  let turn = 0;
-  let fetched: { rows: Int32Array; X: Float32Array } | undefined;
   const rowsOf = (rows: Int32Array): Float32Tensor => {
-    const ready = fetched && fetched.rows.length === rows.length && fetched.rows.every((row, i) => row === rows[i]) ? fetched.X : undefined;
-    kernels.awaitPrefetch();
-    fetched = undefined;
-    if (ready) return { shape: [rows.length, examples.d], data: ready };
-    // Consecutive rows (an evaluation's chunks) are read where they are.
+    // Consecutive rows (an evaluation's chunks) are a plain view; others a table of row numbers.
     const first = rows[0];
-    if (rows.every((row, i) => row === first + i)) return { shape: [rows.length, examples.d], data: X.data.subarray(first * examples.d, (first + rows.length) * examples.d) };
-    return gatherRows(kernels, X, rows);
-  };
-  const fetchAhead = (next: Int32Array): void => {
-    if (!ahead || next.length > (batch as number) || fetched) return;
-    const buffer = ahead[turn];
-    turn = 1 - turn;
-    const rows = buffer.rows.subarray(0, next.length);
-    rows.set(next);
-    if (kernels.prefetchRows(X.data, examples.d, rows, buffer.X)) fetched = { rows, X: buffer.X.subarray(0, next.length * examples.d) };
+    if (rows.every((row, i) => row === first + i) && first >= 0 && first + rows.length <= examples.n) return { shape: [rows.length, examples.d], data: X.data.subarray(first * examples.d, (first + rows.length) * examples.d) };
+    return batchRows(kernels, X, rows);
   };
   // A batch's labels, in an array reused from call to call (a loop: Float32Array.from with a function is many times slower).
   let batchLabels = new Float32Array(0);
@@ -211,40 +184,24 @@ function bindToKernels(kernels: Kernels, examples: TrainExamples, shapes: Readon
     }
     return lastTensors;
   };
-  // Until a call shows otherwise, the second thread is taken to share the products.
-  let sharedLastCall = true;
-  const run = <T>(rows: Int32Array | undefined, params: Params, work: (bindings: KernelBindings, afterProducts?: () => void) => T, next?: Int32Array): T => {
+  const run = <T>(rows: Int32Array | undefined, params: Params, work: (bindings: KernelBindings) => T): T => {
     const mark = kernels.mark();
     try {
       const y = rows ? labelsOf(rows) : labels;
-      const bindings = { X: rows ? rowsOf(rows) : X, y: { shape: [y.length], data: y }, params: tensorsOf(params) };
-      if (!next) return work(bindings);
-      // Ahead while the second thread has nothing else to do: from the start of
-      // the call when it takes no share of the products, else from the moment
-      // the call's last product is done (the rest of the step and the update
-      // then run beside the gather).
-      const sharedBefore = kernels.sharedJobs;
-      if (!sharedLastCall) fetchAhead(next);
-      const result = work(bindings, sharedLastCall ? () => fetchAhead(next) : undefined);
-      sharedLastCall = kernels.sharedJobs > sharedBefore;
-      return result;
+      return work({ X: rows ? rowsOf(rows) : X, y: { shape: [y.length], data: y }, params: tensorsOf(params) });
     } finally {
       kernels.release(mark);
     }
   };
   return {
-    lossAndGradients: (graph, rows, params, into, next) => run(rows, params, (bindings, afterProducts) => kernelLossAndGradients(kernels, graph, bindings, into, afterProducts), next),
+    lossAndGradients: (graph, rows, params, into) => run(rows, params, (bindings) => kernelLossAndGradients(kernels, graph, bindings, into)),
     loss: (graph, rows, params) => run(rows, params, (bindings) => kernelLossValue(kernels, graph, bindings)),
     evaluate: (graph, score, rows, params) =>
       run(rows, params, (bindings) => ({
         loss: kernelLossValue(kernels, graph, bindings),
         predictions: score ? largestOfEachRow(outputValue(kernels, score, bindings)) : undefined,
       })),
-    release: () => {
-      kernels.awaitPrefetch();
-      fetched = undefined;
-      kernels.release(bound);
-    },
+    release: () => kernels.release(bound),
   };
 }
 

@@ -120,7 +120,7 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
   let step = 0;
   const rowsPerEpoch = spec.train.n;
   const minibatch = spec.strategy.kind === "gradient" ? Math.min(spec.strategy.batch ?? rowsPerEpoch, rowsPerEpoch) : undefined;
-  const trainExamples = bindExamples(runtime, spec.train, spec.shapes, minibatch);
+  const trainExamples = bindExamples(runtime, spec.train, spec.shapes);
   // Bound once for the whole run, before the params' store (an executor's memory is freed last in, first out).
   let evalExamples: BoundExamples | undefined;
   const seconds = () => (performance.now() - started) / 1000;
@@ -152,17 +152,13 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
       const nextBatch = (): Int32Array | undefined => (sampler?.ok ? sampler.value.nextBatch(batchSize) : undefined);
       let smoothed: number | undefined;
       let initialLoss: number | undefined;
-      // One batch drawn ahead, so the executor can fetch its rows while it computes this step's.
-      let upcoming = nextBatch();
       try {
         for (step = 0; step < spec.steps; step++) {
           if (io.cancelled()) {
             status = "cancelled";
             break;
           }
-          const rows = upcoming;
-          upcoming = step + 1 < spec.steps ? nextBatch() : undefined;
-          const { loss } = trainExamples.lossAndGradients(spec.loss, rows, params, store.gradients, upcoming);
+          const { loss } = trainExamples.lossAndGradients(spec.loss, nextBatch(), params, store.gradients);
           // Minibatch losses are noisy: compare a moving average with its best, and
           // ignore bests below 1% of the start, where tiny losses make ratios meaningless.
           // The smaller the batch, the noisier its loss and the longer the average (about 1,000 examples).

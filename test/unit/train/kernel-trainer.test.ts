@@ -99,50 +99,24 @@ test("the kernel executor's curve follows TensorFlow.js's", async () => {
   assert.ok(Math.abs((kernels.result.final.trainAccuracy ?? 0) - (tfjs.result.final.trainAccuracy ?? 0)) <= 0.02);
 });
 
-test("a batch fetched ahead on the second thread gives the loss and gradients of one gathered on the spot", () => {
+test("a batch read where its rows lie gives the loss and gradients of the same rows bound as examples of their own", () => {
   const spec = plan(1);
   const runtime = loadKernels();
-  const batches = [0, 1, 2, 3].map((batch) => Int32Array.from({ length: 16 }, (_, i) => (batch * 37 + i * 7) % spec.train.n));
-  const fresh = bindExamples(runtime, spec.train, spec.shapes);
-  const expected = batches.map((rows) => fresh.lossAndGradients(spec.loss, rows, spec.params));
-  fresh.release();
-  const ahead = bindExamples(runtime, spec.train, spec.shapes, 16);
-  const fetchedBefore = runtime.kernels.prefetches;
-  // However long a wake-up of the second thread takes on this machine, keep prefetching.
-  runtime.kernels.pauseAfterWakeOver(Infinity);
-  batches.forEach((rows, i) => {
-    const result = ahead.lossAndGradients(spec.loss, rows, spec.params, undefined, batches[i + 1]);
-    assert.equal(result.loss, expected[i].loss, `batch ${i}`);
-    for (const [name, gradient] of expected[i].gradients) assert.deepEqual(Array.from(result.gradients.get(name) ?? []), Array.from(gradient), `batch ${i}, d${name}`);
-  });
-  ahead.release();
-  // With a second thread, every call with a next batch fetched it ahead: the first once its products were done
-  // (a call is first taken to share its products), the others from their start (these products are too small to share).
-  if (runtime.kernels.threads > 1) assert.equal(runtime.kernels.prefetches - fetchedBefore, batches.length - 1);
-  runtime.kernels.pauseAfterWakeOver(undefined);
-});
-
-test("after a slow wake-up of the second thread, batches are gathered on the spot for a while, with the same results", () => {
-  const spec = plan(1);
-  const runtime = loadKernels();
-  const batches = Array.from({ length: 6 }, (_, batch) => Int32Array.from({ length: 16 }, (_, i) => (batch * 41 + i * 5) % spec.train.n));
-  const fresh = bindExamples(runtime, spec.train, spec.shapes);
-  const expected = batches.map((rows) => fresh.lossAndGradients(spec.loss, rows, spec.params));
-  fresh.release();
-  // Every wake-up counts as slow: the first fetch ahead pauses the next ones.
-  runtime.kernels.pauseAfterWakeOver(0);
-  const ahead = bindExamples(runtime, spec.train, spec.shapes, 16);
-  const fetchedBefore = runtime.kernels.prefetches;
+  const all = bindExamples(runtime, spec.train, spec.shapes);
   try {
-    batches.forEach((rows, i) => {
-      const result = ahead.lossAndGradients(spec.loss, rows, spec.params, undefined, batches[i + 1]);
-      assert.equal(result.loss, expected[i].loss, `batch ${i}`);
-      for (const [name, gradient] of expected[i].gradients) assert.deepEqual(Array.from(result.gradients.get(name) ?? []), Array.from(gradient), `batch ${i}, d${name}`);
-    });
+    for (const [batch, rows] of [[0, Int32Array.from({ length: 16 }, (_, i) => (i * 7 + 3) % spec.train.n)], [1, Int32Array.from([5, 5, 0, spec.train.n - 1, 9])]] as const) {
+      const { d } = spec.train;
+      const own = { n: rows.length, d, X: new Float32Array(rows.length * d), y: Int32Array.from(rows, (row) => spec.train.y[row]) };
+      rows.forEach((row, i) => own.X.set(spec.train.X.subarray(row * d, (row + 1) * d), i * d));
+      const alone = bindExamples(runtime, own, spec.shapes);
+      const expected = alone.lossAndGradients(spec.loss, undefined, spec.params);
+      alone.release();
+      const result = all.lossAndGradients(spec.loss, rows, spec.params);
+      assert.equal(result.loss, expected.loss, `batch ${batch}`);
+      for (const [name, gradient] of expected.gradients) assert.deepEqual(result.gradients.get(name), gradient, `batch ${batch}, d${name}`);
+    }
+    assert.throws(() => all.lossAndGradients(spec.loss, Int32Array.from([0, spec.train.n]), spec.params), /row \d+ of a batch is not one of the \d+ examples/);
   } finally {
-    ahead.release();
-    runtime.kernels.pauseAfterWakeOver(undefined);
+    all.release();
   }
-  if (runtime.kernels.threads > 1) assert.equal(runtime.kernels.prefetches - fetchedBefore, 1);
 });
-

@@ -8,7 +8,10 @@
 //   dot form:       C[i, j] = sum_p A[i, p] * B[j, p]   both contiguous in p
 //
 // Each computes a block of rows [i0, i1) and columns [j0, j1), so two threads
-// can share one product. Register blocks are sized for the 16 vector
+// can share one product. A row table (`arows`, `brows`; null for none) reads
+// an operand's rows where they lie, in the table's order: row i of A is then
+// A's row arows[i], row p of B (broadcast form) B's row brows[p]. A batch is
+// read this way straight out of the examples, never gathered into a copy. Register blocks are sized for the 16 vector
 // registers of x86-64; no function touches the stack, so threads sharing one
 // memory need no stacks of their own.
 //
@@ -19,6 +22,8 @@
 
 #define LOAD(p) wasm_v128_load(p)
 #define SPLAT(p) wasm_v128_load32_splat(p)
+// Row r of a table, or r itself where there is no table.
+#define ROW(table, r) ((table) ? (table)[r] : (r))
 // acc += a * b. Built with relaxed SIMD (RELAXED_SIMD defined), one
 // multiply-add the runtime may fuse (x86-64 with FMA3 does: one instruction,
 // one rounding); otherwise a multiply and an add. The products and the
@@ -42,11 +47,11 @@ static float horizontal_sum(v128_t v) {
 // sixteen entries of a row of the panel; two rows of C at a time keep eight
 // accumulators in registers for the whole sum over p.
 __attribute__((export_name("broadcast_product")))
-void broadcast_product(const float *A, int sai, int sap, const float *B, int ldb, float *C, int ldc, int k, int i0, int i1, int j0, int j1, float *panel) {
+void broadcast_product(const float *A, int sai, int sap, const int *arows, const float *B, int ldb, const int *brows, float *C, int ldc, int k, int i0, int i1, int j0, int j1, float *panel) {
   int j = j0;
   for (; j + 16 <= j1; j += 16) {
     for (int p = 0; p < k; p++) {
-      const float *row = B + p * ldb + j;
+      const float *row = B + ROW(brows, p) * ldb + j;
       float *to = panel + p * 16;
       wasm_v128_store(to, LOAD(row));
       wasm_v128_store(to + 4, LOAD(row + 4));
@@ -56,7 +61,7 @@ void broadcast_product(const float *A, int sai, int sap, const float *B, int ldb
     int i = i0;
     for (; i + 2 <= i1; i += 2) {
       v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-      const float *a = A + i * sai;
+      const float *a = A + ROW(arows, i) * sai, *a1p = A + ROW(arows, i + 1) * sai;
       const float *b = panel;
       for (int p = 0; p < k; p++) {
         v128_t b0 = LOAD(b), b1 = LOAD(b + 4), b2 = LOAD(b + 8), b3 = LOAD(b + 12);
@@ -65,12 +70,13 @@ void broadcast_product(const float *A, int sai, int sap, const float *B, int ldb
         MULADD(c01, a0, b1);
         MULADD(c02, a0, b2);
         MULADD(c03, a0, b3);
-        v128_t a1 = SPLAT(a + sai);
+        v128_t a1 = SPLAT(a1p);
         MULADD(c10, a1, b0);
         MULADD(c11, a1, b1);
         MULADD(c12, a1, b2);
         MULADD(c13, a1, b3);
         a += sap;
+        a1p += sap;
         b += 16;
       }
       float *c = C + i * ldc + j;
@@ -85,7 +91,7 @@ void broadcast_product(const float *A, int sai, int sap, const float *B, int ldb
     }
     if (i < i1) {
       v128_t c0 = wasm_f32x4_splat(0), c1 = c0, c2 = c0, c3 = c0;
-      const float *a = A + i * sai;
+      const float *a = A + ROW(arows, i) * sai;
       const float *b = panel;
       for (int p = 0; p < k; p++) {
         v128_t a0 = SPLAT(a);
@@ -106,15 +112,17 @@ void broadcast_product(const float *A, int sai, int sap, const float *B, int ldb
   // Fewer than sixteen columns left: four, then one at a time, read in place.
   for (; j + 4 <= j1; j += 4) {
     for (int i = i0; i < i1; i++) {
+      const float *a = A + ROW(arows, i) * sai;
       v128_t c0 = wasm_f32x4_splat(0);
-      for (int p = 0; p < k; p++) MULADD(c0, SPLAT(A + i * sai + p * sap), LOAD(B + p * ldb + j));
+      for (int p = 0; p < k; p++) MULADD(c0, SPLAT(a + p * sap), LOAD(B + ROW(brows, p) * ldb + j));
       wasm_v128_store(C + i * ldc + j, c0);
     }
   }
   for (; j < j1; j++) {
     for (int i = i0; i < i1; i++) {
+      const float *a = A + ROW(arows, i) * sai;
       float sum = 0;
-      for (int p = 0; p < k; p++) sum += A[i * sai + p * sap] * B[p * ldb + j];
+      for (int p = 0; p < k; p++) sum += a[p * sap] * B[ROW(brows, p) * ldb + j];
       C[i * ldc + j] = sum;
     }
   }
@@ -125,12 +133,12 @@ void broadcast_product(const float *A, int sai, int sap, const float *B, int ldb
 // added at the end. The sum over p goes in chunks of `depth` so that the
 // chunk of B's rows every block of A's rows reads stays in the L2 cache
 // (100 rows of 512 floats are 200 KiB); later chunks add to C.
-static void dot_chunk(const float *A, int lda, const float *B, int ldb, float *C, int ldc, int p0, int p1, int i0, int i1, int j0, int j1) {
+static void dot_chunk(const float *A, int lda, const int *arows, const float *B, int ldb, float *C, int ldc, int p0, int p1, int i0, int i1, int j0, int j1) {
   int first = p0 == 0;
   int p4 = p0 + ((p1 - p0) & ~3);
   int i = i0;
   for (; i + 4 <= i1; i += 4) {
-    const float *a0 = A + i * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
+    const float *a0 = A + ROW(arows, i) * lda, *a1 = A + ROW(arows, i + 1) * lda, *a2 = A + ROW(arows, i + 2) * lda, *a3 = A + ROW(arows, i + 3) * lda;
     int j = j0;
     for (; j + 2 <= j1; j += 2) {
       const float *b0 = B + j * ldb, *b1 = b0 + ldb;
@@ -194,7 +202,7 @@ static void dot_chunk(const float *A, int lda, const float *B, int ldb, float *C
     }
   }
   for (; i < i1; i++) {
-    const float *a0 = A + i * lda;
+    const float *a0 = A + ROW(arows, i) * lda;
     for (int j = j0; j < j1; j++) {
       const float *b0 = B + j * ldb;
       v128_t c0 = wasm_f32x4_splat(0);
@@ -208,28 +216,15 @@ static void dot_chunk(const float *A, int lda, const float *B, int ldb, float *C
 }
 
 __attribute__((export_name("dot_product")))
-void dot_product(const float *A, int lda, const float *B, int ldb, float *C, int ldc, int k, int i0, int i1, int j0, int j1) {
+void dot_product(const float *A, int lda, const int *arows, const float *B, int ldb, float *C, int ldc, int k, int i0, int i1, int j0, int j1) {
   const int depth = 512;
-  for (int p = 0; p < k; p += depth) dot_chunk(A, lda, B, ldb, C, ldc, p, p + depth < k ? p + depth : k, i0, i1, j0, j1);
+  for (int p = 0; p < k; p += depth) dot_chunk(A, lda, arows, B, ldb, C, ldc, p, p + depth < k ? p + depth : k, i0, i1, j0, j1);
 }
 
 // Copies rows of an n x d matrix, in the order `rows` lists them, into `to`.
 __attribute__((export_name("gather_rows")))
 void gather_rows(const float *from, const int *rows, int count, int d, float *to) {
   for (int i = 0; i < count; i++) __builtin_memcpy(to + i * d, from + rows[i] * d, d * sizeof(float));
-}
-
-// The same gather shared between threads: each takes the next four rows from
-// the counter `next` until none are left, so a thread that comes late (the
-// main thread, once its step is done) takes what the other has not reached.
-__attribute__((export_name("gather_shared")))
-void gather_shared(const float *from, const int *rows, int count, int d, float *to, int *next) {
-  for (;;) {
-    int i = __atomic_fetch_add(next, 4, __ATOMIC_SEQ_CST);
-    if (i >= count) return;
-    int end = i + 4 < count ? i + 4 : count;
-    for (; i < end; i++) __builtin_memcpy(to + i * d, from + rows[i] * d, d * sizeof(float));
-  }
 }
 
 // Elementwise work: a step's tensors, small ones included, live in the kernel
@@ -540,12 +535,12 @@ void update(int rule, float *w, const float *g, float *s1, float *s2, int n, flo
 // thread starts or however slowly it runs. Each thread has a panel of its own.
 // Returns how many strips this thread computed.
 __attribute__((export_name("broadcast_shared")))
-int broadcast_shared(const float *A, int sai, int sap, const float *B, int ldb, float *C, int ldc, int k, int m, int n, float *panel, int *next) {
+int broadcast_shared(const float *A, int sai, int sap, const int *arows, const float *B, int ldb, const int *brows, float *C, int ldc, int k, int m, int n, float *panel, int *next) {
   int done = 0;
   for (;;) {
     int j0 = __atomic_fetch_add(next, 1, __ATOMIC_SEQ_CST) * 16;
     if (j0 >= n) return done;
-    broadcast_product(A, sai, sap, B, ldb, C, ldc, k, 0, m, j0, j0 + 16 < n ? j0 + 16 : n, panel);
+    broadcast_product(A, sai, sap, arows, B, ldb, brows, C, ldc, k, 0, m, j0, j0 + 16 < n ? j0 + 16 : n, panel);
     done++;
   }
 }
@@ -556,12 +551,12 @@ int broadcast_shared(const float *A, int sai, int sap, const float *B, int ldb, 
 // and neither waits for the other longer than one block. Returns how many
 // blocks this thread did.
 __attribute__((export_name("dot_shared")))
-int dot_shared(const float *A, int lda, const float *B, int ldb, float *C, int ldc, int k, int m, int n, int *next) {
+int dot_shared(const float *A, int lda, const int *arows, const float *B, int ldb, float *C, int ldc, int k, int m, int n, int *next) {
   int done = 0;
   for (;;) {
     int i0 = __atomic_fetch_add(next, 1, __ATOMIC_SEQ_CST) * 8;
     if (i0 >= m) return done;
-    dot_product(A, lda, B, ldb, C, ldc, k, i0, i0 + 8 < m ? i0 + 8 : m, 0, n);
+    dot_product(A, lda, arows, B, ldb, C, ldc, k, i0, i0 + 8 < m ? i0 + 8 : m, 0, n);
     done++;
   }
 }

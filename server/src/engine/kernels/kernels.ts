@@ -1,22 +1,22 @@
 // The kernel runtime: our WebAssembly kernels (kernels.c) over one shared
 // memory, a stack allocator in that memory, and an optional second thread
-// that takes part of every large product and gather, or gathers the next
-// batch ahead. The kernel executor (../kernel-executor.ts) keeps the examples
-// and a run's params in this memory and gathers each batch there, and a
-// step's tensors live there too, on the stack allocator, freed when the step
-// returns; an operand from elsewhere is copied in for a product.
+// that takes part of every large product and gather. The kernel executor
+// (../kernel-executor.ts) keeps the examples and a run's params in this
+// memory, and a product reads a batch's rows where they lie there, through a
+// table of row numbers; a step's tensors live there too, on the stack
+// allocator, freed when the step returns; an operand from elsewhere is copied
+// in for a product.
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { kernelsRelaxedWasmBase64, kernelsWasmBase64 } from "./kernels-wasm";
 
 interface KernelExports {
-  broadcast_product(A: number, sai: number, sap: number, B: number, ldb: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number, panel: number): void;
-  broadcast_shared(A: number, sai: number, sap: number, B: number, ldb: number, C: number, ldc: number, k: number, m: number, n: number, panel: number, next: number): number;
-  dot_product(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number): void;
-  dot_shared(A: number, lda: number, B: number, ldb: number, C: number, ldc: number, k: number, m: number, n: number, next: number): number;
+  broadcast_product(A: number, sai: number, sap: number, arows: number, B: number, ldb: number, brows: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number, panel: number): void;
+  broadcast_shared(A: number, sai: number, sap: number, arows: number, B: number, ldb: number, brows: number, C: number, ldc: number, k: number, m: number, n: number, panel: number, next: number): number;
+  dot_product(A: number, lda: number, arows: number, B: number, ldb: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number): void;
+  dot_shared(A: number, lda: number, arows: number, B: number, ldb: number, C: number, ldc: number, k: number, m: number, n: number, next: number): number;
   gather_rows(from: number, rows: number, count: number, d: number, to: number): void;
-  gather_shared(from: number, rows: number, count: number, d: number, to: number, next: number): void;
   binary(op: number, out: number, x: number, xr: number, xc: number, y: number, yr: number, yc: number, rows: number, columns: number): void;
   sum_into(out: number, orow: number, ocol: number, from: number, rows: number, columns: number): void;
   exp_into(out: number, x: number, n: number): void;
@@ -42,11 +42,17 @@ export interface Strided {
   column: number;
 }
 
-/** A float32 matrix stored row by row in the kernel memory: `data` is a view of it. */
+/**
+ * A float32 matrix stored row by row in the kernel memory: `data` is a view
+ * of it. With a row table, row i is instead row `rowTable[i]` of `data`
+ * (each `columns` long), and `rows` is the table's length: a batch read
+ * where its examples lie, without a gathered copy.
+ */
 export interface Matrix {
   rows: number;
   columns: number;
   data: Float32Array;
+  rowTable?: Int32Array;
 }
 
 const pageBytes = 65536;
@@ -54,7 +60,10 @@ const columnPanel = 16;
 /** Rows of C in each block of a shared dot-form product (dot_shared in kernels.c). */
 const dotBlock = 8;
 
-// Control block shared with the second thread: state, kernel, arguments.
+// Control block shared with the second thread: state, kernel, arguments, and
+// in its last slot the counter two threads draw pieces of shared work from.
+const controlSlots = 24;
+const counterSlot = controlSlots - 1;
 const idle = 0;
 const posted = 1;
 const done = 2;
@@ -64,7 +73,7 @@ const workerSource = `
 const { workerData } = require("node:worker_threads");
 const { module, memory, control } = workerData;
 const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const block = new Int32Array(memory.buffer, control, 16);
+const block = new Int32Array(memory.buffer, control, ${controlSlots});
 for (;;) {
   let state = Atomics.load(block, 0);
   while (state !== ${posted} && state !== ${stop}) {
@@ -72,11 +81,10 @@ for (;;) {
     state = Atomics.load(block, 0);
   }
   if (state === ${stop}) break;
-  const args = Array.from(block.subarray(2, 15));
-  if (block[1] === 1) kernels.dot_shared(...args.slice(0, 10));
+  const args = Array.from(block.subarray(2, ${counterSlot}));
+  if (block[1] === 1) kernels.dot_shared(...args.slice(0, 11));
   else if (block[1] === 2) kernels.gather_rows(...args.slice(0, 5));
-  else if (block[1] === 4) kernels.gather_shared(...args.slice(0, 6));
-  else kernels.broadcast_shared(...args.slice(0, 12));
+  else kernels.broadcast_shared(...args.slice(0, 14));
   Atomics.store(block, 0, ${done});
   Atomics.notify(block, 0);
 }
@@ -97,8 +105,8 @@ const typicalLatency = 0.15;
 /** Work whose pace is learnt: 0 the broadcast form, 1 the dot form, 2 a gather of rows. */
 type Kernel = 0 | 1 | 2;
 
-/** What the second thread is posted: 1 blocks of rows of a dot-form product, 2 part of a gather, 3 strips of a broadcast-form product, 4 rows of a gather ahead. */
-type Posted = 1 | 2 | 3 | 4;
+/** What the second thread is posted: 1 blocks of rows of a dot-form product, 2 part of a gather, 3 strips of a broadcast-form product. */
+type Posted = 1 | 2 | 3;
 
 class ThreadShare {
   /** Milliseconds from posting work to the second thread starting it. */
@@ -161,18 +169,7 @@ export class Kernels {
   private top: number;
   private readonly marks: number[] = [];
   private readonly control: Int32Array;
-  /** How many prefetchRows calls to refuse, after waking the second thread took long. */
-  private prefetchPause = 0;
-  /** Milliseconds waking the second thread took for the last prefetches (a moving average). */
-  private wakeCost = 0;
-  /** Milliseconds a post to the second thread may take before prefetching pauses for a while, when set; else a share of the gather's time. */
-  private slowWakeMs: number | undefined;
-  /** The gather prefetchRows posted: from, rows, count, d, to and the counter, as offsets and sizes. */
-  private prefetchArgs: number[] = [];
-  /** Whether the second thread is gathering rows ahead (prefetchRows). */
-  private prefetching = false;
   private shared = 0;
-  private prefetched = 0;
   /** Where update() leaves its three sums. */
   private readonly squares: Float64Array;
   private readonly worker?: Worker;
@@ -191,8 +188,8 @@ export class Kernels {
     this.exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
     this.buffer = memory.buffer;
     this.top = this.exports.__heap_base.value as number;
-    const controlOffset = this.allocate(16).byteOffset;
-    this.control = new Int32Array(this.buffer, controlOffset, 16);
+    const controlOffset = this.allocate(controlSlots).byteOffset;
+    this.control = new Int32Array(this.buffer, controlOffset, controlSlots);
     this.squares = new Float64Array(this.buffer, this.allocate(6).byteOffset, 3);
     if (threads > 1) {
       this.worker = new Worker(workerSource, { eval: true, workerData: { module, memory, control: controlOffset } });
@@ -284,72 +281,6 @@ export class Kernels {
     return to;
   }
 
-  /**
-   * Starts gathering rows on the second thread (into `to`, `rows` both in the
-   * kernel memory) while the main thread goes on; false when there is no
-   * second thread, it is busy, or prefetching is paused after a slow wake-up
-   * (see below). Until awaitPrefetch() the second thread takes no share of
-   * other work.
-   */
-  prefetchRows(from: Float32Array, d: number, rows: Int32Array, to: Float32Array): boolean {
-    if (!this.worker || this.prefetching) return false;
-    if (this.prefetchPause > 0) {
-      this.prefetchPause--;
-      return false;
-    }
-    // Rows are taken four at a time from a counter (the control block's last slot), which awaitPrefetch draws on too.
-    Atomics.store(this.control, 15, 0);
-    this.prefetchArgs = [from.byteOffset, rows.byteOffset, rows.length, d, to.byteOffset, this.control.byteOffset + 15 * 4];
-    const started = performance.now();
-    this.post(4, this.prefetchArgs);
-    const waking = performance.now() - started;
-    // Waking the second thread takes microseconds when its core is idle. When the
-    // other core is busy (V8 optimizing a fresh process's code, other programs),
-    // the woken thread runs on the main thread's core and the main thread waits
-    // for it. When that costs more than a quarter of gathering the rows on the
-    // main thread alone, gather on the spot for a while (32 calls), then try
-    // again. The cost is a moving average, so that one slow wake-up (a
-    // collection, a moment's load) does not pause it; and a gather large
-    // enough to be shared on the spot wakes the second thread all the same, so
-    // it never pauses.
-    this.wakeCost = this.slowWakeMs === undefined ? 0.6 * this.wakeCost + 0.4 * waking : waking;
-    const work = rows.length * d;
-    const allowance = this.slowWakeMs ?? (this.sharing.wouldShare(2, work) ? Infinity : slowWakeShare * this.sharing.timeAlone(2, work));
-    if (this.wakeCost >= allowance) {
-      this.prefetchPause = pauseAfterSlowWake;
-      this.wakeCost = 0;
-    }
-    this.prefetching = true;
-    this.prefetched++;
-    return true;
-  }
-
-  /**
-   * Sets how long (ms) a post to the second thread may take before
-   * prefetching pauses for a while (Infinity: never pause; undefined: a
-   * quarter of the gather's estimated time, the default), and ends a pause
-   * under way.
-   */
-  pauseAfterWakeOver(milliseconds: number | undefined): void {
-    this.slowWakeMs = milliseconds;
-    this.prefetchPause = 0;
-    this.wakeCost = 0;
-  }
-
-  /** Finishes the gather prefetchRows started, if one is under way: the main thread takes the rows the second has not reached, then waits for its last. */
-  awaitPrefetch(): void {
-    if (!this.prefetching) return;
-    const [from, rows, count, d, to, next] = this.prefetchArgs;
-    this.exports.gather_shared(from, rows, count, d, to, next);
-    this.join();
-    this.prefetching = false;
-  }
-
-  /** How many gathers prefetchRows has started. */
-  get prefetches(): number {
-    return this.prefetched;
-  }
-
   /** How many times the second thread has taken a share of a product or a gather. */
   get sharedJobs(): number {
     return this.shared;
@@ -427,7 +358,10 @@ export class Kernels {
   /**
    * out = op(a) @ op(b), where op transposes when asked; `out` holds
    * rows(op(a)) × columns(op(b)) floats. Operands outside the kernel memory
-   * are copied in, and a result outside it is copied out.
+   * are copied in, and a result outside it is copied out. An operand's row
+   * table is read in place where the loop reads that operand's rows one by
+   * one (a's as op(a)'s rows, and either's as the rows of the sum), else the
+   * rows are gathered first.
    */
   matmul(a: Matrix, transposeA: boolean, b: Matrix, transposeB: boolean, result: Float32Array): void {
     const m = transposeA ? a.columns : a.rows;
@@ -436,30 +370,32 @@ export class Kernels {
     if ((transposeB ? b.columns : b.rows) !== k) throw new Error(`cannot multiply ${m}×${k} by ${transposeB ? b.columns : b.rows}×${n}`);
     const mark = this.mark();
     try {
-      a = this.holds(a.data) ? a : { ...a, data: this.copyIn(a.data) };
-      b = this.holds(b.data) ? b : { ...b, data: this.copyIn(b.data) };
+      a = this.inMemory(a);
+      b = this.inMemory(b);
       const out = this.holds(result) ? result : this.allocate(m * n, false);
+      const rowsOf = (x: Matrix) => (x.rowTable ? x.rowTable.byteOffset : 0);
       if (!transposeB) {
         if (n >= columnPanel || n >= m) {
           // Broadcast form straight into out; A is read either way round through its strides.
-          this.broadcast(a.data, transposeA ? 1 : k, transposeA ? m : 1, b.data, n, out, n, m, k, n);
+          if (transposeA) a = this.gathered(a);
+          this.broadcast(a.data, transposeA ? 1 : k, transposeA ? m : 1, rowsOf(a), b.data, n, rowsOf(b), out, n, m, k, n);
         } else if (transposeA) {
           // Few columns, many rows: out^T = b^T @ a, whose rows are long, then transpose back.
           const swapped = this.allocate(n * m);
-          this.broadcast(b.data, 1, n, a.data, m, swapped, m, n, k, m);
+          this.broadcast(this.gathered(b).data, 1, n, 0, a.data, m, rowsOf(a), swapped, m, n, k, m);
           transposeInto(swapped, n, m, out);
         } else {
           // Few columns: transpose the small b so both operands run along p.
           const bt = this.allocate(n * k);
-          transposeInto(b.data, k, n, bt);
-          this.dot(a.data, k, bt, k, out, n, m, k, n);
+          transposeInto(this.gathered(b).data, k, n, bt);
+          this.dot(a.data, k, rowsOf(a), bt, k, out, n, m, k, n);
         }
       } else if (!transposeA) {
-        this.dot(a.data, k, b.data, k, out, n, m, k, n);
+        this.dot(a.data, k, rowsOf(a), this.gathered(b).data, k, out, n, m, k, n);
       } else {
         // a^T @ b^T = (b @ a)^T.
         const swapped = this.allocate(n * m);
-        this.broadcast(b.data, k, 1, a.data, m, swapped, m, n, k, m);
+        this.broadcast(b.data, k, 1, rowsOf(b), a.data, m, rowsOf(a), swapped, m, n, k, m);
         transposeInto(swapped, n, m, out);
       }
       if (out !== result) result.set(out);
@@ -468,33 +404,49 @@ export class Kernels {
     }
   }
 
-  /** Broadcast form over rows [0, m) and columns [0, n), the columns shared between the threads strip by strip. */
-  private broadcast(A: Float32Array, sai: number, sap: number, B: Float32Array, ldb: number, C: Float32Array, ldc: number, m: number, k: number, n: number): void {
+  /** `x` with its values and row table in the kernel memory (copies made for this call where they are not). */
+  private inMemory(x: Matrix): Matrix {
+    const data = this.holds(x.data) ? x.data : this.copyIn(x.data);
+    const table = x.rowTable;
+    if (!table || table.buffer instanceof SharedArrayBuffer) return data === x.data ? x : { ...x, data };
+    const copy = this.allocate(table.length, false);
+    const rowTable = new Int32Array(copy.buffer, copy.byteOffset, table.length);
+    rowTable.set(table);
+    return { ...x, data, rowTable };
+  }
+
+  /** `x` without a row table: its rows gathered into a matrix of their own where it has one. */
+  private gathered(x: Matrix): Matrix {
+    return x.rowTable ? { rows: x.rows, columns: x.columns, data: this.gatherRows(x.data, x.columns, x.rowTable) } : x;
+  }
+
+  /** Broadcast form over rows [0, m) and columns [0, n), the columns shared between the threads strip by strip; arows and brows are row tables' offsets, 0 for none. */
+  private broadcast(A: Float32Array, sai: number, sap: number, arows: number, B: Float32Array, ldb: number, brows: number, C: Float32Array, ldc: number, m: number, k: number, n: number): void {
     const panels = this.allocate(2 * k * columnPanel, false);
     const panel = (index: number) => panels.byteOffset + index * k * columnPanel * 4;
-    if (n >= 2 * columnPanel && !this.prefetching && this.sharing.worthSharing(0, m * n * k)) {
-      this.byCounter(0, 3, [A.byteOffset, sai, sap, B.byteOffset, ldb, C.byteOffset, ldc, k, m, n, panel(1)], (counter) => {
-        const strips = this.exports.broadcast_shared(A.byteOffset, sai, sap, B.byteOffset, ldb, C.byteOffset, ldc, k, m, n, panel(0), counter);
+    if (n >= 2 * columnPanel && this.sharing.worthSharing(0, m * n * k)) {
+      this.byCounter(0, 3, [A.byteOffset, sai, sap, arows, B.byteOffset, ldb, brows, C.byteOffset, ldc, k, m, n, panel(1)], (counter) => {
+        const strips = this.exports.broadcast_shared(A.byteOffset, sai, sap, arows, B.byteOffset, ldb, brows, C.byteOffset, ldc, k, m, n, panel(0), counter);
         return m * Math.min(n, strips * columnPanel) * k;
       });
       return;
     }
     const started = performance.now();
-    this.exports.broadcast_product(A.byteOffset, sai, sap, B.byteOffset, ldb, C.byteOffset, ldc, k, 0, m, 0, n, panel(0));
+    this.exports.broadcast_product(A.byteOffset, sai, sap, arows, B.byteOffset, ldb, brows, C.byteOffset, ldc, k, 0, m, 0, n, panel(0));
     this.finish(0, m * n * k, performance.now() - started, false);
   }
 
-  /** Dot form over rows [0, m) and columns [0, n), the rows shared between the threads block by block. */
-  private dot(A: Float32Array, lda: number, B: Float32Array, ldb: number, C: Float32Array, ldc: number, m: number, k: number, n: number): void {
-    if (m >= 2 * dotBlock && !this.prefetching && this.sharing.worthSharing(1, m * n * k)) {
-      this.byCounter(1, 1, [A.byteOffset, lda, B.byteOffset, ldb, C.byteOffset, ldc, k, m, n], (counter) => {
-        const blocks = this.exports.dot_shared(A.byteOffset, lda, B.byteOffset, ldb, C.byteOffset, ldc, k, m, n, counter);
+  /** Dot form over rows [0, m) and columns [0, n), the rows shared between the threads block by block; arows is a row table's offset, 0 for none. */
+  private dot(A: Float32Array, lda: number, arows: number, B: Float32Array, ldb: number, C: Float32Array, ldc: number, m: number, k: number, n: number): void {
+    if (m >= 2 * dotBlock && this.sharing.worthSharing(1, m * n * k)) {
+      this.byCounter(1, 1, [A.byteOffset, lda, arows, B.byteOffset, ldb, C.byteOffset, ldc, k, m, n], (counter) => {
+        const blocks = this.exports.dot_shared(A.byteOffset, lda, arows, B.byteOffset, ldb, C.byteOffset, ldc, k, m, n, counter);
         return Math.min(m, blocks * dotBlock) * n * k;
       });
       return;
     }
     const started = performance.now();
-    this.exports.dot_product(A.byteOffset, lda, B.byteOffset, ldb, C.byteOffset, ldc, k, 0, m, 0, n);
+    this.exports.dot_product(A.byteOffset, lda, arows, B.byteOffset, ldb, C.byteOffset, ldc, k, 0, m, 0, n);
     this.finish(1, m * n * k, performance.now() - started, false);
   }
 
@@ -506,8 +458,8 @@ export class Kernels {
    */
   private byCounter(kernel: Kernel, posted: Posted, args: number[], own: (counter: number) => number): void {
     this.shared++;
-    const counter = this.control.byteOffset + 15 * 4;
-    Atomics.store(this.control, 15, 0);
+    const counter = this.control.byteOffset + counterSlot * 4;
+    Atomics.store(this.control, counterSlot, 0);
     this.post(posted, [...args, counter]);
     const started = performance.now();
     const work = own(counter);
@@ -524,9 +476,8 @@ export class Kernels {
   // Both threads sleep while they wait. Spinning instead saves the wake-up
   // (about 0.2 ms here), but on a machine whose cores are busy with other
   // work a spinning thread takes time from the one it waits for.
-  /** Where the main thread's part ends (see ThreadShare); all of it while the second thread is gathering ahead. */
+  /** Where the main thread's part ends (see ThreadShare). */
   private share(kernel: Kernel, work: number, size: number, block: number): number {
-    if (this.prefetching) return size;
     const split = this.sharing.split(kernel, work, size, block);
     if (split < size) this.shared++;
     return split;
@@ -596,16 +547,6 @@ function relaxedSimd(): RelaxedSimd {
   }
   return relaxedSupport;
 }
-
-/**
- * The share of a gather's time on one thread that waking the second thread
- * may take before prefetching pauses. Waking it takes 0.01 to 0.02 ms here
- * when its core is idle, 0.1 to 0.25 when it is busy; gathering a batch of
- * W4 takes about 0.15 ms, of W3 about 0.5.
- */
-const slowWakeShare = 0.25;
-/** Calls for which prefetching then pauses. */
-const pauseAfterSlowWake = 32;
 
 /** Two threads when the machine has two cores or more; OPTIM_KERNEL_THREADS=1 keeps to one. */
 function defaultThreads(): number {
