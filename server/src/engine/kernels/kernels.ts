@@ -496,22 +496,33 @@ export class Kernels {
   }
 }
 
+/** Each build's module, compiled once per process (every Kernels of that build instantiates it). */
+const compiled = new Map<KernelBuild, WebAssembly.Module>();
+
 /**
- * Compiles the kernels straight to optimized code. V8 otherwise compiles
- * WebAssembly with its baseline compiler first and optimizes a function only
- * after it has run a while; baseline SIMD code runs these loops several times
- * slower, and a product runs few times but long, so a run's first steps
- * would pay (half the first ten steps' time on the machines we measured).
- * The flag holds only while this module compiles.
+ * Compiles the kernels straight to optimized code, every function before the
+ * first call. By default V8 (Node 20) compiles a WebAssembly function only
+ * when it is first called, with its baseline compiler, and optimizes it on a
+ * background thread once it has run a while: a run's first steps would run
+ * the products in baseline code, several times slower, while the compiler
+ * takes the other core (on one core, W4's first run took 0.14 to 0.15 s
+ * instead of 0.11). Both flags hold only while this module compiles (40 to
+ * 60 ms, once per process and build) and return to Node's defaults after.
  */
 function compileOptimized(build: KernelBuild): WebAssembly.Module {
+  const known = compiled.get(build);
+  if (known) return known;
   setFlagsFromString("--no-liftoff");
+  setFlagsFromString("--no-wasm-lazy-compilation");
   const flagged = build === "relaxed-simd" && relaxedSimd() === "behind its flag";
   if (flagged) setFlagsFromString("--experimental-wasm-relaxed-simd");
   try {
-    return new WebAssembly.Module(build === "relaxed-simd" ? relaxedBytes() : Buffer.from(kernelsWasmBase64, "base64"));
+    const module = new WebAssembly.Module(build === "relaxed-simd" ? relaxedBytes() : Buffer.from(kernelsWasmBase64, "base64"));
+    compiled.set(build, module);
+    return module;
   } finally {
     setFlagsFromString("--liftoff");
+    setFlagsFromString("--wasm-lazy-compilation");
     if (flagged) setFlagsFromString("--no-experimental-wasm-relaxed-simd");
   }
 }
