@@ -363,7 +363,8 @@ export function kernelMatrix(kernels: Kernels, rows: number, columns: number, va
  * kernelMatrix's), the rows are not.
  */
 export function batchRows(kernels: Kernels, X: Float32Tensor, rows: Int32Array): Float32Tensor {
-  for (const row of rows) if (!(row >= 0 && row < X.shape[0])) throw new Error(`row ${row} of a batch is not one of the ${X.shape[0]} examples`);
+  const n = X.shape[0];
+  for (let i = 0; i < rows.length; i++) if (!(rows[i] >= 0 && rows[i] < n)) throw new Error(`row ${rows[i]} of a batch is not one of the ${n} examples`);
   const space = kernels.allocate(rows.length, false);
   const rowTable = new Int32Array(space.buffer, space.byteOffset, rows.length);
   rowTable.set(rows);
