@@ -143,18 +143,22 @@ static void dot_chunk(const float *A, int lda, const int *arows, const float *B,
     for (; j + 2 <= j1; j += 2) {
       const float *b0 = B + j * ldb, *b1 = b0 + ldb;
       v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-      for (int p = p0; p < p4; p += 4) {
-        v128_t x0 = LOAD(b0 + p), x1 = LOAD(b1 + p);
-        v128_t r = LOAD(a0 + p);
+      // Each row of A a distance from the first, stepped along the sum by one
+      // pointer: a load then addresses memory directly.
+      const float *pa = a0 + p0, *pb = b0 + p0, *end = b0 + p4;
+      const int d1 = a1 - a0, d2 = a2 - a0, d3 = a3 - a0, db = b1 - b0;
+      for (; pb < end; pa += 4, pb += 4) {
+        v128_t x0 = LOAD(pb), x1 = LOAD(pb + db);
+        v128_t r = LOAD(pa);
         MULADD(c00, r, x0);
         MULADD(c01, r, x1);
-        r = LOAD(a1 + p);
+        r = LOAD(pa + d1);
         MULADD(c10, r, x0);
         MULADD(c11, r, x1);
-        r = LOAD(a2 + p);
+        r = LOAD(pa + d2);
         MULADD(c20, r, x0);
         MULADD(c21, r, x1);
-        r = LOAD(a3 + p);
+        r = LOAD(pa + d3);
         MULADD(c30, r, x0);
         MULADD(c31, r, x1);
       }
