@@ -365,8 +365,5 @@ export function kernelMatrix(kernels: Kernels, rows: number, columns: number, va
 export function batchRows(kernels: Kernels, X: Float32Tensor, rows: Int32Array): Float32Tensor {
   const n = X.shape[0];
   for (let i = 0; i < rows.length; i++) if (!(rows[i] >= 0 && rows[i] < n)) throw new Error(`row ${rows[i]} of a batch is not one of the ${n} examples`);
-  const space = kernels.allocate(rows.length, false);
-  const rowTable = new Int32Array(space.buffer, space.byteOffset, rows.length);
-  rowTable.set(rows);
-  return { shape: [rows.length, X.shape[1]], data: X.data, rowTable };
+  return { shape: [rows.length, X.shape[1]], data: X.data, rowTable: kernels.copyInRows(rows) };
 }

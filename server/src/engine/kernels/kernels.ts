@@ -249,6 +249,14 @@ export class Kernels {
     return view;
   }
 
+  /** A copy of `values` (row numbers) in the kernel memory, as 32-bit integers. */
+  copyInRows(values: ArrayLike<number>): Int32Array {
+    const space = this.allocate(values.length, false);
+    const view = new Int32Array(space.buffer, space.byteOffset, values.length);
+    view.set(values);
+    return view;
+  }
+
   /**
    * Remembers the allocation point; `release(mark)` frees everything
    * allocated since. Marks nest and are released innermost first.
@@ -270,9 +278,7 @@ export class Kernels {
    */
   gatherRows(from: Float32Array, d: number, rows: Int32Array): Float32Array {
     const to = this.allocate(rows.length * d, false);
-    const space = this.allocate(rows.length, false);
-    const indices = new Int32Array(space.buffer, space.byteOffset, rows.length);
-    indices.set(rows);
+    const indices = this.copyInRows(rows);
     const split = rows.length >= 2 ? this.share(2, rows.length * d, rows.length, 1) : rows.length;
     if (split < rows.length) this.post(2, [from.byteOffset, indices.byteOffset + split * 4, rows.length - split, d, to.byteOffset + split * d * 4]);
     const started = performance.now();
@@ -409,10 +415,7 @@ export class Kernels {
     const data = this.holds(x.data) ? x.data : this.copyIn(x.data);
     const table = x.rowTable;
     if (!table || table.buffer instanceof SharedArrayBuffer) return data === x.data ? x : { ...x, data };
-    const copy = this.allocate(table.length, false);
-    const rowTable = new Int32Array(copy.buffer, copy.byteOffset, table.length);
-    rowTable.set(table);
-    return { ...x, data, rowTable };
+    return { ...x, data, rowTable: this.copyInRows(table) };
   }
 
   /** `x` without a row table: its rows gathered into a matrix of their own where it has one. */
