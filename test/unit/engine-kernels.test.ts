@@ -193,15 +193,16 @@ test("gathering rows agrees with copying them, on one thread and on two", () => 
 
 test("a product reads an operand's rows through a row table exactly as it reads them gathered, in every layout, on one thread and on two", () => {
   const random = randomSource(11);
-  // Few and many columns, both forms, and sizes the two threads share (the last two).
+  // Few and many columns, both forms, W4's shape, and the last large enough (about 2 ms) for two threads to share.
   const shapes = [
     [3, 5, 2],
     [45, 53, 4],
     [20, 300, 70],
     [256, 785, 10],
-    [96, 1500, 70],
+    [160, 2500, 80],
   ];
   for (const [threads, kernels] of Object.entries(runtimes)) {
+    const sharedBefore = kernels.sharedJobs;
     for (const [m, k, n] of shapes) {
       for (const transposeA of [false, true]) {
         for (const transposeB of [false, true]) {
@@ -230,6 +231,7 @@ test("a product reads an operand's rows through a row table exactly as it reads 
         }
       }
     }
+    if (kernels.threads > 1) assert.ok(kernels.sharedJobs > sharedBefore, `${threads}: some products were shared with the second thread`);
   }
 });
 
