@@ -28,13 +28,30 @@ export function specHash(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
+/**
+ * A folder of its own for a run: `name`, or `name-2`, `name-3`, ... when a
+ * run of the same name started in the same second already has one (its
+ * files are never written over).
+ */
+function newFolder(runsFolder: string, name: string): string {
+  mkdirSync(runsFolder, { recursive: true });
+  for (let count = 1; ; count++) {
+    const folder = join(runsFolder, count === 1 ? name : `${name}-${count}`);
+    try {
+      mkdirSync(folder);
+      return folder;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
+}
+
 export class RunStore {
   readonly folder: string;
   private readonly points: CurvePoint[] = [];
 
   constructor(runsFolder: string, meta: RunMeta) {
-    this.folder = join(runsFolder, `${meta.run}-${stamp(new Date(meta.started))}`);
-    mkdirSync(this.folder, { recursive: true });
+    this.folder = newFolder(runsFolder, `${meta.run}-${stamp(new Date(meta.started))}`);
     writeFileSync(join(this.folder, "meta.json"), JSON.stringify(meta, null, 2) + "\n");
     writeFileSync(join(this.folder, "curve.csv"), columns.join(",") + "\n");
   }
