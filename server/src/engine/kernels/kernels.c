@@ -11,9 +11,10 @@
 // can share one product. A row table (`arows`, `brows`; null for none) reads
 // an operand's rows where they lie, in the table's order: row i of A is then
 // A's row arows[i], row p of B (broadcast form) B's row brows[p]. A batch is
-// read this way straight out of the examples, never gathered into a copy. Register blocks are sized for the 16 vector
-// registers of x86-64; no function touches the stack, so threads sharing one
-// memory need no stacks of their own.
+// read this way straight out of the examples, never gathered into a copy.
+// Register blocks are sized for the 16 vector registers of x86-64; no
+// function touches the stack, so threads sharing one memory need no stacks of
+// their own.
 //
 // Built twice by server/src/engine/kernels/build.mjs (Debian's clang-16:
 // apt-get install clang-16 lld-16 llvm-16), with and without relaxed SIMD,

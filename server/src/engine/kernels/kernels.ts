@@ -117,21 +117,11 @@ class ThreadShare {
 
   constructor(private readonly available: boolean) {}
 
-  /** Milliseconds `work` takes on one thread at the kernel's pace. */
-  timeAlone(kernel: Kernel, work: number): number {
-    return work / this.pace[kernel];
-  }
-
-  /** Whether worthSharing would share `work` now (without what worthSharing learns from asking). */
-  wouldShare(kernel: Kernel, work: number): boolean {
-    return this.available && this.timeAlone(kernel, work) >= 2 * this.latency;
-  }
-
   /** Whether `work` takes long enough alone for the second thread's wake-up to pay. */
   worthSharing(kernel: Kernel, work: number): boolean {
     this.lastShare = 1;
     if (!this.available) return false;
-    if (this.wouldShare(kernel, work)) return true;
+    if (work / this.pace[kernel] >= 2 * this.latency) return true;
     // A slow wake-up (a busy machine, the thread's start) must not keep work on one thread for good.
     this.latency = Math.max(typicalLatency, 0.98 * this.latency);
     return false;
