@@ -3,7 +3,8 @@
 // W6, the full check of all 30,730 entries.
 //   npx esbuild bench/gradcheck.ts --bundle --platform=node --outfile=out/bench/gradcheck.js && node out/bench/gradcheck.js [--json]
 import { analyze } from "../server/src/analysis/analyze";
-import { checkFindings, checkGradients, type CheckExamples } from "../server/src/engine/check-gradients";
+import { checkFindings } from "../server/src/engine/check-findings";
+import { checkGradients, type CheckExamples } from "../server/src/engine/check-gradients";
 import { randomSource, seededStreams } from "../server/src/engine/random";
 
 export const svmSource = `data cifar = cifar10("cifar-10-batches-bin") { bias_trick }

@@ -6,22 +6,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { analyze } from "../../server/src/analysis/analyze";
-import { checkFindings, checkGradients, type CheckExamples } from "../../server/src/engine/check-gradients";
+import { checkFindings } from "../../server/src/engine/check-findings";
+import { checkGradients } from "../../server/src/engine/check-gradients";
 import { relativeError, resolvedRelativeError } from "../../server/src/engine/gradcheck";
-import { randomSource, seededStreams } from "../../server/src/engine/random";
+import { seededStreams } from "../../server/src/engine/random";
+import { checkExamples } from "../support/check-examples";
 
-/** Random examples with labels in 0..classes−1 and a constant last feature (the bias trick). */
-function examples(n: number, d: number, classes: number, seed: number): CheckExamples {
-  const random = randomSource(seed);
-  const X = new Float64Array(n * d);
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d - 1; j++) X[i * d + j] = random.normal();
-    X[i * d + d - 1] = 1;
-    y[i] = i % classes;
-  }
-  return { X, y, n, d };
-}
+const examples = checkExamples;
 
 const settings = { h: 1e-5, samples: 30, projections: 4 };
 
@@ -121,7 +112,7 @@ test("points on kinks are reported as kinks with both one-sided derivatives", ()
 const wrong: Record<string, { source: string; pattern?: RegExp }> = {
   "a flipped sign": { source: `${svm}grad dL/dW = -(${svmGrad})\n`, pattern: /sign is flipped/ },
   "a missing term (the correct-class rows)": { source: `${svm}grad dL/dW = active^T @ X / N + reg * W\n`, pattern: /only row \d, its correct class, is wrong/ },
-  "a wrong factor on the regularization": { source: `${svm}grad dL/dW = (active - onehot(y) * sum(active, axis=1))^T @ X / N + 2 * reg * W\n`, pattern: /·W at every checked entry/ },
+  "a wrong factor on the regularization": { source: `${svm}grad dL/dW = (active - onehot(y) * sum(active, axis=1))^T @ X / N + 2 * reg * W\n`, pattern: /regularisation term.s gradient is twice too large/ },
   "the correct-class row with the wrong sign": { source: `${svm}grad dL/dW = (active + onehot(y) * sum(active, axis=1))^T @ X / N + reg * W\n`, pattern: /its correct class, is wrong/ },
   "a missing 1/N": { source: `${softmax}grad dL/dW = (softmax(s, axis=1) - onehot(y))^T @ X + N * reg * W\n`, pattern: /N = 6 times too large/ },
   "a missing regularization term": { source: `${softmax}grad dL/dW = (softmax(s, axis=1) - onehot(y))^T @ X / N\n` },

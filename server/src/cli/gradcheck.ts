@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import type { Severity } from "../analysis/diagnostic";
 import { LineIndex } from "../analysis/line-index";
 import type { ChanceResult } from "../engine/check-gradients";
+import { pointText, whereText } from "../engine/check-findings";
 import { formatNumber } from "../engine/gradcheck";
 import { dataLoader } from "../worker/load-examples";
 import { readSource } from "./read-source";
@@ -19,6 +20,14 @@ export interface JsonGrad {
   worst: { entry: string; analytic: number; numerical: number; relativeError: number }[];
   pattern: string | null;
   problem: string | null;
+  /** The notes' band for the largest relative error: good, acceptable, warning or error. */
+  band: string | null;
+  /** Where the error shows, in words; null when the grad passed. */
+  where: string | null;
+  /** The check at each point, the start first. */
+  points: { label: string; verdict: string; maxRelativeError: number; sides: string | null }[];
+  /** "right at the start, wrong at …" when only a later point shows the error. */
+  failedAt: string | null;
 }
 
 export interface JsonGradcheckFile {
@@ -68,6 +77,10 @@ async function gradcheckFile(file: string, options: { all: boolean; seed?: numbe
       worst: (grad.check?.worst ?? []).map((entry) => ({ entry: `${grad.param}[${entry.index.join(",")}]`, analytic: entry.analytic, numerical: entry.numerical, relativeError: entry.relativeError })),
       pattern: grad.check?.pattern ?? null,
       problem: grad.problem ?? null,
+      band: grad.check?.band ?? null,
+      where: grad.check?.verdict === "error" ? whereText(grad.param, grad.check) : null,
+      points: (grad.points ?? []).map((point) => ({ label: point.label, verdict: point.verdict, maxRelativeError: point.maxRelativeError, sides: point.sides ?? null })),
+      failedAt: pointText(grad) ?? null,
     })),
     autodiff: (report?.autodiff ?? []).map((entry) => ({ loss: entry.loss, param: entry.check.param, verdict: entry.check.verdict, maxRelativeError: entry.check.maxRelativeError })),
     chance: (report?.chance ?? []).map(({ span: _span, ...rest }) => rest),
@@ -84,7 +97,7 @@ export function formatGradcheck(report: JsonGradcheckReport): string {
       const label = grad.verdict === "good" || grad.verdict === "acceptable" ? "ok" : grad.verdict;
       const detail = grad.problem
         ? `not checked: ${grad.problem}`
-        : `max relative error ${formatNumber(grad.maxRelativeError ?? 0)} over ${grad.checked} entries${grad.kinks ? ` (${grad.kinks} at kinks)` : ""}${grad.worst[0] && label !== "ok" ? `; worst ${grad.worst[0].entry}: analytic ${formatNumber(grad.worst[0].analytic)}, numerical ${formatNumber(grad.worst[0].numerical)}` : ""}${grad.pattern ? `; ${grad.pattern}` : ""}`;
+        : `max relative error ${formatNumber(grad.maxRelativeError ?? 0)} over ${grad.checked} entries${grad.points.length > 1 ? ` at ${grad.points.length} points` : ""}${grad.kinks ? ` (${grad.kinks} at kinks)` : ""}${[grad.where, grad.failedAt, grad.pattern].filter((part) => part).map((part) => `; ${part}`).join("")}`;
       out.push(`  ${file.file}:${grad.line}: ${grad.name.padEnd(8)} ${label.padEnd(10)} ${detail}`);
     }
     for (const autodiff of file.autodiff) out.push(`  autodiff d${autodiff.loss}/d${autodiff.param}: ${autodiff.verdict} (max relative error ${formatNumber(autodiff.maxRelativeError)})`);

@@ -1,19 +1,25 @@
 // Checks every gradient of a document on a set of examples: each hand-written
-// `grad` against centered differences, the engine's own autodiff for the
-// params no grad covers, and the loss at initialisation against chance.
-// Plain data in, plain data out; the LSP layer, the CLI and the Test
-// Explorer all read the same report.
+// `grad` against centered differences, at the start and at a characteristic
+// point where the loss behaves as in training (`check-points.ts`); the
+// engine's own autodiff for the params no grad covers; and the loss at
+// initialisation against chance. Plain data in, plain data out; the LSP
+// layer, the CLI and the Test Explorer all read the same report.
 import type * as ast from "../syntax/ast";
 import type { Analysis } from "../analysis/analyze";
 import { dimValue } from "../analysis/dims";
-import type { Finding } from "../analysis/diagnostic";
+import { kinkSides, describeSides, scaledPoint, type KinkSides } from "./check-points";
 import { compileDeclaration, compileExpression } from "./compile";
-import { checkParam, formatNumber, relativeError, type GradCheckOptions, type ParamCheck, type RandomSource } from "./gradcheck";
+import { checkEntry } from "./difference";
+import { checkParam, formatNumber, type GradCheckOptions, type ParamCheck, type RandomSource, type Verdict } from "./gradcheck";
+import { hingeVariants } from "./hinge-variants";
 import { IncrementalEvaluator } from "./incremental";
 import { initialValue } from "./init";
 import type { Graph } from "./ir";
+import { constantFolder, splitTerms, svmMargin } from "./loss-terms";
+import { explainMismatch } from "./mismatch-patterns";
 import { evaluate, gradients, type Bindings } from "./reference";
 import { tensor, type Tensor } from "./tensor";
+
 
 export interface CheckExamples {
   /** Row-major n × d. */
@@ -29,9 +35,22 @@ export interface GradResult {
   span: ast.Span;
   loss: string;
   param: string;
+  /** The check that decides: the first point where the grad is wrong, else the start's. */
   check?: ParamCheck;
+  /** The check at each point, the start first. */
+  points?: PointResult[];
+  /** Set when the grad is right at the start and wrong at a later point. */
+  failedAt?: { label: string; sides?: string };
   /** Why the grad could not be checked. */
   problem?: string;
+}
+
+export interface PointResult {
+  label: string;
+  verdict: Verdict;
+  maxRelativeError: number;
+  /** How the loss's hinges and ReLUs sit there compared with the start. */
+  sides?: string;
 }
 
 export interface AutodiffResult {
@@ -70,36 +89,10 @@ export interface CheckSettings {
   only?: { grad?: string; param?: string };
 }
 
-function constantOf(analysis: Analysis) {
-  const fold = (expr: ast.Expr): number | undefined => {
-    switch (expr.kind) {
-      case "number":
-        return expr.value;
-      case "negate": {
-        const inner = fold(expr.operand);
-        return inner === undefined ? undefined : -inner;
-      }
-      case "name": {
-        const symbol = analysis.model.symbols.get(expr.name);
-        return symbol?.kind === "hyper" ? analysis.model.facts.get(symbol.declaration)?.value : undefined;
-      }
-      case "binary": {
-        const a = fold(expr.left);
-        const b = fold(expr.right);
-        if (a === undefined || b === undefined) return undefined;
-        return expr.op === "+" ? a + b : expr.op === "-" ? a - b : expr.op === "*" ? a * b : expr.op === "/" ? a / b : expr.op === "^" ? a ** b : undefined;
-      }
-      default:
-        return undefined;
-    }
-  };
-  return fold;
-}
-
 /** Initial values of every param with a known shape, each from its own seeded stream. */
 export function initialParams(analysis: Analysis, random: (stream: string) => RandomSource): Map<string, Tensor> {
   const params = new Map<string, Tensor>();
-  const constant = constantOf(analysis);
+  const constant = constantFolder(analysis);
   for (const symbol of analysis.model.symbols.values()) {
     const declaration = symbol.declaration;
     if (declaration.kind !== "param") continue;
@@ -114,76 +107,33 @@ function bindingsFor(examples: CheckExamples, params: Map<string, Tensor>): Bind
   return { X: tensor([examples.n, examples.d], examples.X), y: tensor([examples.n], examples.y), params };
 }
 
-/** The SVM margin Δ: the constant added inside max(0, …), 1 if none is found. */
-function svmMargin(expr: ast.Expr, constant: (expr: ast.Expr) => number | undefined): number | undefined {
-  const stack = [expr];
-  while (stack.length > 0) {
-    const node = stack.pop() as ast.Expr;
-    if (node.kind === "call" && node.callee.text === "max" && node.args.length === 2 && constant(node.args[0].value) === 0) {
-      let margin = 0;
-      const terms = [node.args[1].value];
-      while (terms.length > 0) {
-        const term = terms.pop() as ast.Expr;
-        if (term.kind === "binary" && term.op === "+") terms.push(term.left, term.right);
-        else margin += constant(term) ?? 0;
-      }
-      return margin || 1;
-    }
-    if (node.kind === "call") stack.push(...node.args.map((argument) => argument.value));
-    if (node.kind === "binary") stack.push(node.left, node.right);
-    if (node.kind === "negate") stack.push(node.operand);
-  }
-  return undefined;
-}
-
-/**
- * The loss without its regularisation: the additive terms that depend on the
- * examples (X or y), with named losses opened up. The notes' chance check is
- * about this part alone.
- */
-function dataTerm(analysis: Analysis, expr: ast.Expr): ast.Expr | undefined {
-  const { model } = analysis;
-  const dependsOnData = (root: ast.Expr): boolean => {
-    const seen = new Set<ast.Declaration>();
-    const stack = [root];
-    while (stack.length > 0) {
-      const node = stack.pop() as ast.Expr;
-      if (node.kind === "name") {
-        if (node.name === "X" || node.name === "y") return true;
-        const declaration = model.symbols.get(node.name)?.declaration;
-        if (declaration && (declaration.kind === "score" || declaration.kind === "loss") && !seen.has(declaration)) {
-          seen.add(declaration);
-          stack.push(declaration.value);
-        }
-      }
-      if (node.kind === "call") stack.push(...node.args.map((argument) => argument.value));
-      if (node.kind === "binary") stack.push(node.left, node.right);
-      if (node.kind === "negate" || node.kind === "transpose") stack.push(node.operand);
-      if (node.kind === "index") stack.push(node.target, ...node.indices);
-    }
-    return false;
-  };
-  const terms: ast.Expr[] = [];
-  const open = (node: ast.Expr, negative: boolean) => {
-    const declaration = node.kind === "name" ? model.symbols.get(node.name)?.declaration : undefined;
-    if (declaration?.kind === "loss") return open(declaration.value, negative);
-    if (node.kind === "binary" && (node.op === "+" || node.op === "-")) {
-      open(node.left, negative);
-      open(node.right, node.op === "-" ? !negative : negative);
-      return;
-    }
-    if (dependsOnData(node)) terms.push(negative ? { kind: "negate", operand: node, span: node.span } : node);
-  };
-  open(expr, false);
-  if (terms.length === 0) return undefined;
-  return terms.reduce((sum, term) => ({ kind: "binary", op: "+", left: sum, right: term, opSpan: term.span, span: term.span }));
-}
-
 function lossKind(graph: Graph): "softmax" | "svm" | undefined {
   const ops = new Set(graph.nodes.map((node) => node.op));
   if (ops.has("logsumexp") || ops.has("logsoftmax")) return "softmax";
   if (ops.has("max") && ops.has("pick")) return "svm";
   return undefined;
+}
+
+/** A loss at one point: its evaluator there and how its hinges sit. */
+interface LossAtPoint {
+  label: string;
+  bindings: Bindings;
+  evaluator: IncrementalEvaluator;
+  sides: KinkSides[];
+}
+
+interface LossEntry {
+  graph: Graph;
+  points: LossAtPoint[];
+  /** The engine's gradients at the start. */
+  autodiff: Map<string, Tensor>;
+  /** The loss's terms that do not read the examples, compiled. */
+  regularisation?: Graph;
+}
+
+function atPoint(graph: Graph, label: string, bindings: Bindings): LossAtPoint {
+  const evaluator = new IncrementalEvaluator(graph, bindings);
+  return { label, bindings, evaluator, sides: kinkSides(graph, evaluator.center) };
 }
 
 export function checkGradients(analysis: Analysis, examples: CheckExamples, settings: CheckSettings, random: (stream: string) => RandomSource, control: Pick<GradCheckOptions, "cancelled" | "progress"> = {}): CheckReport {
@@ -192,22 +142,31 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
   const params = initialParams(analysis, random);
   const bindings = bindingsFor(examples, params);
   const options = (stream: string): GradCheckOptions => ({ ...settings, checkAllBelow: 200, random: random(`check:${stream}`), ...control });
-  const constant = constantOf(analysis);
-  const lossGraphs = new Map<string, { graph: Graph; evaluator: IncrementalEvaluator; autodiff: Map<string, Tensor> } | undefined>();
+  const constant = constantFolder(analysis);
+  const classes = dimValue(model.dims.C);
+  const lossGraphs = new Map<string, LossEntry | undefined>();
 
-  const lossGraph = (name: string) => {
+  const lossGraph = (name: string): LossEntry | undefined => {
     if (lossGraphs.has(name)) return lossGraphs.get(name);
     const symbol = model.symbols.get(name);
-    let entry: { graph: Graph; evaluator: IncrementalEvaluator; autodiff: Map<string, Tensor> } | undefined;
-    if (symbol && symbol.kind === "loss") {
+    let entry: LossEntry | undefined;
+    if (symbol && symbol.kind === "loss" && symbol.declaration.kind === "loss") {
       const compiled = compileDeclaration(model, symbol.declaration);
       if (!compiled.ok) report.problems.push({ span: compiled.span, message: compiled.message });
       else if (compiled.graph.params.every((param) => params.has(param))) {
-        const evaluator = new IncrementalEvaluator(compiled.graph, bindings);
-        if (!Number.isFinite(evaluator.centerValue)) {
-          report.problems.push({ span: symbol.declaration.name.span, message: `${name} is ${evaluator.centerValue} at the initial weights on these ${examples.n} examples, so its gradient cannot be checked` });
+        const start = atPoint(compiled.graph, "the start", bindings);
+        if (!Number.isFinite(start.evaluator.centerValue)) {
+          report.problems.push({ span: symbol.declaration.name.span, message: `${name} is ${start.evaluator.centerValue} at the initial weights on these ${examples.n} examples, so its gradient cannot be checked` });
         } else {
-          entry = { graph: compiled.graph, evaluator, autodiff: gradients(compiled.graph, evaluator.center) };
+          entry = { graph: compiled.graph, points: [start], autodiff: gradients(compiled.graph, start.evaluator.center) };
+          const scaled = scaledPoint(compiled.graph, bindings);
+          if (scaled) {
+            const there = atPoint(compiled.graph, scaled.label, { ...bindings, params: scaled.params });
+            if (Number.isFinite(there.evaluator.centerValue)) entry.points.push(there);
+          }
+          const rest = splitTerms(analysis, symbol.declaration.value).rest;
+          const restGraph = rest ? compileExpression(model, rest) : undefined;
+          if (restGraph?.ok) entry.regularisation = restGraph.graph;
         }
       }
     }
@@ -222,8 +181,9 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
     if (declaration.kind !== "grad" || !gradOf) continue;
     if (settings.only?.grad && settings.only.grad !== symbol.name) continue;
     if (settings.only?.param && settings.only.param !== gradOf.param.name) continue;
-    covered.add(`${gradOf.loss.name}/${gradOf.param.name}`);
-    const result: GradResult = { name: symbol.name, span: declaration.name.span, loss: gradOf.loss.name, param: gradOf.param.name };
+    const param = gradOf.param.name;
+    covered.add(`${gradOf.loss.name}/${param}`);
+    const result: GradResult = { name: symbol.name, span: declaration.name.span, loss: gradOf.loss.name, param };
     report.grads.push(result);
     const loss = lossGraph(gradOf.loss.name);
     const compiled = compileDeclaration(model, declaration);
@@ -235,21 +195,38 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
       result.problem = compiled.message;
       continue;
     }
-    const value = evaluate(compiled.graph, bindings)[compiled.graph.output];
-    const expected = params.get(gradOf.param.name) as Tensor;
-    if (value.data.length !== expected.data.length) {
-      result.problem = `the gradient has shape [${value.shape.join(", ")}] but ${gradOf.param.name} has shape [${expected.shape.join(", ")}]`;
-      continue;
+    const expected = params.get(param) as Tensor;
+    result.points = [];
+    // The start first; a grad already wrong there needs no other point.
+    for (const [k, point] of loss.points.entries()) {
+      const value = evaluate(compiled.graph, point.bindings)[compiled.graph.output];
+      if (value.data.length !== expected.data.length) {
+        result.problem = `the gradient has shape [${value.shape.join(", ")}] but ${param} has shape [${expected.shape.join(", ")}]`;
+        break;
+      }
+      const explain = (entries: Parameters<typeof explainMismatch>[0]) =>
+        explainMismatch(entries, {
+          param,
+          value: point.bindings.params.get(param) as Tensor,
+          n: examples.n,
+          regularisation: regularisationGradient(loss, point.bindings, param),
+          alternatives: () => hingeVariants(loss.graph).map((variant) => ({ description: variant.description, gradient: gradients(variant.graph, evaluate(variant.graph, point.bindings)).get(param) as Tensor })),
+        }) ?? correctClassPattern(loss.graph, compiled.graph, point.bindings, param, classes, options(`${symbol.name}:one`));
+      const check = checkParam(loss.graph, point.bindings, param, { shape: expected.shape, data: value.data }, { ...options(k === 0 ? symbol.name : `${symbol.name}@${k}`), explain }, point.evaluator);
+      const sides = k > 0 ? describeSides(loss.points[0].sides, point.sides) : undefined;
+      result.points.push({ label: point.label, verdict: check.verdict, maxRelativeError: check.maxRelativeError, ...(sides ? { sides } : {}) });
+      if (check.cancelled) {
+        result.check = check;
+        report.cancelled = true;
+        return report;
+      }
+      if (k === 0 || check.verdict === "error") result.check = check;
+      if (check.verdict === "error") {
+        if (k > 0) result.failedAt = { label: point.label, ...(sides ? { sides } : {}) };
+        break;
+      }
     }
-    result.check = checkParam(loss.graph, bindings, gradOf.param.name, { shape: expected.shape, data: value.data }, options(symbol.name), loss.evaluator);
-    if (result.check.cancelled) {
-      report.cancelled = true;
-      return report;
-    }
-    if (result.check.verdict === "error" && !result.check.pattern) {
-      const pattern = correctClassPattern(loss.graph, compiled.graph, bindings, gradOf.param.name, options(`${symbol.name}:one`));
-      if (pattern) result.check.pattern = pattern;
-    }
+    if (result.problem) delete result.check;
   }
 
   // The engine's own gradients, for the params of each objective that no grad covers.
@@ -257,10 +234,11 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
   for (const symbol of objectives) {
     const loss = lossGraph(symbol.name);
     if (!loss) continue;
+    const start = loss.points[0];
     for (const param of loss.graph.params) {
       if (covered.has(`${symbol.name}/${param}`) || (settings.only && settings.only.param !== param)) continue;
       if (settings.only?.grad) continue;
-      const check = checkParam(loss.graph, bindings, param, loss.autodiff.get(param) as Tensor, options(`${symbol.name}/${param}`), loss.evaluator);
+      const check = checkParam(loss.graph, bindings, param, loss.autodiff.get(param) as Tensor, options(`${symbol.name}/${param}`), start.evaluator);
       report.autodiff.push({ loss: symbol.name, span: symbol.declaration.name.span, check });
       if (check.cancelled) {
         report.cancelled = true;
@@ -268,11 +246,10 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
       }
     }
     const kind = lossKind(loss.graph);
-    const classes = dimValue(model.dims.C);
     if (kind && classes !== undefined && classes > 1 && symbol.declaration.kind === "loss") {
       const margin = kind === "svm" ? svmMargin(symbol.declaration.value, constant) ?? 1 : 0;
       const expected = kind === "softmax" ? Math.log(classes) : (classes - 1) * margin;
-      const data = dataTerm(analysis, symbol.declaration.value);
+      const data = splitTerms(analysis, symbol.declaration.value).data;
       const compiledData = data ? compileExpression(model, data) : undefined;
       if (!compiledData?.ok) continue;
       const value = evaluate(compiledData.graph, bindings)[compiledData.graph.output].data[0];
@@ -290,70 +267,40 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
   return report;
 }
 
+/** The gradient of the loss's regularisation terms with respect to `param` at a point, when they read it. */
+function regularisationGradient(loss: LossEntry, bindings: Bindings, param: string): Tensor | undefined {
+  if (!loss.regularisation || !loss.regularisation.params.includes(param)) return undefined;
+  return gradients(loss.regularisation, evaluate(loss.regularisation, bindings)).get(param);
+}
+
 /**
  * With every class some example's correct class, a wrong correct-class term
- * touches every row. On one example it touches one row: re-check there.
+ * touches every row (or, for a param laid out [D, C], every column). On one
+ * example it touches one: re-check there.
  */
-function correctClassPattern(lossGraph: Graph, gradGraph: Graph, bindings: Bindings, param: string, options: GradCheckOptions): string | undefined {
+function correctClassPattern(lossGraph: Graph, gradGraph: Graph, bindings: Bindings, param: string, classes: number | undefined, options: GradCheckOptions): string | undefined {
   const value = bindings.params.get(param) as Tensor;
-  if (value.shape.length !== 2 || bindings.X.shape[0] < 2) return undefined;
+  if (value.shape.length !== 2 || bindings.X.shape[0] < 2 || classes === undefined) return undefined;
   const d = bindings.X.shape[1];
   const one: Bindings = { X: { shape: [1, d], data: bindings.X.data.slice(0, d) }, y: { shape: [1], data: bindings.y.data.slice(0, 1) }, params: bindings.params };
   const label = one.y.data[0];
-  if (label >= value.shape[0]) return undefined;
   const analytic = evaluate(gradGraph, one)[gradGraph.output];
   const evaluator = new IncrementalEvaluator(lossGraph, one);
-  const columns = value.shape[1];
-  const wrongRows = new Set<number>();
-  for (let row = 0; row < value.shape[0]; row++) {
-    for (let t = 0; t < Math.min(columns, 8); t++) {
-      const column = Math.floor(options.random.uniform() * columns);
-      const flat = row * columns + column;
-      const plus = evaluator.perturbEntry(param, flat, options.h);
-      const minus = evaluator.perturbEntry(param, flat, -options.h);
-      if (plus.kinked || minus.kinked) continue;
-      if (relativeError(analytic.data[flat], (plus.value - minus.value) / (2 * options.h)) > 1e-4) wrongRows.add(row);
+  const [rows, columns] = value.shape;
+  for (const axis of [0, 1]) {
+    if (value.shape[axis] !== classes || label >= classes) continue;
+    const across = axis === 0 ? columns : rows;
+    const wrongLines = new Set<number>();
+    for (let line = 0; line < classes; line++) {
+      for (let t = 0; t < Math.min(across, 8); t++) {
+        const other = Math.floor(options.random.uniform() * across);
+        const flat = axis === 0 ? line * columns + other : other * columns + line;
+        const entry = checkEntry(evaluator, param, value.shape, flat, analytic.data[flat], options.h, 1);
+        if (entry.wrong) wrongLines.add(line);
+      }
     }
+    const lines = axis === 0 ? "row" : "column";
+    if (wrongLines.size === 1 && wrongLines.has(label)) return `on a single example only ${lines} ${label}, its correct class, is wrong: check the term for j = yᵢ`;
   }
-  if (wrongRows.size === 1 && wrongRows.has(label)) return `on a single example only row ${label}, its correct class, is wrong: check the term for j = yᵢ`;
   return undefined;
-}
-
-function entryText(param: string, index: number[]): string {
-  return `${param}[${index.join(",")}]`;
-}
-
-/** The report as findings on the declarations it concerns. */
-export function checkFindings(report: CheckReport): Finding[] {
-  const findings: Finding[] = [];
-  for (const grad of report.grads) {
-    if (grad.problem) {
-      findings.push({ span: grad.span, severity: "warning", code: "gradcheck", message: `${grad.name} was not checked: ${grad.problem}` });
-      continue;
-    }
-    const check = grad.check;
-    if (!check || (check.verdict !== "error" && check.verdict !== "warning")) continue;
-    const worst = check.worst[0];
-    const projection = check.projections.filter((p) => !p.kink).sort((a, b) => b.relativeError - a.relativeError)[0];
-    const where =
-      worst && worst.relativeError >= (projection?.relativeError ?? 0)
-        ? `at ${entryText(grad.param, worst.index)} (analytic ${formatNumber(worst.analytic)}, numerical ${formatNumber(worst.numerical)})`
-        : projection
-          ? `along a random direction (analytic ${formatNumber(projection.analytic)}, numerical ${formatNumber(projection.numerical)})`
-          : "";
-    const message = `analytic ${grad.name} disagrees with the numerical gradient: max relative error ${formatNumber(check.maxRelativeError)} ${where}${check.pattern ? `; ${check.pattern}` : ""}`;
-    findings.push({ span: grad.span, severity: check.verdict === "error" ? "error" : "warning", code: "gradcheck", message });
-  }
-  for (const autodiff of report.autodiff) {
-    const check = autodiff.check;
-    if (check.verdict !== "error" && check.verdict !== "warning") continue;
-    findings.push({ span: autodiff.span, severity: "warning", code: "gradcheck-autodiff", message: `the gradient of ${autodiff.loss} with respect to ${check.param} does not match centered differences (max relative error ${formatNumber(check.maxRelativeError)}): the loss may be non-differentiable or unstable at the initial weights` });
-  }
-  for (const chance of report.chance) {
-    if (!chance.far) continue;
-    const what = chance.kind === "softmax" ? "softmax" : "an SVM with small weights";
-    findings.push({ span: chance.span, severity: "information", code: "chance", message: `the data part of ${chance.loss} is ${formatNumber(chance.value)} at initialisation, but chance for ${what} is ${chance.expectedText}: check the loss, or start with smaller weights` });
-  }
-  for (const problem of report.problems) findings.push({ span: problem.span, severity: "warning", code: "gradcheck", message: problem.message });
-  return findings;
 }
