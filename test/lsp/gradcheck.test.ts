@@ -35,7 +35,7 @@ test("a wrong grad gets an error diagnostic after the automatic check, and fixin
   const flagged = await client.waitFor<PublishedDiagnostics>("textDocument/publishDiagnostics", (params) => params.uri === uri && params.version === 1 && gradDiagnostics(params).length > 0, 20_000);
   const [diagnostic] = gradDiagnostics(flagged);
   assert.equal(diagnostic.severity, 1);
-  assert.match(diagnostic.message, /^analytic dL\/dW disagrees with the numerical gradient: max relative error [\d.]+ at W\[\d,\d\] \(analytic .+, numerical .+\); the analytic gradient is N = 20 times too large: is the 1\/N missing\?$/);
+  assert.match(diagnostic.message, /^analytic dL\/dW disagrees with the numerical gradient: max relative error [\d.]+ at W\[\d,\d\] \(analytic .+, numerical .+\); 15 of 15 checked entries are wrong; the data term's gradient is N = 20 times too large: is the 1\/N missing\?$/);
   assert.deepEqual(diagnostic.range.start, { line: 5, character: 5 });
   const results = await client.waitFor<CheckResults>("optim/checkResults", (params) => params.uri === uri && params.version === 1);
   assert.equal(results.grads[0].passed, false);
@@ -56,7 +56,7 @@ test("hover on a grad shows the last check's verdict and worst entries", async (
   assert.match(hover.contents.value, /Last check: \*\*error\*\*, max relative error [\d.]+ over 15 entries and 4 random directions/);
   assert.match(hover.contents.value, /\| entry \| analytic \| numerical \| relative error \|/);
   assert.match(hover.contents.value, /\| W\[\d,\d\] \| /);
-  assert.match(hover.contents.value, /It looks like the analytic gradient is N = 20 times too large/);
+  assert.match(hover.contents.value, /It looks like the data term's gradient is N = 20 times too large/);
 });
 
 test("the Check Gradients request checks every entry", async () => {

@@ -17,7 +17,7 @@ import { initialValue } from "./init";
 import type { Graph } from "./ir";
 import { constantFolder, splitTerms, svmMargin } from "./loss-terms";
 import { explainMismatch } from "./mismatch-patterns";
-import { evaluate, gradients, type Bindings } from "./reference";
+import { evaluate, gradients, type Bindings, type Values } from "./reference";
 import { tensor, type Tensor } from "./tensor";
 
 
@@ -125,14 +125,14 @@ interface LossAtPoint {
 interface LossEntry {
   graph: Graph;
   points: LossAtPoint[];
-  /** The engine's gradients at the start. */
-  autodiff: Map<string, Tensor>;
+  /** The engine's gradients at the start, made when first asked for. */
+  autodiff: () => Map<string, Tensor>;
   /** The loss's terms that do not read the examples, compiled. */
   regularisation?: Graph;
 }
 
-function atPoint(graph: Graph, label: string, bindings: Bindings): LossAtPoint {
-  const evaluator = new IncrementalEvaluator(graph, bindings);
+function atPoint(graph: Graph, label: string, bindings: Bindings, values?: Values): LossAtPoint {
+  const evaluator = new IncrementalEvaluator(graph, bindings, values);
   return { label, bindings, evaluator, sides: kinkSides(graph, evaluator.center) };
 }
 
@@ -158,10 +158,11 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
         if (!Number.isFinite(start.evaluator.centerValue)) {
           report.problems.push({ span: symbol.declaration.name.span, message: `${name} is ${start.evaluator.centerValue} at the initial weights on these ${examples.n} examples, so its gradient cannot be checked` });
         } else {
-          entry = { graph: compiled.graph, points: [start], autodiff: gradients(compiled.graph, start.evaluator.center) };
-          const scaled = scaledPoint(compiled.graph, bindings);
+          let autodiff: Map<string, Tensor> | undefined;
+          entry = { graph: compiled.graph, points: [start], autodiff: () => (autodiff ??= gradients(compiled.graph, start.evaluator.center)) };
+          const scaled = scaledPoint(compiled.graph, bindings, start.evaluator.center);
           if (scaled) {
-            const there = atPoint(compiled.graph, scaled.label, { ...bindings, params: scaled.params });
+            const there = atPoint(compiled.graph, scaled.label, { ...bindings, params: scaled.params }, scaled.values);
             if (Number.isFinite(there.evaluator.centerValue)) entry.points.push(there);
           }
           const rest = splitTerms(analysis, symbol.declaration.value).rest;
@@ -238,7 +239,7 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
     for (const param of loss.graph.params) {
       if (covered.has(`${symbol.name}/${param}`) || (settings.only && settings.only.param !== param)) continue;
       if (settings.only?.grad) continue;
-      const check = checkParam(loss.graph, bindings, param, loss.autodiff.get(param) as Tensor, options(`${symbol.name}/${param}`), start.evaluator);
+      const check = checkParam(loss.graph, bindings, param, loss.autodiff().get(param) as Tensor, options(`${symbol.name}/${param}`), start.evaluator);
       report.autodiff.push({ loss: symbol.name, span: symbol.declaration.name.span, check });
       if (check.cancelled) {
         report.cancelled = true;

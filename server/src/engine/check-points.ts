@@ -17,6 +17,8 @@ export interface CheckPoint {
   params: Map<string, Tensor>;
   /** The factor every param of the loss was multiplied by. */
   scale: number;
+  /** The loss graph's values there. */
+  values: Values;
 }
 
 /** The class scores a loss reads: the first input of its first pick, log-sum-exp or softmax. */
@@ -53,13 +55,19 @@ function scaled(params: ReadonlyMap<string, Tensor>, names: string[], factor: nu
  * scale λ for a net of k layers, so the exponent is measured as the search
  * goes: a few forward evaluations.
  */
-export function scaledPoint(graph: Graph, bindings: Bindings): CheckPoint | undefined {
+export function scaledPoint(graph: Graph, bindings: Bindings, startValues: Values): CheckPoint | undefined {
   const scores = scoreNode(graph);
   if (scores === undefined) return undefined;
   const names = graph.params.filter((name) => bindings.params.get(name)?.data.some((entry) => entry !== 0));
   if (names.length === 0) return undefined;
-  const spreadAt = (factor: number) => spread(evaluate(graph, { ...bindings, params: scaled(bindings.params, names, factor) })[scores].data);
-  const start = spreadAt(1);
+  let values = startValues;
+  let valuesAt = 1;
+  const spreadAt = (factor: number) => {
+    values = evaluate(graph, { ...bindings, params: scaled(bindings.params, names, factor) });
+    valuesAt = factor;
+    return spread(values[scores].data);
+  };
+  const start = spread(startValues[scores].data);
   if (!Number.isFinite(start) || start === 0 || (start >= 0.4 && start <= 2.5)) return undefined;
   let factor = 1 / start;
   let previous = { factor: 1, spread: start };
@@ -72,7 +80,8 @@ export function scaledPoint(graph: Graph, bindings: Bindings): CheckPoint | unde
     factor *= now ** (-1 / exponent);
   }
   if (!Number.isFinite(factor) || factor <= 0) return undefined;
-  return { label: `weights scaled ×${formatScale(factor)} (class scores of spread 1)`, params: scaled(bindings.params, names, factor), scale: factor };
+  if (valuesAt !== factor) spreadAt(factor);
+  return { values, label: `weights scaled ×${formatScale(factor)} (class scores of spread 1)`, params: scaled(bindings.params, names, factor), scale: factor };
 }
 
 function formatScale(factor: number): string {

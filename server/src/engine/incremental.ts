@@ -10,6 +10,7 @@
 // then spans a kink.
 import type { Graph, IrNode, OpName } from "./ir";
 import { ops } from "./ops";
+import { tangentsAlong, valuesAlong, type Tangents } from "./along-direction";
 import { branchSignature, evaluate, type Bindings, type Values } from "./reference";
 import { sizeOf, type Tensor } from "./tensor";
 
@@ -96,12 +97,16 @@ export class IncrementalEvaluator {
   readonly centerValue: number;
   private readonly centerBranches: Uint8Array[];
   private readonly kinkedNodes: IrNode[];
+  /** The last direction moved along, and its tangents. */
+  private along?: { direction: ReadonlyMap<string, Tensor>; tangents: Tangents };
 
+  /** `center`: the graph's values at `bindings`, when the caller has them already. */
   constructor(
     private readonly graph: Graph,
-    private readonly bindings: Bindings,
+    bindings: Bindings,
+    center?: Values,
   ) {
-    this.center = evaluate(graph, bindings);
+    this.center = center ?? evaluate(graph, bindings);
     this.centerValue = this.center[graph.output].data[0];
     this.centerBranches = branchSignature(graph, this.center);
     this.kinkedNodes = graph.nodes.filter((node) => node.op in ops && ops[node.op as keyof typeof ops].branches !== undefined);
@@ -134,16 +139,10 @@ export class IncrementalEvaluator {
     return { value, kinked };
   }
 
-  /** The output with every param moved along `direction` (full evaluation). */
+  /** The output with every param moved along `direction` by `scale`: the affine part's tangent is computed once per direction (`along-direction.ts`). */
   perturbAlong(direction: ReadonlyMap<string, Tensor>, scale: number): Evaluation {
-    const params = new Map(this.bindings.params);
-    for (const [name, step] of direction) {
-      const base = params.get(name) as Tensor;
-      const moved = { shape: base.shape, data: new Float64Array(base.data.length) };
-      for (let i = 0; i < base.data.length; i++) moved.data[i] = base.data[i] + scale * step.data[i];
-      params.set(name, moved);
-    }
-    const values = evaluate(this.graph, { ...this.bindings, params });
+    if (this.along?.direction !== direction) this.along = { direction, tangents: tangentsAlong(this.graph, this.center, direction) };
+    const values = valuesAlong(this.graph, this.center, this.along.tangents, scale);
     const branches = branchSignature(this.graph, values);
     let kinked = false;
     for (let i = 0; i < branches.length && !kinked; i++) {
