@@ -61,7 +61,7 @@ export function carryFindings(before: DocumentVersion, after: DocumentVersion, f
     if (!owner) continue;
     if (!moves.has(owner)) {
       const fingerprint = oldInputs.fingerprint(owner);
-      const match = after.analysis.document.declarations.find((candidate) => candidate.kind === owner.kind && candidate.name.text === owner.name.text && newInputs.fingerprint(candidate) === fingerprint);
+      const match = newInputs.named(owner).find((candidate) => newInputs.fingerprint(candidate) === fingerprint);
       moves.set(owner, match ? match.span.start - owner.span.start : undefined);
     }
     const delta = moves.get(owner);
@@ -83,11 +83,20 @@ function moved(finding: Finding, delta: number): Finding {
 /** What each declaration of one version depends on, and the text of those inputs. */
 class Inputs {
   private readonly declarations: ast.Declaration[];
+  /** Declarations by kind and name. */
+  private readonly byName = new Map<string, ast.Declaration[]>();
+  /** What every check reads: the data and gradcheck declarations. */
+  private readonly shared: ast.Declaration[];
   private readonly uses = new Map<ast.Declaration, Set<ast.Declaration>>();
   private readonly fingerprints = new Map<ast.Declaration, string>();
 
   constructor(private readonly version: DocumentVersion) {
     this.declarations = [...version.analysis.document.declarations].sort((a, b) => a.span.start - b.span.start);
+    this.shared = this.declarations.filter((declaration) => declaration.kind === "data" || declaration.kind === "gradcheck");
+    for (const declaration of this.declarations) {
+      const key = `${declaration.kind} ${declaration.name.text}`;
+      this.byName.set(key, [...(this.byName.get(key) ?? []), declaration]);
+    }
     for (const reference of version.analysis.model.references) {
       const user = this.owner(reference.span.start);
       if (!user || user === reference.symbol.declaration) continue;
@@ -101,6 +110,11 @@ class Inputs {
       if (!used) this.uses.set(declaration, (used = new Set()));
       used.add(facts.gradOf.loss.declaration).add(facts.gradOf.param.declaration);
     }
+  }
+
+  /** The declarations of this version with the kind and name of `declaration` (of any version). */
+  named(declaration: ast.Declaration): ast.Declaration[] {
+    return this.byName.get(`${declaration.kind} ${declaration.name.text}`) ?? [];
   }
 
   /** The declaration whose text holds this offset. */
@@ -129,9 +143,9 @@ class Inputs {
       inputs.add(next);
       stack.push(...(this.uses.get(next) ?? []));
     }
-    for (const other of this.declarations) if (other.kind === "data" || other.kind === "gradcheck") inputs.add(other);
-    const text = this.declarations
-      .filter((other) => inputs.has(other))
+    for (const other of this.shared) inputs.add(other);
+    const text = [...inputs]
+      .sort((a, b) => a.span.start - b.span.start)
       .map((other) => this.version.text.slice(other.span.start, other.span.end))
       .join("\u0000");
     this.fingerprints.set(declaration, text);
