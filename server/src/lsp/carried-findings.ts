@@ -58,7 +58,8 @@ export function carryFindings(before: DocumentVersion, after: DocumentVersion, f
   const carried: Finding[] = [];
   for (const finding of findings) {
     const owner = oldInputs.owner(finding.span.start);
-    if (!owner) continue;
+    // Only what lies within one declaration moves with it.
+    if (!owner || finding.span.end > owner.span.end) continue;
     if (!moves.has(owner)) {
       const fingerprint = oldInputs.fingerprint(owner);
       const match = newInputs.named(owner).find((candidate) => newInputs.fingerprint(candidate) === fingerprint);
