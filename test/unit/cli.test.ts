@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runCli } from "../../server/src/cli/main";
+import { idxImages, idxLabels, pixelsFor } from "./data/write-data";
 
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
@@ -112,6 +113,122 @@ test("gradcheck reports unreadable data on the data declaration", async () => {
   const result = await run(["gradcheck", file]);
   assert.equal(result.code, 1);
   assert.match(result.stdout, new RegExp(`${file}:1:6: error: .*no-such-folder.*\\[data\\]`));
+  const json = JSON.parse((await run(["gradcheck", "--json", file])).stdout);
+  assert.equal(json.files[0].status, "error");
+  assert.match(json.files[0].reason, /^1 error to fix first; the first, at 1:6: .*no-such-folder/);
+  assert.equal(json.files[0].grads[0].verdict, "unchecked");
+});
+
+test("gradcheck fails a file with a syntax error, says why, and lists the grad as not checked", async () => {
+  const file = join(directory, "syntax-error.optim");
+  writeFileSync(file, `${gradModel.replace("[C, D]", "[C, D")}grad dL/dW = (softmax(s, axis=1) - onehot(y))^T @ X / N + reg * W\n`);
+  const result = await run(["gradcheck", file]);
+  assert.equal(result.code, 1, result.stdout);
+  assert.match(result.stdout, new RegExp(`^${file}: error: 1 error to fix first; the first, at 3:\\d+: expected ']'`, "m"));
+  assert.match(result.stdout, /dL\/dW +unchecked +not checked: the file has 1 error to fix first/);
+  const json = JSON.parse((await run(["gradcheck", "--json", file])).stdout);
+  assert.equal(json.version, 1);
+  assert.equal(json.files[0].status, "error");
+  assert.match(json.files[0].reason, /expected ']'/);
+  assert.deepEqual(
+    json.files[0].grads.map((grad: { name: string; verdict: string; problem: string }) => [grad.name, grad.verdict, grad.problem]),
+    [["dL/dW", "unchecked", "the file has 1 error to fix first"]],
+  );
+  assert.ok(json.failed > 0);
+  assert.ok(json.files[0].diagnostics.some((d: { code: string; line: number }) => d.code === "syntax" && d.line === 3));
+});
+
+test("gradcheck fails a file with an unknown name, with --json too", async () => {
+  const file = join(directory, "unknown-name.optim");
+  writeFileSync(file, `${gradModel}grad dL/dW = (softmax(s, axis=1) - onehot(y))^T @ X / N + regg * W\n`);
+  const result = await run(["gradcheck", "--json", file]);
+  assert.equal(result.code, 1);
+  const json = JSON.parse(result.stdout);
+  assert.equal(json.files[0].status, "error");
+  assert.match(json.files[0].reason, /^1 error to fix first; the first, at 6:\d+: unknown name 'regg'/);
+  assert.equal(json.files[0].grads[0].problem, "the file has 1 error to fix first");
+});
+
+test("gradcheck fails a file whose grads have no data to be checked on", async () => {
+  const file = join(directory, "no-data-set.optim");
+  writeFileSync(file, "param W: [3, 4] = zeros\nloss L = sum(W^2)\ngrad dL/dW = 2 * W\n");
+  const json = JSON.parse((await run(["gradcheck", "--json", file])).stdout);
+  assert.equal(json.files[0].status, "error");
+  assert.equal(json.files[0].grads[0].problem, "declare a data set to check gradients on its examples");
+  assert.equal((await run(["gradcheck", file])).code, 1);
+});
+
+test("gradcheck passes and skips in the JSON's status", async () => {
+  const right = join(directory, "right.optim");
+  writeFileSync(right, `${gradModel}grad dL/dW = (softmax(s, axis=1) - onehot(y))^T @ X / N + reg * W\n`);
+  const nothing = join(directory, "nothing.optim");
+  writeFileSync(nothing, "hyper reg = 1e-3\n");
+  const result = await run(["gradcheck", "--json", right, nothing]);
+  assert.equal(result.code, 0, result.stdout);
+  const json = JSON.parse(result.stdout);
+  assert.deepEqual(json.files.map((file: { status: string; reason: string | null }) => [file.status, file.reason]), [["passed", null], ["skipped", "no losses or grads to check"]]);
+  assert.equal(json.failed, 0);
+});
+
+/** An IDX folder of 6 images of 2 × 2, whose training images file is `keep` bytes long when given. */
+function idxFolder(name: string, keep?: number): string {
+  const folder = join(directory, name);
+  mkdirSync(folder);
+  const images = idxImages(pixelsFor(6, 2, 2), 6, 2, 2);
+  writeFileSync(join(folder, "train-images-idx3-ubyte"), keep === undefined ? images : images.subarray(0, keep));
+  writeFileSync(join(folder, "train-labels-idx1-ubyte"), idxLabels([0, 1, 2, 0, 1, 2]));
+  return folder;
+}
+
+const idxModel = (folder: string) => `# images of 2 × 2\ndata images = idx("${folder}") { bias_trick }\nparam W: [C, D] = randn * 0.01\nscore s = X @ W^T\nloss L = mean(logsumexp(s, axis=1) - s[y])\ngrad dL/dW = (softmax(s, axis=1) - onehot(y))^T @ X / N\n`;
+
+test("check reads the data: a truncated IDX file is an error on the data declaration that names the file", async () => {
+  const good = idxFolder("idx-whole");
+  const truncated = idxFolder("idx-truncated", 16 + 10);
+  const whole = join(directory, "idx-whole.optim");
+  const cut = join(directory, "idx-truncated.optim");
+  writeFileSync(whole, idxModel(good));
+  writeFileSync(cut, idxModel(truncated));
+  const clean = await run(["check", whole]);
+  assert.equal(clean.code, 0, clean.stdout);
+  const result = await run(["check", cut]);
+  assert.equal(result.code, 1);
+  assert.match(result.stdout, new RegExp(`^${cut}:2:6: error: .*train-images-idx3-ubyte.* \\[data\\]$`, "m"));
+  const json = JSON.parse((await run(["check", "--json", cut])).stdout);
+  const [diagnostic] = json.files[0].diagnostics.filter((d: { code: string }) => d.code === "data");
+  assert.deepEqual([diagnostic.line, diagnostic.column, diagnostic.endLine, diagnostic.endColumn], [2, 6, 2, 12]);
+  // --no-data only analyses the text.
+  const quick = await run(["check", "--no-data", cut]);
+  assert.equal(quick.code, 0, quick.stdout);
+  // gradcheck fails the same file.
+  const gradcheck = await run(["gradcheck", cut]);
+  assert.equal(gradcheck.code, 1);
+  assert.match(gradcheck.stdout, /train-images-idx3-ubyte/);
+});
+
+test("check reports a missing data folder and a ragged CSV, each naming the file", async () => {
+  const missing = join(directory, "missing-folder.optim");
+  writeFileSync(missing, 'data d = idx("no-such-folder") { bias_trick }\nparam W: [C, D] = zeros\nloss L = sum(W^2)\n');
+  const noFolder = await run(["check", missing]);
+  assert.equal(noFolder.code, 1);
+  assert.match(noFolder.stdout, new RegExp(`^${missing}:1:6: error: .*no-such-folder.*\\[data\\]$`, "m"));
+  writeFileSync(join(directory, "ragged.csv"), "x1,x2,label\n1,2,0\n3,1\n");
+  const ragged = join(directory, "ragged.optim");
+  writeFileSync(ragged, 'data table = csv("ragged.csv")\nparam W: [C, D] = zeros\nloss L = sum(W^2)\n');
+  const result = await run(["check", ragged]);
+  assert.equal(result.code, 1);
+  assert.match(result.stdout, new RegExp(`^${ragged}:1:6: error: ragged\\.csv line 3: .*\\[data\\]$`, "m"));
+});
+
+test("check measures shapes against the data it read", async () => {
+  const folder = idxFolder("idx-shapes");
+  const file = join(directory, "idx-shapes.optim");
+  // 2 × 2 images and the bias make D = 5, not 785.
+  writeFileSync(file, idxModel(folder).replace("[C, D]", "[C, 785]"));
+  assert.equal((await run(["check", "--no-data", file])).code, 0);
+  const result = await run(["check", file]);
+  assert.equal(result.code, 1);
+  assert.match(result.stdout, /error: cannot multiply \[N, 5\] by \[785, 3\].*\[shape-mismatch\]/);
 });
 
 test("a bad --seed is a usage error", async () => {

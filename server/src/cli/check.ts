@@ -1,7 +1,13 @@
-// `optim check`: analyse files and report findings like a compiler does.
+// `optim check`: analyse files and report findings like a compiler does. The
+// data sets are read as the editor reads them (so a missing folder or a
+// truncated file is an error on its declaration, and shapes are checked
+// against the files), unless the check is asked to stay static.
+import { dirname } from "node:path";
 import { analyze } from "../analysis/analyze";
 import type { Finding, Severity } from "../analysis/diagnostic";
 import { LineIndex } from "../analysis/line-index";
+import { dataLoader } from "../worker/load-examples";
+import { analyseWithData } from "../worker/run-check";
 import { readSource } from "./read-source";
 
 /** One finding in the documented JSON form (docs/cli.md); lines and columns are 1-based. */
@@ -27,9 +33,14 @@ export interface JsonCheckReport {
   warnings: number;
 }
 
-export async function checkFiles(files: string[]): Promise<JsonCheckReport> {
+export interface CheckOptions {
+  /** Read each file's data sets (the default), or only analyse the text. */
+  data: boolean;
+}
+
+export async function checkFiles(files: string[], options: CheckOptions = { data: true }): Promise<JsonCheckReport> {
   const reports: JsonFileReport[] = [];
-  for (const file of files) reports.push(await checkFile(file));
+  for (const file of files) reports.push(await checkFile(file, options));
   const all = reports.flatMap((report) => report.diagnostics);
   return {
     version: 1,
@@ -39,12 +50,19 @@ export async function checkFiles(files: string[]): Promise<JsonCheckReport> {
   };
 }
 
-async function checkFile(file: string): Promise<JsonFileReport> {
+async function checkFile(file: string, options: CheckOptions): Promise<JsonFileReport> {
   const source = await readSource(file);
   if (!source.ok) return { file, diagnostics: [{ line: 1, column: 1, endLine: 1, endColumn: 1, severity: "error", code: "io", message: source.message }] };
   const text = source.text;
   const lines = new LineIndex(text);
-  return { file, diagnostics: analyze(text).findings.map((finding) => toJson(lines, finding)) };
+  return { file, diagnostics: (await findingsOf(text, dirname(file), options)).map((finding) => toJson(lines, finding)) };
+}
+
+/** The static findings, and with the data read, its errors and the shape errors against the files, in document order. */
+async function findingsOf(text: string, baseDirectory: string, options: CheckOptions): Promise<Finding[]> {
+  if (!options.data) return analyze(text).findings;
+  const read = await analyseWithData(text, dataLoader({ baseDirectory }));
+  return [...read.first.findings, ...read.findings].sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
 }
 
 function toJson(lines: LineIndex, finding: Finding): JsonDiagnostic {

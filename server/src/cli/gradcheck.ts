@@ -1,5 +1,9 @@
 // `optim gradcheck`: the editor's gradient check on the command line, for CI.
+// A file passes only when every grad was checked and is right: a file with
+// errors (syntax, names, unreadable data) or a grad that could not be checked
+// fails, and says why.
 import { dirname } from "node:path";
+import { analyze, type Analysis } from "../analysis/analyze";
 import type { Severity } from "../analysis/diagnostic";
 import { LineIndex } from "../analysis/line-index";
 import type { ChanceResult } from "../engine/check-gradients";
@@ -30,8 +34,18 @@ export interface JsonGrad {
   failedAt: string | null;
 }
 
+/**
+ * `passed`: every grad checked and right; `failed`: a grad is wrong; `error`:
+ * the file has errors or a grad could not be checked; `skipped`: the file has
+ * no grads, and nothing stopped a check.
+ */
+export type GradcheckStatus = "passed" | "failed" | "error" | "skipped";
+
 export interface JsonGradcheckFile {
   file: string;
+  status: GradcheckStatus;
+  /** Why the status is not `passed`. */
+  reason: string | null;
   examples: number;
   grads: JsonGrad[];
   autodiff: { loss: string; param: string; verdict: string; maxRelativeError: number }[];
@@ -49,50 +63,100 @@ export interface JsonGradcheckReport {
 export async function gradcheckFiles(files: string[], options: { all: boolean; seed?: number }): Promise<JsonGradcheckReport> {
   const reports: JsonGradcheckFile[] = [];
   for (const file of files) reports.push(await gradcheckFile(file, options));
-  // Wrong grads, and other errors (such as unreadable data) that stopped a check.
-  const failed = reports.reduce((count, report) => count + report.grads.filter((grad) => grad.verdict === "error" || grad.problem).length + report.diagnostics.filter((d) => d.severity === "error" && d.code !== "gradcheck").length, 0);
+  // Wrong grads, grads not checked, and the errors (such as unreadable data) that stopped a check.
+  const failed = reports.reduce((count, report) => count + report.grads.filter((grad) => grad.verdict === "error" || grad.problem).length + fileErrors(report).length, 0);
   return { version: 1, files: reports, failed };
 }
 
+/** Errors of the file itself, not of one grad's check. */
+function fileErrors(report: Pick<JsonGradcheckFile, "diagnostics">): JsonGradcheckFile["diagnostics"] {
+  return report.diagnostics.filter((d) => d.severity === "error" && d.code !== "gradcheck");
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
+/** The file's status and its reason, from its grads and its errors. */
+function verdictOf(report: Omit<JsonGradcheckFile, "file" | "status" | "reason">): Pick<JsonGradcheckFile, "status" | "reason"> {
+  const errors = fileErrors(report);
+  if (errors.length > 0) return { status: "error", reason: `${plural(errors.length, "error")} to fix first; the first, at ${errors[0].line}:${errors[0].column}: ${errors[0].message}` };
+  const unchecked = report.grads.filter((grad) => grad.problem);
+  if (unchecked.length > 0) return { status: "error", reason: `${unchecked.map((grad) => grad.name).join(", ")} not checked: ${unchecked[0].problem}` };
+  const wrong = report.grads.filter((grad) => grad.verdict === "error");
+  if (wrong.length > 0) return { status: "failed", reason: `${wrong.map((grad) => grad.name).join(", ")} ${wrong.length === 1 ? "disagrees" : "disagree"} with the numerical gradient` };
+  if (report.grads.length === 0) return { status: "skipped", reason: report.note ?? "no grads to check" };
+  return { status: "passed", reason: null };
+}
+
 async function gradcheckFile(file: string, options: { all: boolean; seed?: number }): Promise<JsonGradcheckFile> {
-  const empty = { file, examples: 0, grads: [], autodiff: [], chance: [] };
   const source = await readSource(file);
-  if (!source.ok) return { ...empty, diagnostics: [{ line: 1, column: 1, severity: "error", code: "io", message: source.message }], note: null };
+  if (!source.ok) {
+    const unread = { examples: 0, grads: [], autodiff: [], chance: [], diagnostics: [{ line: 1, column: 1, severity: "error" as const, code: "io", message: source.message }], note: null };
+    return { file, ...verdictOf(unread), ...unread };
+  }
   const text = source.text;
   const lines = new LineIndex(text);
   const settings = { ...defaultCheckSettings, all: options.all, ...(options.seed !== undefined ? { seed: options.seed } : {}) };
   const outcome = await runCheck(text, settings, dataLoader({ baseDirectory: dirname(file) }));
+  // The check reports what it found beyond the static findings; the file's own errors count too.
+  const analysis = analyze(text);
+  const findings = [...analysis.findings, ...outcome.findings].sort((a, b) => a.span.start - b.span.start);
   const report = outcome.report;
   const position = (offset: number) => lines.positionAt(offset);
-  return {
-    file,
+  const diagnostics = findings.map((finding) => ({ line: position(finding.span.start).line + 1, column: position(finding.span.start).character + 1, severity: finding.severity, code: finding.code, message: finding.message }));
+  const checked: JsonGrad[] = (report?.grads ?? []).map((grad) => ({
+    name: grad.name,
+    line: position(grad.span.start).line + 1,
+    verdict: grad.check?.verdict ?? "unchecked",
+    maxRelativeError: grad.check?.maxRelativeError ?? null,
+    checked: grad.check?.checked ?? 0,
+    kinks: grad.check?.kinks.length ?? 0,
+    worst: (grad.check?.worst ?? []).map((entry) => ({ entry: `${grad.param}[${entry.index.join(",")}]`, analytic: entry.analytic, numerical: entry.numerical, relativeError: entry.relativeError })),
+    pattern: grad.check?.pattern ?? null,
+    problem: grad.problem ?? (grad.check ? null : "the check did not reach it"),
+    band: grad.check?.band ?? null,
+    where: grad.check?.verdict === "error" ? whereText(grad.param, grad.check) : null,
+    points: (grad.points ?? []).map((point) => ({ label: point.label, verdict: point.verdict, maxRelativeError: point.maxRelativeError, sides: point.sides ?? null })),
+    failedAt: pointText(grad) ?? null,
+  }));
+  const errors = fileErrors({ diagnostics });
+  const whyNot = errors.length > 0 ? `the file has ${plural(errors.length, "error")} to fix first` : (outcome.note ?? "the check did not run");
+  const body = {
     examples: report?.examples ?? 0,
-    grads: (report?.grads ?? []).map((grad) => ({
-      name: grad.name,
-      line: position(grad.span.start).line + 1,
-      verdict: grad.check?.verdict ?? "unchecked",
-      maxRelativeError: grad.check?.maxRelativeError ?? null,
-      checked: grad.check?.checked ?? 0,
-      kinks: grad.check?.kinks.length ?? 0,
-      worst: (grad.check?.worst ?? []).map((entry) => ({ entry: `${grad.param}[${entry.index.join(",")}]`, analytic: entry.analytic, numerical: entry.numerical, relativeError: entry.relativeError })),
-      pattern: grad.check?.pattern ?? null,
-      problem: grad.problem ?? null,
-      band: grad.check?.band ?? null,
-      where: grad.check?.verdict === "error" ? whereText(grad.param, grad.check) : null,
-      points: (grad.points ?? []).map((point) => ({ label: point.label, verdict: point.verdict, maxRelativeError: point.maxRelativeError, sides: point.sides ?? null })),
-      failedAt: pointText(grad) ?? null,
-    })),
+    grads: report ? checked : unchecked(analysis, lines, whyNot),
     autodiff: (report?.autodiff ?? []).map((entry) => ({ loss: entry.loss, param: entry.check.param, verdict: entry.check.verdict, maxRelativeError: entry.check.maxRelativeError })),
     chance: (report?.chance ?? []).map(({ span: _span, ...rest }) => rest),
-    diagnostics: outcome.findings.map((finding) => ({ line: position(finding.span.start).line + 1, column: position(finding.span.start).character + 1, severity: finding.severity, code: finding.code, message: finding.message })),
+    diagnostics,
     note: outcome.note ?? null,
   };
+  return { file, ...verdictOf(body), ...body };
+}
+
+/** The file's grads when no check ran, each with the reason. */
+function unchecked(analysis: Analysis, lines: LineIndex, problem: string): JsonGrad[] {
+  return [...analysis.model.grads.values()].map((grad) => ({
+    name: grad.name,
+    line: lines.positionAt(grad.declaration.span.start).line + 1,
+    verdict: "unchecked",
+    maxRelativeError: null,
+    checked: 0,
+    kinks: 0,
+    worst: [],
+    pattern: null,
+    problem,
+    band: null,
+    where: null,
+    points: [],
+    failedAt: null,
+  }));
 }
 
 export function formatGradcheck(report: JsonGradcheckReport): string {
   const out: string[] = [];
   for (const file of report.files) {
-    out.push(`${file.file}: ${file.note ?? `checked on ${file.examples} examples`}`);
+    const stopped = file.status === "error" || file.status === "skipped";
+    out.push(`${file.file}: ${stopped ? `${file.status === "error" ? "error: " : ""}${file.reason}` : (file.note ?? `checked on ${file.examples} examples`)}`);
     for (const grad of file.grads) {
       const label = grad.verdict === "good" || grad.verdict === "acceptable" ? "ok" : grad.verdict;
       const detail = grad.problem
@@ -105,7 +169,7 @@ export function formatGradcheck(report: JsonGradcheckReport): string {
     for (const chance of file.chance.filter((entry) => !entry.far)) out.push(`  the data part of ${chance.loss} is ${formatNumber(chance.value)} at initialisation, near chance for ${chance.kind} (${chance.expectedText})`);
     for (const diagnostic of file.diagnostics.filter((d) => d.code !== "gradcheck" && d.severity !== "hint")) out.push(`  ${file.file}:${diagnostic.line}:${diagnostic.column}: ${diagnostic.severity}: ${diagnostic.message} [${diagnostic.code}]`);
   }
-  const grads = report.files.reduce((count, file) => count + file.grads.length, 0);
+  const grads = report.files.reduce((count, file) => count + file.grads.filter((grad) => grad.verdict !== "unchecked").length, 0);
   out.push(`${report.files.length} file${report.files.length === 1 ? "" : "s"}, ${grads} grad${grads === 1 ? "" : "s"} checked: ${report.failed} failed`);
   return out.join("\n") + "\n";
 }

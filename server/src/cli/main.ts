@@ -11,10 +11,13 @@ export const usage = `Usage: optim <command> [options] FILE...
 
 Commands:
   check FILE...     report syntax and semantic problems, one per line:
-                    file:line:col: severity: message [code]
+                    file:line:col: severity: message [code]; reads each
+                    data set as the editor does (a missing or broken file is
+                    an error on its declaration) unless --no-data
   gradcheck FILE... check every grad against the numerical gradient, on the
                     examples a gradcheck declaration names (or the first
-                    data set's first 20 training examples)
+                    data set's first 20 training examples); a file with
+                    errors, or a grad that could not be checked, fails
   train FILE        run the file's training runs (or --run NAME), saving
                     each under runs/ next to the file
   search FILE       run the file's random searches (or --run NAME)
@@ -26,6 +29,7 @@ Commands:
 Options:
   --json            print a machine-readable report (see docs/cli.md)
   --hints           also print hints, such as unused declarations (check)
+  --no-data         only analyse the text, reading no data (check)
   --all             check every entry, not a sample (gradcheck)
   --seed S          seed of the initial weights and the samples
   --run NAME        only this run (train, search)
@@ -34,8 +38,8 @@ Options:
   -h, --help        show this help
   -v, --version     show the version
 
-Exit codes: 0 no errors, 1 errors found or a gradient wrong, 2 the command
-line was wrong.
+Exit codes: 0 no errors, 1 errors found, a gradient wrong or not checked,
+2 the command line was wrong.
 `;
 
 export interface CliOutput {
@@ -52,6 +56,7 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
       options: {
         json: { type: "boolean" },
         hints: { type: "boolean" },
+        "no-data": { type: "boolean" },
         all: { type: "boolean" },
         seed: { type: "string" },
         backend: { type: "string" },
@@ -135,7 +140,7 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
     output.stdout(values.json ? JSON.stringify(report, null, 2) + "\n" : formatGradcheck(report));
     return report.failed > 0 ? 1 : 0;
   }
-  const report = await checkFiles(files);
+  const report = await checkFiles(files, { data: !values["no-data"] });
   output.stdout(values.json ? JSON.stringify(report, null, 2) + "\n" : formatReport(report, values.hints ?? false));
   return report.errors > 0 ? 1 : 0;
 }

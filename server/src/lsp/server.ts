@@ -37,6 +37,7 @@ import { describeBackend, type BackendPreference } from "../train/executors";
 import { ComputePool } from "../worker/pool";
 import { toCheckResults } from "./check-results";
 import { defaultCheckSettings } from "../worker/run-check";
+import { CarriedFindings } from "./carried-findings";
 import { GradientChecks, type CheckDone } from "./checks";
 import { toCodeActions, toCompletionItem, toDiagnostic, toDocumentSymbol, toRange, toSymbolKind, toTextEdit } from "./convert";
 
@@ -81,6 +82,8 @@ export function startServer(connection: Connection, workerPath: string): void {
   const analysed = new Map<string, AnalysedDocument>();
   /** The last gradient check of each document, kept only while its version is current. */
   const lastCheck = new Map<string, CheckDone>();
+  /** Until a version's own check finishes, the last check's findings that still hold. */
+  const carried = new CarriedFindings();
   /** Findings from runs (a divergence), for the version they ran on. */
   const runFindings = new Map<string, { version: number; findings: Finding[] }>();
   /** The last step size each sweep suggested, by document and optimizer. */
@@ -184,13 +187,14 @@ export function startServer(connection: Connection, workerPath: string): void {
     return toCheckResults(result.report, doc.lines, result.uri, result.version, messages, result.note);
   }
 
-  /** Static findings of the current version, plus its gradient check's when there is one. */
+  /** Static findings of the current version, plus its gradient check's (or, until that finishes, the last check's that still hold). */
   function publishDiagnostics(uri: string): Finding[] {
     const result = current(uri);
     if (!result) return [];
     const check = lastCheck.get(uri);
     const fromRuns = runFindings.get(uri);
-    const findings = [...result.analysis.findings, ...(check?.version === result.version ? check.findings : []), ...(fromRuns?.version === result.version ? fromRuns.findings : [])];
+    const fromCheck = check?.version === result.version ? carried.keep(uri, result, check.findings) : carried.carry(uri, result);
+    const findings = [...result.analysis.findings, ...fromCheck, ...(fromRuns?.version === result.version ? fromRuns.findings : [])];
     void connection.sendDiagnostics({
       uri,
       version: result.version,
@@ -225,6 +229,7 @@ export function startServer(connection: Connection, workerPath: string): void {
     pending.delete(event.document.uri);
     analysed.delete(event.document.uri);
     lastCheck.delete(event.document.uri);
+    carried.forget(event.document.uri);
     checks?.cancel(event.document.uri);
     void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
   });

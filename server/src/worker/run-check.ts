@@ -74,14 +74,25 @@ function plan(analysis: Analysis, defaults: CheckRequestSettings): Plan | undefi
   return chosen ? { data: chosen, split, first: numbers.first ?? defaults.examples, settings } : undefined;
 }
 
+/** A document analysed with its data read: what `optim check` reports and what a check starts from. */
+export interface AnalysedWithData {
+  /** The static analysis, before any data was read. */
+  first: Analysis;
+  /** The analysis again with the real shapes of the data sets that were read. */
+  analysis: Analysis;
+  /** Data errors, and the findings of `analysis` that `first` does not have. */
+  findings: Finding[];
+  loaded: Map<string, { splits: Splits; facts: DataFacts }>;
+  /** The loaded data sets, by name. */
+  data: Record<string, DataSummary>;
+}
+
 /**
  * Reads every data set of the document (its errors become findings on the
- * declaration), analyses again with the real shapes, then checks gradients on
- * the planned examples.
+ * declaration, or on the split setting that names the file) and analyses
+ * again with the real shapes.
  */
-export async function runCheck(text: string, defaults: CheckRequestSettings, load: DataLoader, control: Pick<GradCheckOptions, "cancelled" | "progress"> = {}): Promise<CheckOutcome> {
-  const budget = new TimeBudget(defaults.timeBudgetMs, control.cancelled);
-  const limits = { maxTensorEntries: defaults.maxTensorEntries };
+export async function analyseWithData(text: string, load: DataLoader, limits: Pick<CheckRequestSettings, "maxTensorEntries"> = {}): Promise<AnalysedWithData> {
   const first = analyze(text, limits);
   const declarations = first.document.declarations.filter((declaration): declaration is DataDeclaration => declaration.kind === "data" && declaration.name.text !== "");
   const findings: Finding[] = [];
@@ -99,8 +110,15 @@ export async function runCheck(text: string, defaults: CheckRequestSettings, loa
     }
   }
   const analysis = analyze(text, { ...limits, dataFacts: (declaration) => loaded.get(declaration.name.text)?.facts });
-  // Shape errors against the real data are new findings of this analysis; the static ones are published already.
+  // Shape errors against the real data are new findings of this analysis; the static ones are reported already.
   findings.push(...analysis.findings.filter((finding) => !first.findings.some((earlier) => earlier.code === finding.code && earlier.span.start === finding.span.start && earlier.message === finding.message)));
+  return { first, analysis, findings, loaded, data };
+}
+
+/** Reads the document's data (`analyseWithData`), then checks gradients on the planned examples. */
+export async function runCheck(text: string, defaults: CheckRequestSettings, load: DataLoader, control: Pick<GradCheckOptions, "cancelled" | "progress"> = {}): Promise<CheckOutcome> {
+  const budget = new TimeBudget(defaults.timeBudgetMs, control.cancelled);
+  const { analysis, findings, loaded, data } = await analyseWithData(text, load, { maxTensorEntries: defaults.maxTensorEntries });
   const hasWork = analysis.model.grads.size > 0 || [...analysis.model.symbols.values()].some((symbol) => symbol.kind === "loss");
   if (!hasWork) return { findings, data, note: "no losses or grads to check" };
   const chosen = plan(analysis, defaults);
