@@ -53,7 +53,7 @@ test("hover on a grad shows the last check's verdict and worst entries", async (
   await client.waitFor<CheckResults>("optim/checkResults", (params) => params.uri === uri && params.version === 1, 20_000);
   // On the `d` of dL: the L itself is a reference to the loss.
   const hover = (await client.connection.sendRequest("textDocument/hover", { textDocument: { uri }, position: { line: 5, character: 5 } })) as { contents: { value: string } };
-  assert.match(hover.contents.value, /Last check: \*\*error\*\*, max relative error [\d.]+ over 15 entries and 4 random directions/);
+  assert.match(hover.contents.value, /Last check: \*\*error\*\*, max relative error [\d.]+ \(the notes. band: error\) over 15 entries and 4 random directions/);
   assert.match(hover.contents.value, /\| entry \| analytic \| numerical \| relative error \|/);
   assert.match(hover.contents.value, /\| W\[\d,\d\] \| /);
   assert.match(hover.contents.value, /It looks like the data term's gradient is N = 20 times too large/);

@@ -8,6 +8,7 @@ import { builtinFunctionsByName, implicitNamesByName, initialisersByName } from 
 import { settingSpecsFor, callSpecFor } from "../language/lookup";
 import { optimizerRulesByName } from "../language/settings";
 import type { Summary } from "../data/summary";
+import { pointText, whereText } from "../engine/check-findings";
 import type { CheckReport, GradResult } from "../engine/check-gradients";
 import { formatNumber } from "../engine/gradcheck";
 import { contains, declarationAt, expressionPath, settingAt, symbolAt } from "./locate";
@@ -102,7 +103,11 @@ function describeData(summary: Partial<Record<"train" | "val" | "test", Summary>
 function describeCheck(result: GradResult): string {
   if (!result.check) return `Not checked: ${result.problem ?? "no result yet"}`;
   const check = result.check;
-  const lines = [`Last check: **${check.verdict}**, max relative error ${formatNumber(check.maxRelativeError)} over ${check.checked} entries and ${check.projections.length} random directions${check.kinks.length ? `; ${check.kinks.length} entries at kinks` : ""}.`];
+  const points = result.points && result.points.length > 1 ? ` at ${result.points.length} points (${result.points.map((point) => point.label).join("; ")})` : "";
+  const lines = [`Last check: **${check.verdict}**, max relative error ${formatNumber(check.maxRelativeError)} (the notes' band: ${check.band}) over ${check.checked} entries and ${check.projections.length} random directions${points}${check.kinks.length ? `; ${check.kinks.length} entries at kinks` : ""}.`];
+  const where = pointText(result);
+  if (where) lines.push(`It is ${where}.`);
+  if (check.verdict === "error") lines.push(`Worst: ${whereText(result.param, check)}.`);
   if (check.pattern) lines.push(`It looks like ${check.pattern}.`);
   if (check.worst.length > 0) {
     lines.push("| entry | analytic | numerical | relative error |", "|---|---|---|---|");

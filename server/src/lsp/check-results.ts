@@ -12,7 +12,7 @@ export function toCheckResults(report: CheckReport | undefined, lines: LineIndex
     if (!check) return { name: grad.name, line, verdict: "unchecked", passed: false, message: grad.problem ?? "not checked", worst: [], kinks: 0, checked: 0, histogram: [] };
     const passed = check.verdict === "good" || check.verdict === "acceptable";
     const summary = passed
-      ? `${grad.name} matches the numerical gradient: max relative error ${formatNumber(check.maxRelativeError)} over ${check.checked} entries and ${check.projections.length} random directions${check.kinks.length ? `, ${check.kinks.length} entries at kinks` : ""}`
+      ? `${grad.name} matches the numerical gradient: max relative error ${formatNumber(check.maxRelativeError)} over ${check.checked} entries and ${check.projections.length} random directions${grad.points && grad.points.length > 1 ? `, at the start and at ${grad.points.slice(1).map((point) => point.label).join(" and ")}` : ""}${check.kinks.length ? `, ${check.kinks.length} entries at kinks` : ""}`
       : messages.get(grad.name) ?? `max relative error ${formatNumber(check.maxRelativeError)}`;
     return {
       name: grad.name,
