@@ -2,8 +2,10 @@
 // can run out of stack, or of time, on what a user types.
 //
 // The parser recurses once per bracket and once per prefix operator (`-x`,
-// the exponent of `^`), about nine chevrotain rules per bracket, and the
-// default stack of Node's main thread overflows near 165 nested brackets.
+// the exponent of `^`), nine or ten chevrotain rules per bracket. On the
+// default stack of Node's main thread it overflows near 165 nested brackets,
+// and near 60 when it meets an error that deep: its recovery walks the
+// grammar again along the whole rule stack.
 // Chains (`a + b + c`, `x[1][2]`, `d.train.rows`) are loops in the grammar
 // but left-deep in the tree, as deep as they are long. So before a
 // declaration is parsed its tokens are scanned once: a stretch nested deeper
@@ -17,8 +19,8 @@ import type * as ast from "./ast";
 import * as t from "./tokens";
 import { pushChildren } from "./walk";
 
-/** Brackets and prefix operators open at once. */
-export const maxNesting = 100;
+/** Brackets and prefix operators open at once: far beyond any formula, and half the depth recovery survives. */
+export const maxNesting = 32;
 
 /** The height of an expression tree: a sum of 1,000 terms is 1,000 levels. */
 export const maxExpressionDepth = 1_000;
@@ -93,11 +95,19 @@ export function limitNesting(tokens: IToken[], text: string): { tokens: IToken[]
     }
     if ((isBracket(token) || prefix) && levels.length - 1 + pendingTotal + 1 > maxNesting) {
       errors.push({ message: `nested deeper than ${maxNesting} levels: split it into smaller declarations`, span: spanOfToken(token) });
-      // The exponent after a `^` is cut, the caret kept; anything else is cut from itself.
-      const from = type === t.Caret ? i + 1 : i;
-      if (type === t.Caret) kept.push(token);
-      const end = stretchEnd(tokens, from, from < tokens.length && isBracket(tokens[from]));
+      // The exponent after a `^` is cut, the caret kept; a call or an index goes with the chain it is part of;
+      // anything else is cut from itself. What is left parses without an error of its own.
+      let from = i;
+      if (type === t.Caret) {
+        kept.push(token);
+        from = i + 1;
+      } else if (afterOperand) {
+        kept.length = level.chainKept;
+        from = level.chainToken;
+      }
+      const end = stretchEnd(tokens, from, from === i && isBracket(token));
       if (end > from) kept.push(tooDeepToken(tokens[from], tokens[end - 1], text));
+      if (from === level.chainToken) newChain(level, end, kept.length);
       i = end;
       continue;
     }

@@ -167,10 +167,22 @@ interface ChunkResult {
   errors: ast.SyntaxError[];
 }
 
+/**
+ * The parser's concrete tree costs about a kilobyte a token, and its time
+ * grows faster than the token count once the collector works hard; a
+ * declaration longer than this is reported, not parsed.
+ */
+export const maxDeclarationTokens = 50_000;
+
 function parseChunk(tokens: IToken[], text: string): ChunkResult {
   const limited = limitNesting(tokens, text);
   const chunk = limited.tokens;
   const start = chunk[0].startOffset;
+  if (chunk.length > maxDeclarationTokens) {
+    const keyword = chunk[0];
+    const message = `this declaration has ${chunk.length.toLocaleString("en-US")} tokens, more than the limit of ${maxDeclarationTokens.toLocaleString("en-US")}: split it, or read its data from a file`;
+    return { errors: [{ message, span: { start, end: tokenEnd(keyword) } }, ...limited.errors] };
+  }
   const chunkEnd = tokenEnd(chunk[chunk.length - 1]);
   optimParser.input = chunk;
   const cst = optimParser.declaration();
