@@ -2,9 +2,12 @@
 // figures (docs/reliability.md reports them).
 //   - the in-process fuzz of parser, analysis and features: 100,000 documents
 //   - the fuzz of every request through the server: 100,000 documents
+//   - deep nesting, long chains and megabyte lines, ten times the sizes of
+//     `npm test` (100,000 parentheses, 500,000-term sums, 10 MB lines),
+//     in-process and through the CLI
 //   - the leak test: 1,000 cycles of edit, check and run
 //   - the crash tests: the compute worker (protocol), the server (end to end, with --e2e)
-// Sizes can be changed: FUZZ_DOCUMENTS, LSP_FUZZ_DOCUMENTS, LEAK_CYCLES.
+// Sizes can be changed: FUZZ_DOCUMENTS, LSP_FUZZ_DOCUMENTS, LEAK_CYCLES, EXTREME_SCALE.
 //   node scripts/reliability-full.mjs [--e2e]
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,6 +18,7 @@ const sizes = {
   FUZZ_DOCUMENTS: process.env.FUZZ_DOCUMENTS ?? "100000",
   LSP_FUZZ_DOCUMENTS: process.env.LSP_FUZZ_DOCUMENTS ?? "100000",
   LEAK_CYCLES: process.env.LEAK_CYCLES ?? "1000",
+  EXTREME_SCALE: process.env.EXTREME_SCALE ?? "10",
 };
 
 ensureDependencies();
@@ -35,6 +39,7 @@ function runTest(title, file, env = {}) {
 
 runTest(`fuzzing parser, analysis and features in-process: ${sizes.FUZZ_DOCUMENTS} documents`, "unit/fuzz.test.js", { FUZZ_DOCUMENTS: sizes.FUZZ_DOCUMENTS });
 runTest(`fuzzing every request through the server: ${sizes.LSP_FUZZ_DOCUMENTS} documents`, "lsp/fuzz.test.js", { LSP_FUZZ_DOCUMENTS: sizes.LSP_FUZZ_DOCUMENTS });
+runTest(`deep nesting, long chains and long lines at ${sizes.EXTREME_SCALE} times their size`, "unit/extremes.test.js", { EXTREME_SCALE: sizes.EXTREME_SCALE });
 runTest(`leaks: ${sizes.LEAK_CYCLES} cycles of edit, check and run`, "unit/leak.test.js", { LEAK_CYCLES: sizes.LEAK_CYCLES });
 runTest("crash isolation: the compute worker runs out of memory", "lsp/worker-crash.test.js");
 if (withE2e) runTest("crash isolation: the language server is killed in VS Code", "e2e/server-crash.test.js");

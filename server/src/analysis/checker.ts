@@ -14,7 +14,7 @@ import {
   type SettingSpec,
   type ValueKind,
 } from "../language/settings";
-import { forEachSubexpression } from "./walk";
+import { forEachSubexpression } from "../syntax/walk";
 import { CurvatureAnalysis, type Curvature } from "./curvature";
 import { constDim, dimText, dimValue, isOne, resolve, rigidDim, shapeText, unify, varDim, type Dim, type Shape } from "./dims";
 import type { Finding, Fix } from "./diagnostic";

@@ -15,20 +15,25 @@ export function editDistance(a: string, b: string): number {
   return table[rows - 1][columns - 1];
 }
 
+const longestSuggested = 64;
+
 /** The candidate closest to `word`, if it is close enough to be a likely typo. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  // The distance costs the product of the lengths: a name of a megabyte is no typo.
+  if (word.length > longestSuggested) return undefined;
+  const allowed = Math.max(1, Math.floor(word.length / 3));
   let best: string | undefined;
   let bestDistance = Infinity;
   const lower = word.toLowerCase();
   for (const candidate of candidates) {
-    if (candidate === word) continue;
+    // The distance is at least the difference in length.
+    if (candidate === word || Math.abs(candidate.length - word.length) > allowed) continue;
     const distance = candidate.toLowerCase() === lower ? 0.5 : editDistance(word, candidate);
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
   }
-  const allowed = Math.max(1, Math.floor(word.length / 3));
   return bestDistance <= allowed ? best : undefined;
 }
 

@@ -7,6 +7,7 @@ import { optimLexer } from "../syntax/tokens";
 
 const opening = new Set(["LParen", "LBracket", "LCurly"]);
 const closing = new Set(["RParen", "RBracket", "RCurly"]);
+const standalone = new Set([...opening, ...closing, "Comma", "Semicolon", "Colon"]);
 const spacedOperators = new Set(["Plus", "Minus", "Star", "Slash", "At", "GreaterEqual", "LessEqual", "EqualEqual", "NotEqual", "Greater", "Less", "DotDot", "Equals"]);
 
 function isKeyword(token: IToken): boolean {
@@ -43,6 +44,7 @@ export function formatText(text: string): string | undefined {
   // Unknown characters and unterminated strings are left for the user to mend first.
   if (lexed.errors.length > 0 || lexed.tokens.some((token) => token.tokenType.name === "UnterminatedString")) return undefined;
   const tokens = [...lexed.tokens, ...(lexed.groups.comments ?? [])].sort((a, b) => a.startOffset - b.startOffset);
+  const topLevelComment = topLevelComments(tokens);
   const out: string[] = [];
   let line = "";
   let depth = 0;
@@ -64,13 +66,14 @@ export function formatText(text: string): string | undefined {
       const blankLines = (token.startLine ?? 0) - (previous.endLine ?? 0) - 1;
       if (blankLines > 0) out.push("");
     }
-    if (line === "") {
+    const startsLine = line === "";
+    if (startsLine) {
       if (isKeyword(token)) {
         depth = 0;
         parenDepth = 0;
         curlyDepth = 0;
       }
-      const continuation = previous !== undefined && !isKeyword(token) && !(kind === "Comment" && depth === 0 && isTopLevelComment(tokens, i));
+      const continuation = previous !== undefined && !isKeyword(token) && !(kind === "Comment" && depth === 0 && topLevelComment[i]);
       // A closing bracket lines up with its declaration; other continuation lines are indented.
       const indent = closing.has(kind) ? depth - 1 : continuation ? Math.max(depth, 1) : 0;
       line = "  ".repeat(Math.max(0, indent));
@@ -86,7 +89,7 @@ export function formatText(text: string): string | undefined {
     const previousIsSettingKey =
       previous?.tokenType.name === "Identifier" && curlyDepth > 0 && parenDepth === 0 && (previousStartedLine || (before !== undefined && ["LCurly", "Comma", "Semicolon"].includes(before.tokenType.name)));
     previousIsUnary = kind === "Minus" && (previousIsSettingKey || isUnaryMinus(previous));
-    previousStartedLine = line.trim() === token.image;
+    previousStartedLine = startsLine;
     if (kind === "LCurly") curlyDepth++;
     if (kind === "RCurly") curlyDepth = Math.max(0, curlyDepth - 1);
     if (opening.has(kind)) depth++;
@@ -103,15 +106,23 @@ export function formatText(text: string): string | undefined {
 
 /** Would two tokens written without a space read as different tokens (`.` `.` as `..`)? */
 function wouldMerge(left: IToken, right: IToken): boolean {
+  // Brackets and separators are tokens of one character that no other token contains.
+  if (standalone.has(left.tokenType.name) || standalone.has(right.tokenType.name)) return false;
   const tokens = optimLexer.tokenize(left.image + right.image).tokens;
   return tokens.length !== 2 || tokens[0].image !== left.image;
 }
 
-/** A comment line between declarations stays in column 0; inside a declaration it is indented. */
-function isTopLevelComment(tokens: IToken[], index: number): boolean {
-  for (let j = index + 1; j < tokens.length; j++) {
-    if (tokens[j].tokenType.name === "Comment") continue;
-    return isKeyword(tokens[j]);
+/**
+ * A comment line between declarations stays in column 0; inside a declaration
+ * it is indented. Whether the next token that is not a comment is a keyword,
+ * for every token, in one pass from the end, so a run of comments stays linear.
+ */
+function topLevelComments(tokens: IToken[]): boolean[] {
+  const topLevel = new Array<boolean>(tokens.length);
+  let nextIsKeyword = true;
+  for (let j = tokens.length - 1; j >= 0; j--) {
+    topLevel[j] = nextIsKeyword;
+    if (tokens[j].tokenType.name !== "Comment") nextIsKeyword = isKeyword(tokens[j]);
   }
-  return true;
+  return topLevel;
 }

@@ -2,7 +2,7 @@
 // setting key, a call, or the innermost expression.
 import type * as ast from "../syntax/ast";
 import type { CheckedModel, SymbolInfo } from "../analysis/model";
-import { childExpressions, declarationExpressions } from "../analysis/walk";
+import { childExpressions, declarationExpressions } from "../syntax/walk";
 
 export function contains(span: ast.Span, offset: number): boolean {
   return span.start <= offset && offset <= span.end;

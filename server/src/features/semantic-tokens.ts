@@ -5,7 +5,7 @@ import { optimLexer } from "../syntax/tokens";
 import type { Analysis } from "../analysis/analyze";
 import type { LineIndex } from "../analysis/line-index";
 import type { SymbolKind } from "../analysis/model";
-import { forEachExpression } from "../analysis/walk";
+import { forEachExpression } from "../syntax/walk";
 import { builtinFunctionsByName, implicitNamesByName, initialisersByName } from "../language/builtins";
 
 export const tokenTypes = ["keyword", "function", "variable", "parameter", "property", "number", "string", "comment", "operator", "type", "class", "namespace", "event"] as const;

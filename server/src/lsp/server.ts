@@ -177,7 +177,12 @@ export function startServer(connection: Connection, workerPath: string): void {
       uri,
       setImmediate(() => {
         pending.delete(uri);
-        if (documents.get(uri)) publish(uri);
+        // A request's exception becomes its error answer; this one has no request, and must not end the process.
+        try {
+          if (documents.get(uri)) publish(uri);
+        } catch (failure) {
+          connection.console.error(`analysing ${uri} failed: ${failure instanceof Error ? (failure.stack ?? failure.message) : String(failure)}`);
+        }
       }),
     );
   }

@@ -3,6 +3,7 @@
 // `missing` expression at the place it was expected, never an exception.
 import type { CstElement, CstNode, IToken } from "chevrotain";
 import type * as ast from "./ast";
+import { heightOf, maxExpressionDepth, tooDeepMessage } from "./nesting";
 
 type Children = Record<string, CstElement[] | undefined>;
 
@@ -49,19 +50,32 @@ function toName(token: IToken | undefined, fallback: number): ast.Name {
 }
 
 /** Lowers the expression-like node under `label`, or a `missing` placed at `at`. */
-function childExpr(children: Children, label: string, at: number): ast.Expr {
+function childExpr(children: Children, label: string, at: number, errors: ast.SyntaxError[]): ast.Expr {
   const node = nodes(children, label)[0];
-  return node ? lowerExpr(node, at) : missing(at);
+  return node ? lowerExpr(node, at, errors) : missing(at);
 }
 
-function operatorChain(node: CstNode, fallback: number): ast.Expr {
+/**
+ * A chain that grows the tree past maxExpressionDepth becomes one `missing`
+ * expression over the whole chain, with the error on the link that went too
+ * deep; the links after it are not lowered at all.
+ */
+function tooDeepChain(first: ast.Span, last: ast.Span, link: ast.Span, errors: ast.SyntaxError[]): ast.Expr {
+  errors.push({ message: tooDeepMessage, span: link });
+  return { kind: "missing", span: { start: first.start, end: Math.max(first.end, last.end) } };
+}
+
+function operatorChain(node: CstNode, fallback: number, errors: ast.SyntaxError[]): ast.Expr {
   const operands = nodes(node.children, "operands");
   const operators = tokens(node.children, "operators");
   if (operands.length === 0) return missing(fallback);
-  let result = lowerExpr(operands[0], fallback);
+  let result = lowerExpr(operands[0], fallback, errors);
   for (let i = 1; i < operands.length; i++) {
     const operator = operators[i - 1];
-    const right = lowerExpr(operands[i], result.span.end);
+    const right = lowerExpr(operands[i], result.span.end, errors);
+    if (1 + Math.max(heightOf(result), heightOf(right)) > maxExpressionDepth) {
+      return tooDeepChain(result.span, nodeSpan(operands[operands.length - 1], right.span.end), operator ? tokenSpan(operator) : right.span, errors);
+    }
     result = {
       kind: "binary",
       op: (operator?.image ?? "+") as ast.BinaryOperator,
@@ -79,41 +93,41 @@ function unescapeString(image: string, terminated: boolean): string {
   return body.replace(/\\(.)/g, (_, character: string) => (character === "n" ? "\n" : character === "t" ? "\t" : character));
 }
 
-function lowerArguments(node: CstNode, fallback: number): ast.Argument[] {
+function lowerArguments(node: CstNode, fallback: number, errors: ast.SyntaxError[]): ast.Argument[] {
   return nodes(node.children, "arguments").map((argument) => {
     const span = nodeSpan(argument, fallback);
     const nameToken = firstToken(argument.children, "name");
     return {
       name: nameToken ? toName(nameToken, span.start) : undefined,
-      value: childExpr(argument.children, "value", span.end),
+      value: childExpr(argument.children, "value", span.end, errors),
       span,
     };
   });
 }
 
-export function lowerExpr(node: CstNode, fallback: number): ast.Expr {
+export function lowerExpr(node: CstNode, fallback: number, errors: ast.SyntaxError[]): ast.Expr {
   const span = nodeSpan(node, fallback);
   const children = node.children;
   switch (node.name) {
     case "expression":
-      return childExpr(children, "comparison", span.start);
+      return childExpr(children, "comparison", span.start, errors);
     case "rangeExpression": {
-      const from = childExpr(children, "from", span.start);
+      const from = childExpr(children, "from", span.start, errors);
       if (!children.DotDot) return from;
-      return { kind: "range", from, to: childExpr(children, "to", span.end), span };
+      return { kind: "range", from, to: childExpr(children, "to", span.end, errors), span };
     }
     case "comparison":
     case "additive":
     case "multiplicative":
-      return operatorChain(node, span.start);
+      return operatorChain(node, span.start, errors);
     case "unary": {
-      const operand = childExpr(children, "operand", span.end);
+      const operand = childExpr(children, "operand", span.end, errors);
       return children.minus ? { kind: "negate", operand, span } : operand;
     }
     case "power": {
-      const base = childExpr(children, "base", span.start);
+      const base = childExpr(children, "base", span.start, errors);
       if (!children.Caret) return base;
-      const exponent = childExpr(children, "exponent", span.end);
+      const exponent = childExpr(children, "exponent", span.end, errors);
       if (exponent.kind === "name" && exponent.name === "T") return { kind: "transpose", operand: base, span };
       const caret = tokens(children, "Caret")[0];
       return {
@@ -126,32 +140,35 @@ export function lowerExpr(node: CstNode, fallback: number): ast.Expr {
       };
     }
     case "postfix":
-      return lowerPostfix(node, span);
+      return lowerPostfix(node, span, errors);
     case "primary": {
       const number = firstToken(children, "NumberLiteral");
       if (number) return { kind: "number", value: Number(number.image), text: number.image, span: tokenSpan(number) };
+      // Nested too deep to parse: reported where the nesting was cut (nesting.ts).
+      const tooDeep = firstToken(children, "TooDeep");
+      if (tooDeep) return { kind: "missing", span: tokenSpan(tooDeep) };
       const string = firstToken(children, "StringLiteral") ?? firstToken(children, "UnterminatedString");
       if (string) {
         const terminated = string.tokenType.name === "StringLiteral";
         return { kind: "string", value: unescapeString(string.image, terminated), terminated, span: tokenSpan(string) };
       }
       const inner = nodes(children, "nameOrCall")[0] ?? nodes(children, "parenthesized")[0] ?? nodes(children, "list")[0];
-      return inner ? lowerExpr(inner, span.start) : missing(span.start);
+      return inner ? lowerExpr(inner, span.start, errors) : missing(span.start);
     }
     case "nameOrCall": {
       const nameToken = firstToken(children, "name");
       if (!nameToken) return missing(span.start);
       if (!children.LParen) return { kind: "name", name: nameToken.image, span: tokenSpan(nameToken) };
-      return { kind: "call", callee: toName(nameToken, span.start), args: lowerArguments(node, span.end), span };
+      return { kind: "call", callee: toName(nameToken, span.start), args: lowerArguments(node, span.end, errors), span };
     }
     case "parenthesized": {
-      const inner = childExpr(children, "inner", span.start + 1);
+      const inner = childExpr(children, "inner", span.start + 1, errors);
       // Keep the parentheses in the span so diagnostics cover what the user wrote.
       return { ...inner, span } as ast.Expr;
     }
     case "list": {
       const list = nodes(children, "items")[0];
-      const items = list ? nodes(list.children, "items").map((item) => lowerExpr(item, span.start)) : [];
+      const items = list ? nodes(list.children, "items").map((item) => lowerExpr(item, span.start, errors)) : [];
       return { kind: "list", items, span };
     }
     default:
@@ -159,8 +176,8 @@ export function lowerExpr(node: CstNode, fallback: number): ast.Expr {
   }
 }
 
-function lowerPostfix(node: CstNode, span: ast.Span): ast.Expr {
-  let result = childExpr(node.children, "target", span.start);
+function lowerPostfix(node: CstNode, span: ast.Span, errors: ast.SyntaxError[]): ast.Expr {
+  let result = childExpr(node.children, "target", span.start, errors);
   // The MANY loop's children arrive label by label; rebuild source order from offsets.
   const indexOpens = tokens(node.children, "index");
   const indexCloses = tokens(node.children, "indexEnd");
@@ -176,7 +193,7 @@ function lowerPostfix(node: CstNode, span: ast.Span): ast.Expr {
       apply: (target) => ({
         kind: "index",
         target,
-        indices: list ? nodes(list.children, "items").map((item) => lowerExpr(item, open.startOffset + 1)) : [],
+        indices: list ? nodes(list.children, "items").map((item) => lowerExpr(item, open.startOffset + 1, errors)) : [],
         span: { start: target.span.start, end: close ? tokenSpan(close).end : open.startOffset + 1 },
       }),
     });
@@ -193,11 +210,15 @@ function lowerPostfix(node: CstNode, span: ast.Span): ast.Expr {
     });
   });
   suffixes.sort((a, b) => a.at - b.at);
-  for (const suffix of suffixes) result = suffix.apply(result);
+  for (const suffix of suffixes) {
+    const target = result;
+    result = suffix.apply(target);
+    if (heightOf(result) > maxExpressionDepth) return tooDeepChain(target.span, span, { start: suffix.at, end: suffix.at + 1 }, errors);
+  }
   return result;
 }
 
-function lowerBlock(node: CstNode | undefined, fallback: number): ast.Block | undefined {
+function lowerBlock(node: CstNode | undefined, fallback: number, errors: ast.SyntaxError[]): ast.Block | undefined {
   if (!node) return undefined;
   const span = nodeSpan(node, fallback);
   const settings = nodes(node.children, "setting").map((setting): ast.Setting => {
@@ -205,7 +226,7 @@ function lowerBlock(node: CstNode | undefined, fallback: number): ast.Block | un
     const valueNode = nodes(setting.children, "value")[0];
     return {
       key: toName(firstToken(setting.children, "key"), settingSpan.start),
-      value: valueNode ? lowerExpr(valueNode, settingSpan.end) : undefined,
+      value: valueNode ? lowerExpr(valueNode, settingSpan.end, errors) : undefined,
       span: settingSpan,
     };
   });
@@ -213,7 +234,7 @@ function lowerBlock(node: CstNode | undefined, fallback: number): ast.Block | un
 }
 
 /** Lowers one `declaration` node; undefined when recovery left nothing usable. */
-export function lowerDeclaration(declaration: CstNode, fallback: number): ast.Declaration | undefined {
+export function lowerDeclaration(declaration: CstNode, fallback: number, errors: ast.SyntaxError[]): ast.Declaration | undefined {
   const inner = Object.values(declaration.children)
     .flat()
     .find((element): element is CstNode => element !== undefined && !isToken(element));
@@ -229,20 +250,20 @@ export function lowerDeclaration(declaration: CstNode, fallback: number): ast.De
   const at = name.span.end;
   switch (inner.name) {
     case "dataDecl":
-      return { ...base, kind: "data", name, source: childExpr(children, "source", at), block: lowerBlock(nodes(children, "block")[0], span.end) };
+      return { ...base, kind: "data", name, source: childExpr(children, "source", at, errors), block: lowerBlock(nodes(children, "block")[0], span.end, errors) };
     case "hyperDecl":
-      return { ...base, kind: "hyper", name, value: childExpr(children, "value", at) };
+      return { ...base, kind: "hyper", name, value: childExpr(children, "value", at, errors) };
     case "paramDecl": {
       const init = nodes(children, "init")[0];
-      return { ...base, kind: "param", name, shape: childExpr(children, "shape", at), init: init ? lowerExpr(init, span.end) : undefined };
+      return { ...base, kind: "param", name, shape: childExpr(children, "shape", at, errors), init: init ? lowerExpr(init, span.end, errors) : undefined };
     }
     case "scoreDecl":
-      return { ...base, kind: "score", name, value: childExpr(children, "value", at) };
+      return { ...base, kind: "score", name, value: childExpr(children, "value", at, errors) };
     case "lossDecl":
-      return { ...base, kind: "loss", name, value: childExpr(children, "value", at) };
+      return { ...base, kind: "loss", name, value: childExpr(children, "value", at, errors) };
     case "gradDecl": {
-      const numerator = childExpr(children, "numerator", keywordSpan.end);
-      const denominator = childExpr(children, "denominator", numerator.span.end);
+      const numerator = childExpr(children, "numerator", keywordSpan.end, errors);
+      const denominator = childExpr(children, "denominator", numerator.span.end, errors);
       const targetSpan = { start: numerator.span.start, end: Math.max(numerator.span.end, denominator.span.end) };
       return {
         ...base,
@@ -250,14 +271,14 @@ export function lowerDeclaration(declaration: CstNode, fallback: number): ast.De
         name: { text: gradTargetText(numerator, denominator), span: targetSpan },
         numerator,
         denominator,
-        value: childExpr(children, "value", targetSpan.end),
+        value: childExpr(children, "value", targetSpan.end, errors),
       };
     }
     case "optimizerDecl":
-      return { ...base, kind: "optimizer", name, rule: childExpr(children, "rule", at), block: lowerBlock(nodes(children, "block")[0], span.end) };
+      return { ...base, kind: "optimizer", name, rule: childExpr(children, "rule", at, errors), block: lowerBlock(nodes(children, "block")[0], span.end, errors) };
     case "experimentDecl": {
       const keyword = (firstToken(children, "keyword")?.image ?? "run") as ast.ExperimentKind;
-      const block = lowerBlock(nodes(children, "block")[0], span.end) ?? { settings: [], span: { start: span.end, end: span.end } };
+      const block = lowerBlock(nodes(children, "block")[0], span.end, errors) ?? { settings: [], span: { start: span.end, end: span.end } };
       return { ...base, kind: keyword, name, block };
     }
     default:

@@ -7,6 +7,7 @@
 import type { IRecognitionException, IToken, TokenType } from "chevrotain";
 import type * as ast from "./ast";
 import { lowerDeclaration } from "./lower";
+import { limitNesting } from "./nesting";
 import { optimParser } from "./parser";
 import { DeclarationKeyword, declarationKeywords, Identifier, optimLexer } from "./tokens";
 
@@ -152,7 +153,7 @@ function parseParagraph(text: string): ast.ParseResult {
     let end = index + 1;
     while (end < tokens.length && !isDeclarationKeyword(tokens[end])) end++;
     const chunk = tokens.slice(index, end);
-    const parsed = parseChunk(chunk);
+    const parsed = parseChunk(chunk, text);
     if (parsed.declaration) declarations.push(parsed.declaration);
     errors.push(...parsed.errors);
     index = end;
@@ -166,17 +167,32 @@ interface ChunkResult {
   errors: ast.SyntaxError[];
 }
 
-function parseChunk(chunk: IToken[]): ChunkResult {
+/**
+ * The parser's concrete tree costs about a kilobyte a token, and its time
+ * grows faster than the token count once the collector works hard; a
+ * declaration longer than this is reported, not parsed.
+ */
+export const maxDeclarationTokens = 50_000;
+
+function parseChunk(tokens: IToken[], text: string): ChunkResult {
+  const limited = limitNesting(tokens, text);
+  const chunk = limited.tokens;
   const start = chunk[0].startOffset;
+  if (chunk.length > maxDeclarationTokens) {
+    const keyword = chunk[0];
+    const message = `this declaration has ${chunk.length.toLocaleString("en-US")} tokens, more than the limit of ${maxDeclarationTokens.toLocaleString("en-US")}: split it, or read its data from a file`;
+    return { errors: [{ message, span: { start, end: tokenEnd(keyword) } }, ...limited.errors] };
+  }
   const chunkEnd = tokenEnd(chunk[chunk.length - 1]);
   optimParser.input = chunk;
   const cst = optimParser.declaration();
-  const errors = optimParser.errors.map((error) => ({
+  const errors: ast.SyntaxError[] = limited.errors;
+  errors.push(...optimParser.errors.map((error) => ({
     message: messageFor(error),
     // Leftover input is marked whole; anything else where the parser stopped.
     span: error.name === "NotAllInputParsedException" ? { start: error.token.startOffset, end: chunkEnd } : errorSpan(error.token, previousTokenOf(chunk, error.token), chunkEnd),
-  }));
-  return { declaration: cst ? lowerDeclaration(cst, start) : undefined, errors };
+  })));
+  return { declaration: cst ? lowerDeclaration(cst, start, errors) : undefined, errors };
 }
 
 /** A copy of plain syntax data with every span moved by `delta`. */
@@ -194,6 +210,13 @@ function shifted<T>(value: T, delta: number): T {
 
 function previousTokenOf(chunk: IToken[], token: IToken): IToken | undefined {
   if (!Number.isFinite(token.startOffset) || token.tokenType.name === "EOF") return chunk[chunk.length - 1];
-  const position = chunk.indexOf(token);
-  return position > 0 ? chunk[position - 1] : undefined;
+  // The chunk is in offset order: a binary search keeps many errors in a long chunk linear-logarithmic.
+  let low = 0;
+  let high = chunk.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (chunk[middle].startOffset < token.startOffset) low = middle + 1;
+    else high = middle;
+  }
+  return low > 0 ? chunk[low - 1] : undefined;
 }

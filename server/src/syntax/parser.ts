@@ -12,6 +12,7 @@ const expressionStarts: TokenType[] = [
   t.LParen,
   t.LBracket,
   t.Minus,
+  t.TooDeep,
 ];
 
 function startsExpression(token: IToken): boolean {
@@ -213,6 +214,7 @@ export class OptimParser extends CstParser {
       { ALT: () => this.CONSUME(t.NumberLiteral) },
       { ALT: () => this.CONSUME(t.StringLiteral) },
       { ALT: () => this.CONSUME(t.UnterminatedString) },
+      { ALT: () => this.CONSUME(t.TooDeep) },
       { ALT: () => this.SUBRULE(this.nameOrCall) },
       { ALT: () => this.SUBRULE(this.parenthesized) },
       { ALT: () => this.SUBRULE(this.list) },

@@ -71,6 +71,12 @@ export const RBracket = createToken({ name: "RBracket", label: "']'", pattern: /
 export const LCurly = createToken({ name: "LCurly", label: "'{'", pattern: /{/ });
 export const RCurly = createToken({ name: "RCurly", label: "'}'", pattern: /}/ });
 
+/**
+ * Never lexed: the parser puts one in place of a stretch nested deeper than
+ * it may recurse (nesting.ts), and the stretch becomes a `missing` expression.
+ */
+export const TooDeep = createToken({ name: "TooDeep", label: "an expression", pattern: Lexer.NA });
+
 export const allTokens: TokenType[] = [
   WhiteSpace,
   Comment,
@@ -105,6 +111,7 @@ export const allTokens: TokenType[] = [
   LCurly,
   RCurly,
   DeclarationKeyword,
+  TooDeep,
   ComparisonOperator,
   AdditiveOperator,
   MultiplicativeOperator,

@@ -1,5 +1,5 @@
 // Iterative walks over the syntax tree's expressions.
-import type * as ast from "../syntax/ast";
+import type * as ast from "./ast";
 
 /** Visits every expression of the document, parents before children, iteratively. */
 export function forEachExpression(document: ast.Document, visit: (expr: ast.Expr) => void): void {
@@ -42,7 +42,7 @@ function blockValues(block: ast.Block | undefined): ast.Expr[] {
 }
 
 /** childExpressions without the intermediate array: walks run on every keystroke. */
-function pushChildren(expr: ast.Expr, stack: ast.Expr[]): void {
+export function pushChildren(expr: ast.Expr, stack: ast.Expr[]): void {
   switch (expr.kind) {
     case "list":
       for (const item of expr.items) stack.push(item);
