@@ -4,7 +4,7 @@
 // of 50,000 terms is a tree 50,000 deep.
 import type * as ast from "../syntax/ast";
 import type { Analysis } from "../analysis/analyze";
-import { forEachSubexpression } from "../analysis/walk";
+import { forEachSubexpression } from "../syntax/walk";
 
 /** Folds an expression of numbers and hypers to a number, or undefined. */
 export function constantFolder(analysis: Analysis): (expr: ast.Expr) => number | undefined {
