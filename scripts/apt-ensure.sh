@@ -17,10 +17,10 @@ ensure_apt_packages() {
   fi
   if [ "$(id -u)" != "0" ]; then
     log "missing Debian packages: ${missing[*]}"
-    echo "Run: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    echo "Run: sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
   step "apt-get update" apt-get -o DPkg::Lock::Timeout=300 update
-  step "apt-get install ${missing[*]}" apt-get -o DPkg::Lock::Timeout=300 install -y "${missing[@]}"
+  step "apt-get install --no-install-recommends ${missing[*]}" apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${missing[@]}"
 }
