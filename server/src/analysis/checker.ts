@@ -46,6 +46,7 @@ class Checker {
   private readonly shapeMemo = new Map<ast.Declaration, Typed | undefined>();
   private readonly visiting = new Set<ast.Declaration>();
   private readonly hyperValues = new Map<ast.Declaration, number | undefined>();
+  private cyclesMet = 0;
   private readonly dependencyMemo = new Map<ast.Declaration, Set<string>>();
   private readonly reportedCycles = new Set<ast.Declaration>();
 
@@ -678,6 +679,7 @@ class Checker {
           this.reference(expr.name, expr.span, symbol);
           const declaration = symbol.declaration as Extract<ast.Declaration, { kind: "hyper" }>;
           if (this.visiting.has(declaration)) {
+            this.cyclesMet++;
             if (!this.reportedCycles.has(declaration)) {
               this.reportedCycles.add(declaration);
               this.error("cycle", declaration.name.span, `${expr.name} is defined in terms of itself`);
@@ -687,10 +689,12 @@ class Checker {
           // Remembered: `hyper b = a + a`, `hyper c = b + b`, … would otherwise fold in exponential time.
           if (this.hyperValues.has(declaration)) return this.hyperValues.get(declaration);
           if (this.tooManyReferences(expr.span)) return undefined;
+          const cyclesBefore = this.cyclesMet;
           this.visiting.add(declaration);
           const value = this.constantValue(declaration.value);
           this.visiting.delete(declaration);
-          this.hyperValues.set(declaration, value);
+          // A value that met a cycle is folded again from its other end, so the cycle is reported on each of its hypers.
+          if (this.cyclesMet === cyclesBefore) this.hyperValues.set(declaration, value);
           return value;
         }
         if (expr.name === "N") return fail("N is the number of examples being evaluated; it is not known until then, so it cannot be part of a number here");
