@@ -51,6 +51,12 @@ export function extremeDocuments(scale = Number(process.env.EXTREME_SCALE ?? 1))
     { name: `a 1 MB line of sums`, text: `${header}score t = ${repeat(Math.round(lineBytes / 4), () => "X", " + ")}\n${tail}`, expected: tooLong("+") },
     { name: `a 1 MB line of settings`, text: `${header}${tail}run r { minimize L; on d.train; by o; ${repeat(Math.round(lineBytes / 10), () => "steps 10", "; ")} }\n`, expected: tooManyTokens("run") },
     { name: `a 1 MB line of inline data`, text: `data e = inline([${repeat(Math.round(lineBytes / 10), (i) => `[${i % 7}, ${i % 3}]`, ", ")}])\n${header}${tail}`, expected: tooManyTokens("data") },
+    {
+      name: `${parentheses / 2} hypers, each defined by the next`,
+      text: `${header}${repeat(parentheses / 2, (i) => `hyper a${i} = a${i + 1} + 1`, "\n")}\nhyper a${parentheses / 2} = 1\n${tail}`,
+      expected: { message: /defined through more than 200 other declarations/, at: "a201" },
+    },
+    { name: "30 hypers, each twice the one before", text: `${header}hyper b0 = 1\n${repeat(30, (i) => `hyper b${i + 1} = b${i} + b${i}`, "\n")}\n${tail}` },
   );
   return documents;
 }

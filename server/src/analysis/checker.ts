@@ -33,6 +33,9 @@ export const defaultMaxTensorEntries = 100_000_000;
 const mainKinds = new Set<SymbolKind>(["data", "hyper", "param", "score", "loss", "optimizer"]);
 const splits = ["train", "val", "test"];
 
+/** Declarations defined by one another in one chain; deeper is an error, not a stack overflow. */
+const maxReferenceDepth = 200;
+
 export function check(document: ast.Document, dataFacts?: DataFactsProvider, maxTensorEntries = defaultMaxTensorEntries): { model: CheckedModel; findings: Finding[] } {
   return new Checker(document, dataFacts, maxTensorEntries).run();
 }
@@ -42,6 +45,8 @@ class Checker {
   private readonly model: CheckedModel;
   private readonly shapeMemo = new Map<ast.Declaration, Typed | undefined>();
   private readonly visiting = new Set<ast.Declaration>();
+  private readonly hyperValues = new Map<ast.Declaration, number | undefined>();
+  private cyclesMet = 0;
   private readonly dependencyMemo = new Map<ast.Declaration, Set<string>>();
   private readonly reportedCycles = new Set<ast.Declaration>();
 
@@ -674,15 +679,22 @@ class Checker {
           this.reference(expr.name, expr.span, symbol);
           const declaration = symbol.declaration as Extract<ast.Declaration, { kind: "hyper" }>;
           if (this.visiting.has(declaration)) {
+            this.cyclesMet++;
             if (!this.reportedCycles.has(declaration)) {
               this.reportedCycles.add(declaration);
               this.error("cycle", declaration.name.span, `${expr.name} is defined in terms of itself`);
             }
             return undefined;
           }
+          // Remembered: `hyper b = a + a`, `hyper c = b + b`, … would otherwise fold in exponential time.
+          if (this.hyperValues.has(declaration)) return this.hyperValues.get(declaration);
+          if (this.tooManyReferences(expr.span)) return undefined;
+          const cyclesBefore = this.cyclesMet;
           this.visiting.add(declaration);
           const value = this.constantValue(declaration.value);
           this.visiting.delete(declaration);
+          // A value that met a cycle is folded again from its other end, so the cycle is reported on each of its hypers.
+          if (this.cyclesMet === cyclesBefore) this.hyperValues.set(declaration, value);
           return value;
         }
         if (expr.name === "N") return fail("N is the number of examples being evaluated; it is not known until then, so it cannot be part of a number here");
@@ -705,6 +717,17 @@ class Checker {
     }
   }
 
+  /**
+   * Following names from declaration to declaration recurses; a chain of more
+   * than maxReferenceDepth declarations, each defined by the next, is an
+   * error where it goes too deep instead of a stack overflow.
+   */
+  private tooManyReferences(span: ast.Span): boolean {
+    if (this.visiting.size < maxReferenceDepth) return false;
+    this.error("too-deep", span, `defined through more than ${maxReferenceDepth} other declarations, each defined by the next: define some of them in terms of values further up`);
+    return true;
+  }
+
   private hyperNames(): string[] {
     return this.namesOfKind(this.model.symbols, "hyper");
   }
@@ -722,6 +745,7 @@ class Checker {
       this.error("cycle", declaration.name.span, `${declaration.name.text} is defined in terms of itself`);
       return undefined;
     }
+    if (this.tooManyReferences(declaration.name.span)) return undefined;
     this.visiting.add(declaration);
     let typed: Typed | undefined;
     if (declaration.kind === "score" || declaration.kind === "loss") typed = this.typeOf(declaration.value);
