@@ -53,6 +53,8 @@ export interface GradCheckSummary {
   checked: number;
   /** Relative errors per decade, from < 1e-10 up to ≥ 1. */
   histogram: number[];
+  /** Milliseconds the grad's check took in the compute worker. */
+  durationMs?: number;
 }
 
 export interface CheckResults {
@@ -65,6 +67,8 @@ export interface CheckResults {
   /** Set when nothing could be checked, e.g. no data, or an untrusted workspace. */
   note?: string;
   cancelled: boolean;
+  /** Milliseconds the whole check took in the compute worker, reading the data included. */
+  durationMs?: number;
 }
 
 /** Sent by the server after each automatic gradient check of a document. */

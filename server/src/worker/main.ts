@@ -61,6 +61,7 @@ port.on("message", (job: ToWorker) => {
       return;
     }
     let lastProgress = 0;
+    const startedAt = performance.now();
     try {
       const outcome = await runCheck(job.text, job.settings, dataLoader({ baseDirectory: job.baseDirectory, maxDataBytes: job.maxDataBytes }), {
         cancelled,
@@ -73,7 +74,7 @@ port.on("message", (job: ToWorker) => {
             }
           : undefined,
       });
-      port.postMessage({ type: "result", id: job.id, findings: outcome.findings, report: outcome.report, note: outcome.note, data: outcome.data } satisfies FromWorker);
+      port.postMessage({ type: "result", id: job.id, findings: outcome.findings, report: outcome.report, note: outcome.note, data: outcome.data, facts: outcome.facts, durationMs: performance.now() - startedAt } satisfies FromWorker);
     } catch (failure) {
       port.postMessage({ type: "failed", id: job.id, message: `the check failed: ${failure instanceof Error ? failure.message : String(failure)}` } satisfies FromWorker);
     }
