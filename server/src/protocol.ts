@@ -148,7 +148,7 @@ export namespace PreviewDataRequest {
     problem?: string;
     splits: { split: string; n: number; d: number; classes: number; min: number; max: number; mean: number; classCounts: number[] }[];
     classNames?: string[];
-    /** For image data: the first examples of the training split, pixels scaled to 0–255, channel-planar. */
+    /** For image data: the first examples of the training split as the files hold them (before scaling and centring), 0–255, channel-planar. */
     images?: { height: number; width: number; channels: number; samples: { label: number; pixels: number[] }[] };
     /** For other data: the first rows of the training split. */
     rows?: { label: number; values: number[] }[];

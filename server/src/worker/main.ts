@@ -45,7 +45,7 @@ port.on("message", (job: ToWorker) => {
     }
     if (job.type === "preview") {
       const declaration = analyze(job.text).document.declarations.find((candidate): candidate is DataDeclaration => candidate.kind === "data" && candidate.name.text === job.name);
-      const result = declaration ? await previewData(declaration, dataLoader({ baseDirectory: job.baseDirectory, maxDataBytes: job.maxDataBytes })) : { name: job.name, problem: `there is no data set named ${job.name}`, splits: [] };
+      const result = declaration ? await previewData(declaration, dataLoader({ baseDirectory: job.baseDirectory, maxDataBytes: job.maxDataBytes }), dataLoader({ baseDirectory: job.baseDirectory, maxDataBytes: job.maxDataBytes, asStored: true })) : { name: job.name, problem: `there is no data set named ${job.name}`, splits: [] };
       port.postMessage({ type: "preview", id: job.id, result } satisfies FromWorker);
       return;
     }
