@@ -42,12 +42,13 @@ export class GradientTests implements vscode.Disposable {
     for (const grad of results.grads) {
       const item = file.children.get(`${results.uri}#${grad.name}`);
       if (!item) continue;
-      if (grad.passed) testRun.passed(item);
+      // The check's own time in the worker, not the round trip of the request.
+      if (grad.passed) testRun.passed(item, grad.durationMs);
       else if (grad.verdict === "unchecked") testRun.skipped(item);
       else {
         const message = new vscode.TestMessage(grad.message);
         message.location = new vscode.Location(vscode.Uri.parse(results.uri), new vscode.Range(grad.line, 0, grad.line, 0));
-        testRun.failed(item, message);
+        testRun.failed(item, message, grad.durationMs);
       }
     }
     if (owned) testRun.end();

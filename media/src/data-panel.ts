@@ -2,9 +2,9 @@
 // examples, drawn on canvases when they are images. Text goes in as text
 // nodes only.
 import { element, vscodeApi } from "./dom";
-import type { ToDataPanel } from "./messages";
+import type { FromWebview, ToDataPanel } from "./messages";
 
-const vscode = vscodeApi<never>();
+const vscode = vscodeApi<FromWebview>();
 const root = document.getElementById("root") as HTMLElement;
 
 function format(value: number): string {
@@ -37,7 +37,7 @@ function render(message: ToDataPanel): void {
   if (train) root.append(element("p", `Examples per class in train: ${train.classCounts.map((count, label) => `${className(preview, label)} ${count.toLocaleString("en-US")}`).join(", ")}`, "counts"));
   const images = preview.images;
   if (images) {
-    root.append(element("h2", `The first ${images.samples.length} training images`));
+    root.append(element("h2", `The first ${images.samples.length} training images, as the files hold them`));
     const grid = element("div", undefined, "grid");
     const scale = Math.max(1, Math.floor(96 / Math.max(images.height, images.width)));
     for (const sample of images.samples) {
@@ -88,3 +88,5 @@ window.addEventListener("message", (event: MessageEvent<ToDataPanel>) => {
 
 const saved = vscode.getState() as ToDataPanel | undefined;
 if (saved) render(saved);
+// As every panel does: it listens now.
+vscode.postMessage({ type: "ready" });

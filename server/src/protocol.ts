@@ -53,6 +53,8 @@ export interface GradCheckSummary {
   checked: number;
   /** Relative errors per decade, from < 1e-10 up to ≥ 1. */
   histogram: number[];
+  /** Milliseconds the grad's check took in the compute worker. */
+  durationMs?: number;
 }
 
 export interface CheckResults {
@@ -65,6 +67,8 @@ export interface CheckResults {
   /** Set when nothing could be checked, e.g. no data, or an untrusted workspace. */
   note?: string;
   cancelled: boolean;
+  /** Milliseconds the whole check took in the compute worker, reading the data included. */
+  durationMs?: number;
 }
 
 /** Sent by the server after each automatic gradient check of a document. */
@@ -144,7 +148,7 @@ export namespace PreviewDataRequest {
     problem?: string;
     splits: { split: string; n: number; d: number; classes: number; min: number; max: number; mean: number; classCounts: number[] }[];
     classNames?: string[];
-    /** For image data: the first examples of the training split, pixels scaled to 0–255, channel-planar. */
+    /** For image data: the first examples of the training split as the files hold them (before scaling and centring), 0–255, channel-planar. */
     images?: { height: number; width: number; channels: number; samples: { label: number; pixels: number[] }[] };
     /** For other data: the first rows of the training split. */
     rows?: { label: number; values: number[] }[];

@@ -34,7 +34,9 @@ export async function startPanelServer(): Promise<PanelServer> {
     const origin = `http://${request.headers.host}`;
     if (url.pathname.startsWith("/panel/")) {
       const script = path.basename(url.pathname);
-      const style = `dist/${script.replace(/\.js$/, ".css")}`;
+      // The chart panels' styles are bundled with their scripts; the data and lab panels' sit in media/ as written.
+      const styleName = script.replace(/\.js$/, ".css");
+      const style = fs.existsSync(path.join(repoRoot, "media", "dist", styleName)) ? `dist/${styleName}` : styleName;
       const theme = url.searchParams.get("theme") ?? "dark";
       const html = panelDocument({
         title: script,

@@ -2,12 +2,16 @@
 // (Fashion-MNIST): the curves, heatmaps, contours, trajectories, tables and
 // histograms are checked by their pixels or their DOM, and screenshotted.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
 import type { FromWebview, RunSeries, ToRunsPanel } from "../../media/src/messages";
 import type { RunPoint } from "../../server/src/protocol";
+import { FASHION_MNIST_CLASS_NAMES } from "../../server/src/data/idx";
 import { launchBrowser, PanelPage, rgb, startPanelServer, type PanelServer, type Theme } from "./panel-page";
-import { makeRealResults, type RealResults } from "./real-results";
+import { fashionMnist, makeRealResults, type RealResults } from "./real-results";
 
 const dark = { blue: rgb("#3794ff"), orange: rgb("#d18616"), green: rgb("#89d185"), red: rgb("#f14c4c"), muted: rgb("#9d9d9d"), background: rgb("#1f1f1f") };
 
@@ -333,6 +337,31 @@ describe("gradient-check report", () => {
     const reveal = await panel.waitForPosted((message) => message.type === "reveal");
     assert.deepEqual(reveal, { type: "reveal", line: checks.grads[0].line });
     await panel.screenshot("gradient-check");
+    assert.deepEqual(await panel.violations(), []);
+    await panel.close();
+  });
+});
+
+describe("data preview panel", () => {
+  test("shows Fashion-MNIST's first images as stored, named by their classes", async () => {
+    const { preview } = results;
+    assert.ok(preview.images, "the preview has images");
+    const panel = await PanelPage.open(browser, server, "data-panel.js");
+    await sendAll(panel, [{ type: "preview", preview }]);
+    const captions = await panel.page.locator("figure figcaption").allTextContents();
+    assert.equal(captions.length, preview.images.samples.length);
+    assert.deepEqual(captions, preview.images.samples.map((sample) => FASHION_MNIST_CLASS_NAMES[sample.label]));
+    assert.ok(captions.includes("Ankle boot") && captions.includes("T-shirt/top"), captions.join(", "));
+    // The first canvas holds the first training image's bytes: no mean subtracted, no stretching, a black background.
+    const stored = gunzipSync(readFileSync(join(fashionMnist, "train-images-idx3-ubyte.gz"))).subarray(16, 16 + 784);
+    const drawn = await panel.page.evaluate(() => {
+      const canvas = document.querySelector("figure canvas") as HTMLCanvasElement;
+      const { data } = (canvas.getContext("2d") as CanvasRenderingContext2D).getImageData(0, 0, canvas.width, canvas.height);
+      return Array.from({ length: data.length / 4 }, (_, i) => data[i * 4]);
+    });
+    assert.deepEqual(drawn, [...stored]);
+    assert.equal(drawn[0], 0, "the corner is black, as in the file");
+    await panel.screenshot("data-preview");
     assert.deepEqual(await panel.violations(), []);
     await panel.close();
   });

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { CheckResults, RunExperimentRequest, RunPoint, RunProgressNotification } from "../../server/src/protocol";
+import type { CheckResults, PreviewDataRequest, RunExperimentRequest, RunPoint, RunProgressNotification } from "../../server/src/protocol";
 import { repoRoot } from "../support/fixtures";
 import { LspTestClient } from "../support/lsp-client";
 
@@ -38,6 +38,8 @@ export interface RealResults {
   ray: RunExperimentRequest.Result;
   plane: RunExperimentRequest.Result;
   checks: CheckResults;
+  /** The data preview of the lab document's Fashion-MNIST. */
+  preview: PreviewDataRequest.Result;
 }
 
 export async function makeRealResults(): Promise<RealResults> {
@@ -65,7 +67,8 @@ export async function makeRealResults(): Promise<RealResults> {
     const checkedText = readFileSync(join(repoRoot, "examples", "05-gradient-check.optim"), "utf8");
     await client.open(checkedUri, checkedText);
     const checks = (await client.connection.sendRequest("optim/checkGradients", { uri: checkedUri })) as CheckResults;
-    return { runs, sweep, ray, plane, checks };
+    const preview = (await client.connection.sendRequest("optim/previewData", { uri: labUri, name: "images" })) as PreviewDataRequest.Result;
+    return { runs, sweep, ray, plane, checks, preview };
   } finally {
     await client.shutdown();
   }

@@ -17,6 +17,8 @@ export class LspTestClient {
   private readonly notifications: Array<{ method: string; params: unknown }> = [];
   private readonly waiters: Array<{ method: string; accept: (params: unknown) => boolean; resolve: (params: unknown) => void }> = [];
   stderr = "";
+  /** The methods of the requests the server sent, in order (such as workspace/codeLens/refresh). */
+  readonly serverRequests: string[] = [];
 
   /** `env` is added to this process's environment for the server. */
   constructor(options: { env?: Record<string, string> } = {}) {
@@ -37,7 +39,10 @@ export class LspTestClient {
         }
       }
     });
-    this.connection.onRequest(() => null);
+    this.connection.onRequest((method: string) => {
+      this.serverRequests.push(method);
+      return null;
+    });
     this.connection.listen();
   }
 
@@ -45,11 +50,11 @@ export class LspTestClient {
   private readonly died: Promise<never>;
 
   /** `initializationOptions` are the server's settings, as the VS Code client sends them. */
-  async initialize(initializationOptions?: Record<string, unknown>): Promise<unknown> {
+  async initialize(initializationOptions?: Record<string, unknown>, workspaceCapabilities: Record<string, unknown> = {}): Promise<unknown> {
     const result = await Promise.race([this.died, this.connection.sendRequest("initialize", {
       processId: process.pid,
       rootUri: null,
-      capabilities: { textDocument: { publishDiagnostics: { versionSupport: true } } },
+      capabilities: { textDocument: { publishDiagnostics: { versionSupport: true } }, workspace: workspaceCapabilities },
       initializationOptions,
     })]);
     await this.connection.sendNotification("initialized", {});

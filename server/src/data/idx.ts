@@ -160,6 +160,17 @@ function pairExamples(imagesPath: string, images: IdxImages, labelsPath: string,
   return ok({ X, y, n: count, d, classes: Math.max(classes ?? 0, maxLabel + 1), image: { height: rows, width: cols, channels: 1 } });
 }
 
+/** Fashion-MNIST's labels 0…9 (zalandoresearch/fashion-mnist). */
+export const FASHION_MNIST_CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+
+/**
+ * IDX files carry no class names, and Fashion-MNIST's are in the same format
+ * as MNIST's digits; a folder named after Fashion-MNIST says which it is.
+ */
+export function idxClassNames(imagesPath: string): string[] | undefined {
+  return /fashion[-_]?mnist/i.test(basename(dirname(imagesPath))) ? [...FASHION_MNIST_CLASS_NAMES] : undefined;
+}
+
 export const IDX_FILE_NAMES = {
   trainImages: "train-images-idx3-ubyte",
   trainLabels: "train-labels-idx1-ubyte",

@@ -9,7 +9,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { CIFAR10_TEST_BATCH, estimateCifar10Batches, findCifar10Files, loadCifar10Batches } from "./cifar10";
 import { estimateCsv, loadCsvTable } from "./csv";
 import { fail, fileError, ioError, ok } from "./errors";
-import { estimateIdxImages, findIdxFiles, findIdxPrefixPair, findIdxSplitFiles, loadIdxPair, type IdxPair } from "./idx";
+import { estimateIdxImages, idxClassNames, findIdxFiles, findIdxPrefixPair, findIdxSplitFiles, loadIdxPair, type IdxPair } from "./idx";
 import { estimateNpy, loadNpyExamples } from "./npy";
 import { sizeLimitError } from "./size-limit";
 import type { Examples, ImageShape, LoadOptions, Result, SplitName, Splits } from "./types";
@@ -83,7 +83,12 @@ function idxReader(pair: IdxPair): SplitReader {
   return {
     files: [pair.images, pair.labels],
     estimate: () => estimateIdxImages(pair.images),
-    load: async (options) => examplesOnly(await loadIdxPair(pair.images, pair.labels, options)),
+    load: async (options) => {
+      const loaded = await loadIdxPair(pair.images, pair.labels, options);
+      const classNames = idxClassNames(pair.images);
+      if (loaded.ok && classNames && loaded.value.classes <= classNames.length) loaded.value.classNames = classNames.slice(0, loaded.value.classes);
+      return examplesOnly(loaded);
+    },
     featuresAt: 8, // the rows and columns of an IDX images header
   };
 }

@@ -43,6 +43,8 @@ export interface GradResult {
   failedAt?: { label: string; sides?: string };
   /** Why the grad could not be checked. */
   problem?: string;
+  /** Milliseconds its check took, the loss's evaluation points included when it was the first to need them. */
+  durationMs?: number;
 }
 
 export interface PointResult {
@@ -175,26 +177,18 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
     return entry;
   };
 
-  const covered = new Set<string>();
-  for (const symbol of model.grads.values()) {
-    const declaration = symbol.declaration;
-    const gradOf = model.facts.get(declaration)?.gradOf;
-    if (declaration.kind !== "grad" || !gradOf) continue;
-    if (settings.only?.grad && settings.only.grad !== symbol.name) continue;
-    if (settings.only?.param && settings.only.param !== gradOf.param.name) continue;
-    const param = gradOf.param.name;
-    covered.add(`${gradOf.loss.name}/${param}`);
-    const result: GradResult = { name: symbol.name, span: declaration.name.span, loss: gradOf.loss.name, param };
-    report.grads.push(result);
-    const loss = lossGraph(gradOf.loss.name);
+  /** One grad's check at the start and, while it holds, at the other points. */
+  const checkGrad = (result: GradResult, declaration: ast.Declaration): "cancelled" | undefined => {
+    const param = result.param;
+    const loss = lossGraph(result.loss);
     const compiled = compileDeclaration(model, declaration);
     if (!loss) {
-      result.problem = `${gradOf.loss.name} could not be evaluated`;
-      continue;
+      result.problem = `${result.loss} could not be evaluated`;
+      return;
     }
     if (!compiled.ok) {
       result.problem = compiled.message;
-      continue;
+      return;
     }
     const expected = params.get(param) as Tensor;
     result.points = [];
@@ -212,14 +206,14 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
           n: examples.n,
           regularisation: regularisationGradient(loss, point.bindings, param),
           alternatives: () => hingeVariants(loss.graph).map((variant) => ({ description: variant.description, gradient: gradients(variant.graph, evaluate(variant.graph, point.bindings)).get(param) as Tensor })),
-        }) ?? correctClassPattern(loss.graph, compiled.graph, point.bindings, param, classes, options(`${symbol.name}:one`));
-      const check = checkParam(loss.graph, point.bindings, param, { shape: expected.shape, data: value.data }, { ...options(k === 0 ? symbol.name : `${symbol.name}@${k}`), explain }, point.evaluator);
+        }) ?? correctClassPattern(loss.graph, compiled.graph, point.bindings, param, classes, options(`${result.name}:one`));
+      const check = checkParam(loss.graph, point.bindings, param, { shape: expected.shape, data: value.data }, { ...options(k === 0 ? result.name : `${result.name}@${k}`), explain }, point.evaluator);
       const sides = k > 0 ? describeSides(loss.points[0].sides, point.sides) : undefined;
       result.points.push({ label: point.label, verdict: check.verdict, maxRelativeError: check.maxRelativeError, ...(sides ? { sides } : {}) });
       if (check.cancelled) {
         result.check = check;
         report.cancelled = true;
-        return report;
+        return "cancelled";
       }
       if (k === 0 || check.verdict === "error") result.check = check;
       if (check.verdict === "error") {
@@ -228,6 +222,26 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
       }
     }
     if (result.problem) delete result.check;
+    return undefined;
+  };
+
+  const covered = new Set<string>();
+  for (const symbol of model.grads.values()) {
+    const declaration = symbol.declaration;
+    const gradOf = model.facts.get(declaration)?.gradOf;
+    if (declaration.kind !== "grad" || !gradOf) continue;
+    if (settings.only?.grad && settings.only.grad !== symbol.name) continue;
+    if (settings.only?.param && settings.only.param !== gradOf.param.name) continue;
+    const param = gradOf.param.name;
+    covered.add(`${gradOf.loss.name}/${param}`);
+    const result: GradResult = { name: symbol.name, span: declaration.name.span, loss: gradOf.loss.name, param };
+    report.grads.push(result);
+    const startedAt = performance.now();
+    try {
+      if (checkGrad(result, declaration) === "cancelled") return report;
+    } finally {
+      result.durationMs = performance.now() - startedAt;
+    }
   }
 
   // The engine's own gradients, for the params of each objective that no grad covers.

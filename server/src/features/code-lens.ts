@@ -1,7 +1,10 @@
 // Code lenses over runnable declarations. Each names a command of the
-// extension and its arguments; the client runs it.
+// extension and its arguments; the client runs it. A grad's lens says where
+// its check stands: not yet checked, checking, right or wrong.
 import type * as ast from "../syntax/ast";
 import type { Analysis } from "../analysis/analyze";
+import type { GradResult } from "../engine/check-gradients";
+import { formatNumber } from "../engine/gradcheck";
 
 export interface CodeLensEntry {
   span: ast.Span;
@@ -17,15 +20,32 @@ const lensFor: Record<string, { title: string; command: string }> = {
   sweep: { title: "▶ Sweep", command: "optim.runExperiment" },
   landscape: { title: "▶ Landscape", command: "optim.runExperiment" },
   gradcheck: { title: "✓ Check gradients", command: "optim.checkGradients" },
-  grad: { title: "✓ Check gradient", command: "optim.checkGradients" },
+  grad: { title: "Check gradient", command: "optim.checkGradients" },
 };
 
-export function codeLenses(analysis: Analysis): CodeLensEntry[] {
+/** Where a grad's check stands for the document's version: a check under way, its last result, or neither. */
+export type GradCheckState = { checking: true } | { checking: false; result?: GradResult };
+
+/** A grad's lens title: clicking it checks again, whatever the state. */
+export function gradLensTitle(state: GradCheckState): string {
+  if (state.checking) return "… checking";
+  const result = state.result;
+  if (!result) return lensFor.grad.title;
+  const check = result.check;
+  if (!check) return `? gradient not checked: ${result.problem ?? "no result"} — check`;
+  const error = formatNumber(check.maxRelativeError);
+  if (check.verdict === "good" || check.verdict === "acceptable") return `✓ gradient checked: ${check.verdict} (${error})`;
+  if (check.verdict === "warning") return `⚠ gradient doubtful: max relative error ${error} — re-check`;
+  return `✗ gradient wrong: max relative error ${error} — re-check`;
+}
+
+export function codeLenses(analysis: Analysis, gradState: (name: string) => GradCheckState = () => ({ checking: false })): CodeLensEntry[] {
   const lenses: CodeLensEntry[] = [];
   for (const declaration of analysis.document.declarations) {
     const lens = lensFor[declaration.kind];
     if (!lens || !declaration.name.text) continue;
-    lenses.push({ span: declaration.keywordSpan, title: lens.title, command: lens.command, name: declaration.name.text });
+    const title = declaration.kind === "grad" ? gradLensTitle(gradState(declaration.name.text)) : lens.title;
+    lenses.push({ span: declaration.keywordSpan, title, command: lens.command, name: declaration.name.text });
   }
   return lenses;
 }

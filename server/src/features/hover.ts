@@ -9,7 +9,7 @@ import { settingSpecsFor, callSpecFor } from "../language/lookup";
 import { optimizerRulesByName } from "../language/settings";
 import type { Summary } from "../data/summary";
 import { pointText, whereText } from "../engine/check-findings";
-import type { CheckReport, GradResult } from "../engine/check-gradients";
+import type { GradResult } from "../engine/check-gradients";
 import { formatNumber } from "../engine/gradcheck";
 import { contains, declarationAt, expressionPath, settingAt, symbolAt } from "./locate";
 
@@ -122,15 +122,18 @@ function describeCheck(result: GradResult): string {
 /** What the last computations of this version know, for hover. */
 export interface HoverContext {
   data?: DataSummaries;
-  checks?: CheckReport;
+  /** The grads' last checks. */
+  grads?: GradResult[];
 }
 
 export function hoverAt(analysis: Analysis, text: string, offset: number, context: HoverContext = {}): HoverResult | undefined {
   const { model, document } = analysis;
-  const found = symbolAt(model, offset);
+  // Anywhere on a grad's `dL/dW` is the grad, though its L and W also refer to the loss and the param.
+  const grad = [...model.grads.values()].find((symbol) => contains(symbol.declaration.name.span, offset));
+  const found = grad ? { symbol: grad, span: grad.declaration.name.span } : symbolAt(model, offset);
   if (found) {
     const summary = found.symbol.kind === "data" ? context.data?.[found.symbol.name] : undefined;
-    const check = found.symbol.kind === "grad" ? context.checks?.grads.find((grad) => grad.name === found.symbol.name) : undefined;
+    const check = found.symbol.kind === "grad" ? context.grads?.find((result) => result.name === found.symbol.name) : undefined;
     const extra = summary ? describeData(summary) : check ? describeCheck(check) : undefined;
     return { markdown: describeSymbol(model, found.symbol, text) + (extra ? `\n\n${extra}` : ""), span: found.span };
   }

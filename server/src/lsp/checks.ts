@@ -4,7 +4,8 @@
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Finding } from "../analysis/diagnostic";
-import type { CheckReport } from "../engine/check-gradients";
+import type { DataFacts } from "../analysis/model";
+import type { CheckReport, GradResult } from "../engine/check-gradients";
 import { defaultCheckSettings, type CheckRequestSettings, type DataSummary } from "../worker/run-check";
 import type { ComputePool, JobOutcome } from "../worker/pool";
 
@@ -22,6 +23,10 @@ export interface CheckDone {
   note?: string;
   /** Summaries of the data sets read, for hover. */
   data?: Record<string, DataSummary>;
+  /** The sizes each data set read gives D and C, by name. */
+  facts?: Record<string, DataFacts>;
+  /** Milliseconds the job took in the worker. */
+  durationMs?: number;
 }
 
 export interface CheckPolicy {
@@ -33,6 +38,12 @@ export interface CheckPolicy {
   maxDataBytes: number;
   /** The entry cap and time budget every check runs under. */
   limits: Pick<CheckRequestSettings, "maxTensorEntries" | "timeBudgetMs">;
+}
+
+/** Told when each check starts and ends, with its grads' results when it finished. */
+export interface CheckWatcher {
+  started(uri: string, version: number, grad?: string): void;
+  finished(uri: string, version: number, grad: string | undefined, grads: GradResult[] | undefined): void;
 }
 
 function baseDirectory(uri: string): string {
@@ -51,6 +62,7 @@ export class GradientChecks {
     private readonly pool: ComputePool,
     private readonly policy: CheckPolicy,
     private readonly done: (result: CheckDone) => void,
+    private readonly watcher?: CheckWatcher,
   ) {}
 
   /** After an edit: check this version soon, unless a newer one comes first. */
@@ -82,13 +94,16 @@ export class GradientChecks {
   /** Runs a check now; used by the Check Gradients command and the Test Explorer. */
   async runJob(target: CheckTarget, settings: CheckRequestSettings, withProgress: boolean, onProgress?: (done: number, total: number) => void, cancelled?: { onCancellationRequested(listener: () => void): unknown }): Promise<CheckDone | undefined> {
     if (!this.policy.trusted) return { uri: target.uri, version: target.version, findings: [], note: "the workspace is not trusted: gradients are checked only in a trusted workspace (Restricted Mode reads no data and runs no computation)" };
+    const grad = settings.only?.grad;
+    this.watcher?.started(target.uri, target.version, grad);
     const job = this.pool.run({ uri: target.uri, version: target.version, text: target.text, baseDirectory: baseDirectory(target.uri), workspaceRoot: this.policy.workspaceRoot, maxDataBytes: this.policy.maxDataBytes, settings: { ...settings, ...this.policy.limits }, withProgress }, onProgress);
     if (!withProgress) this.running.set(target.uri, { version: target.version, cancel: job.cancel });
     cancelled?.onCancellationRequested(() => job.cancel());
     const outcome: JobOutcome = await job.outcome;
+    this.watcher?.finished(target.uri, target.version, grad, outcome.type === "result" && outcome.report && !outcome.report.cancelled ? outcome.report.grads : undefined);
     if (!withProgress && this.running.get(target.uri)?.version === target.version) this.running.delete(target.uri);
     if (outcome.type === "failed") return { uri: target.uri, version: target.version, findings: [], note: outcome.message };
     if (outcome.report?.cancelled) return undefined;
-    return { uri: target.uri, version: target.version, findings: outcome.findings, report: outcome.report, note: outcome.note, data: outcome.data };
+    return { uri: target.uri, version: target.version, findings: outcome.findings, report: outcome.report, note: outcome.note, data: outcome.data, facts: outcome.facts, durationMs: outcome.durationMs };
   }
 }

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   CodeActionKind,
+  CodeLensRefreshRequest,
   FoldingRangeKind,
   MessageType,
   SemanticTokensBuilder,
@@ -39,6 +40,8 @@ import { toCheckResults } from "./check-results";
 import { defaultCheckSettings } from "../worker/run-check";
 import { CarriedFindings } from "./carried-findings";
 import { GradientChecks, type CheckDone } from "./checks";
+import { DataShapes } from "./data-shapes";
+import { GradStates } from "./grad-states";
 import { toCodeActions, toCompletionItem, toDiagnostic, toDocumentSymbol, toRange, toSymbolKind, toTextEdit } from "./convert";
 
 export const serverVersion = "0.1.0";
@@ -90,6 +93,13 @@ export function startServer(connection: Connection, workerPath: string): void {
   const suggestions = new Map<string, { lr: number; sweep: string }>();
   let checks: GradientChecks | undefined;
   let initOptions: InitializationOptions = {};
+  /** Which of the client's views the server may ask to be drawn again. */
+  let refreshes = { codeLens: false, inlayHint: false };
+  /** The data's real sizes, for hover and inlay hints, once a check has read it. */
+  const shapes = new DataShapes(() => initOptions.maxTensorEntries);
+  const gradStates = new GradStates(() => {
+    if (refreshes.codeLens) void connection.sendRequest(CodeLensRefreshRequest.type);
+  });
   // A worker's death is logged, and shown at most once a minute so a document that kills it on every edit does not flood the editor.
   let lastShownStop = -Infinity;
   const workerStopped = (message: string) => {
@@ -120,6 +130,7 @@ export function startServer(connection: Connection, workerPath: string): void {
     workspaceFolders = params.workspaceFolders ?? [];
     const options = (params.initializationOptions ?? {}) as InitializationOptions;
     initOptions = options;
+    refreshes = { codeLens: params.capabilities.workspace?.codeLens?.refreshSupport === true, inlayHint: params.capabilities.workspace?.inlayHint?.refreshSupport === true };
     const workspaceRoot = workspaceFolders[0] ? fileURLToPath(workspaceFolders[0].uri) : undefined;
     const heapMegabytes = options.workerHeapMegabytes ?? defaults.workerHeapMegabytes;
     pool.configure({ heapMegabytes });
@@ -128,11 +139,10 @@ export function startServer(connection: Connection, workerPath: string): void {
     checks = new GradientChecks(pool, { trusted: options.trusted ?? true, workspaceRoot, debounceMs: options.checkDelayMs ?? 75, maxDataBytes: (options.maxDataMegabytes ?? 1024) * 1024 * 1024, limits }, (result) => {
       // A check of an older version is dropped: its ranges may no longer fit.
       if (documents.get(result.uri)?.version !== result.version) return;
-      lastCheck.set(result.uri, result);
-      publishDiagnostics(result.uri);
+      recordCheck(result);
       const doc = current(result.uri);
       if (doc) void connection.sendNotification(CheckResultsNotification.method, checkResults(doc, result));
-    });
+    }, gradStates);
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -187,9 +197,17 @@ export function startServer(connection: Connection, workerPath: string): void {
     );
   }
 
+  /** A whole-document check of the current version: its findings, and the data sizes it read. */
+  function recordCheck(result: CheckDone): void {
+    lastCheck.set(result.uri, result);
+    publishDiagnostics(result.uri);
+    const doc = current(result.uri);
+    if (doc && shapes.learned(result.uri, doc, result.facts) && refreshes.inlayHint) void connection.languages.inlayHint.refresh();
+  }
+
   function checkResults(doc: AnalysedDocument, result: CheckDone) {
     const messages = new Map(result.findings.filter((finding) => finding.code === "gradcheck").map((finding) => [doc.text.slice(finding.span.start, finding.span.end), finding.message]));
-    return toCheckResults(result.report, doc.lines, result.uri, result.version, messages, result.note);
+    return toCheckResults(result.report, doc.lines, result.uri, result.version, messages, result.note, result.durationMs);
   }
 
   /** Static findings of the current version, plus its gradient check's (or, until that finishes, the last check's that still hold). */
@@ -235,6 +253,8 @@ export function startServer(connection: Connection, workerPath: string): void {
     analysed.delete(event.document.uri);
     lastCheck.delete(event.document.uri);
     carried.forget(event.document.uri);
+    shapes.forget(event.document.uri);
+    gradStates.forget(event.document.uri);
     checks?.cancel(event.document.uri);
     void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
   });
@@ -249,10 +269,7 @@ export function startServer(connection: Connection, workerPath: string): void {
     progress.done();
     if (!result) return { ...toCheckResults(undefined, doc.lines, params.uri, doc.version, new Map()), cancelled: true };
     // A whole-document check on the current version also refreshes the diagnostics.
-    if (!params.grad && documents.get(params.uri)?.version === result.version) {
-      lastCheck.set(params.uri, result);
-      publishDiagnostics(params.uri);
-    }
+    if (!params.grad && documents.get(params.uri)?.version === result.version) recordCheck(result);
     return checkResults(doc, result);
   });
 
@@ -316,7 +333,7 @@ export function startServer(connection: Connection, workerPath: string): void {
     // Data summaries and gradient checks from the last check of this version, if it has run.
     const check = lastCheck.get(textDocument.uri);
     const fresh = check?.version === doc.version ? check : undefined;
-    const hover = hoverAt(doc.analysis, doc.text, doc.lines.offsetAt(position), { data: fresh?.data, checks: fresh?.report });
+    const hover = hoverAt(shapes.analysisOf(textDocument.uri, doc), doc.text, doc.lines.offsetAt(position), { data: fresh?.data, grads: gradStates.resultsFor(textDocument.uri, doc.version) });
     return hover ? { contents: { kind: "markdown", value: hover.markdown }, range: toRange(doc.lines, hover.span) } : null;
   });
 
@@ -399,13 +416,13 @@ export function startServer(connection: Connection, workerPath: string): void {
     const doc = current(textDocument.uri);
     if (!doc) return [];
     const span = { start: doc.lines.offsetAt(range.start), end: doc.lines.offsetAt(range.end) };
-    return inlayHints(doc.analysis, span).map((hint) => ({ position: doc.lines.positionAt(hint.offset), label: hint.label, tooltip: hint.tooltip, paddingLeft: false }));
+    return inlayHints(shapes.analysisOf(textDocument.uri, doc), span).map((hint) => ({ position: doc.lines.positionAt(hint.offset), label: hint.label, tooltip: hint.tooltip, paddingLeft: false }));
   });
 
   connection.onCodeLens(({ textDocument }) => {
     const doc = current(textDocument.uri);
     if (!doc) return [];
-    return codeLenses(doc.analysis).map((lens) => ({ range: toRange(doc.lines, lens.span), command: { title: lens.title, command: lens.command, arguments: [textDocument.uri, lens.name] } }));
+    return codeLenses(doc.analysis, (grad) => gradStates.stateOf(textDocument.uri, doc.version, grad)).map((lens) => ({ range: toRange(doc.lines, lens.span), command: { title: lens.title, command: lens.command, arguments: [textDocument.uri, lens.name] } }));
   });
 
   connection.onCodeAction(({ textDocument, range }) => {

@@ -64,14 +64,18 @@ function listOf(expr: ast.Expr | undefined): number[][] | number[] | undefined {
   return expr.items.map((item) => (item.kind === "list" ? item.items.map((inner) => foldNumber(inner) ?? NaN) : foldNumber(item) ?? NaN)) as number[][] | number[];
 }
 
-/** The preparation the settings ask for, in the order the notes apply it. */
-function preparationFor(settings: Map<string, Setting>): Preparation {
+/**
+ * The preparation the settings ask for, in the order the notes apply it.
+ * `asStored` keeps the splits and subsets but not what changes the values
+ * (scaling, centring, the bias column): the examples as the files hold them.
+ */
+function preparationFor(settings: Map<string, Setting>, asStored = false): Preparation {
   const train = settings.get("train")?.number;
   const val = settings.get("val")?.number;
   const test = settings.get("test")?.number;
-  const factor = settings.get("scale")?.number;
-  const center = settings.has("center");
-  const bias = settings.has("bias_trick");
+  const factor = asStored ? undefined : settings.get("scale")?.number;
+  const center = !asStored && settings.has("center");
+  const bias = !asStored && settings.has("bias_trick");
   const first = settings.get("first")?.number;
   const sample = settings.get("sample")?.number;
   const seed = settings.get("seed")?.number ?? 0;
@@ -146,11 +150,11 @@ function splitValueSpan(declaration: DataDeclaration, split: SplitName | undefin
   return split ? declaration.block?.settings.find((setting) => setting.key.text === split)?.value?.span : undefined;
 }
 
-async function loadDeclaration(declaration: DataDeclaration, baseDirectory: string): Promise<Result<Splits>> {
+async function loadDeclaration(declaration: DataDeclaration, baseDirectory: string, asStored: boolean): Promise<Result<Splits>> {
   const source = declaration.source;
   if (source.kind !== "call") return { ok: false, error: { message: "a data set needs a source such as idx(\"folder\")" } };
   const settings = settingsOf(declaration);
-  const preparation = preparationFor(settings);
+  const preparation = preparationFor(settings, asStored);
   const path = (relative: string | undefined) => (relative === undefined ? undefined : isAbsolute(relative) ? relative : resolve(baseDirectory, relative));
   // Generators emit one class after another; a seeded shuffle lets a split by count hold every class.
   const generated = (examples: Result<Examples>): Result<Splits> => (examples.ok ? preparation.apply({ train: takeRows(examples.value, permutation(examples.value.n, createRng(seed ?? 0))) }) : examples);
@@ -210,13 +214,15 @@ function summaryOf(examples: Examples): Summary {
   return summary;
 }
 
-export function dataLoader(where: { baseDirectory: string; maxDataBytes?: number }): DataLoader {
+/** With `asStored`, the values are the files' own, before scaling, centring and the bias trick (for the preview's images). */
+export function dataLoader(where: { baseDirectory: string; maxDataBytes?: number; asStored?: boolean }): DataLoader {
   if (where.maxDataBytes !== undefined) cache.configure({ maxDataSetBytes: where.maxDataBytes });
+  const asStored = where.asStored ?? false;
   return async (declaration) => {
-    const loaded = await loadDeclaration(declaration, where.baseDirectory);
+    const loaded = await loadDeclaration(declaration, where.baseDirectory, asStored);
     if (!loaded.ok) return { ok: false, message: loaded.error.message, span: splitValueSpan(declaration, loaded.error.split) };
     const splits = loaded.value;
-    const bias = declaration.block?.settings.some((setting) => setting.key.text === "bias_trick") ? 1 : 0;
+    const bias = !asStored && declaration.block?.settings.some((setting) => setting.key.text === "bias_trick") ? 1 : 0;
     const summary: DataSummary = {};
     for (const key of ["train", "val", "test"] as const) {
       const part = splits[key];

@@ -45,7 +45,7 @@ port.on("message", (job: ToWorker) => {
     }
     if (job.type === "preview") {
       const declaration = analyze(job.text).document.declarations.find((candidate): candidate is DataDeclaration => candidate.kind === "data" && candidate.name.text === job.name);
-      const result = declaration ? await previewData(declaration, dataLoader({ baseDirectory: job.baseDirectory, maxDataBytes: job.maxDataBytes })) : { name: job.name, problem: `there is no data set named ${job.name}`, splits: [] };
+      const result = declaration ? await previewData(declaration, dataLoader({ baseDirectory: job.baseDirectory, maxDataBytes: job.maxDataBytes }), dataLoader({ baseDirectory: job.baseDirectory, maxDataBytes: job.maxDataBytes, asStored: true })) : { name: job.name, problem: `there is no data set named ${job.name}`, splits: [] };
       port.postMessage({ type: "preview", id: job.id, result } satisfies FromWorker);
       return;
     }
@@ -61,6 +61,7 @@ port.on("message", (job: ToWorker) => {
       return;
     }
     let lastProgress = 0;
+    const startedAt = performance.now();
     try {
       const outcome = await runCheck(job.text, job.settings, dataLoader({ baseDirectory: job.baseDirectory, maxDataBytes: job.maxDataBytes }), {
         cancelled,
@@ -73,7 +74,7 @@ port.on("message", (job: ToWorker) => {
             }
           : undefined,
       });
-      port.postMessage({ type: "result", id: job.id, findings: outcome.findings, report: outcome.report, note: outcome.note, data: outcome.data } satisfies FromWorker);
+      port.postMessage({ type: "result", id: job.id, findings: outcome.findings, report: outcome.report, note: outcome.note, data: outcome.data, facts: outcome.facts, durationMs: performance.now() - startedAt } satisfies FromWorker);
     } catch (failure) {
       port.postMessage({ type: "failed", id: job.id, message: `the check failed: ${failure instanceof Error ? failure.message : String(failure)}` } satisfies FromWorker);
     }

@@ -1,6 +1,7 @@
 // Messages between the language server and its compute worker. Plain data:
 // they cross a thread boundary by structured clone.
 import type { Finding } from "../analysis/diagnostic";
+import type { DataFacts } from "../analysis/model";
 import type { CheckReport } from "../engine/check-gradients";
 import type { BackendName, BackendPreference } from "../train/executors";
 import type { LandscapeResult } from "../train/landscape";
@@ -83,7 +84,7 @@ export type ToWorker = CheckJob | BackendJob | TrainJob | PreviewJob;
 
 export type FromWorker =
   | { type: "progress"; id: number; done: number; total: number }
-  | { type: "result"; id: number; findings: Finding[]; report?: CheckReport; note?: string; data?: Record<string, DataSummary> }
+  | { type: "result"; id: number; findings: Finding[]; report?: CheckReport; note?: string; data?: Record<string, DataSummary>; facts?: Record<string, DataFacts>; /** How long the job took in the worker, data reading included. */ durationMs?: number }
   | { type: "failed"; id: number; message: string }
   | { type: "backend"; id: number; backend: BackendName; notes: string[] }
   /** The points since the previous message, in order. */

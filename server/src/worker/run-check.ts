@@ -32,6 +32,8 @@ export interface CheckOutcome {
   note?: string;
   /** The loaded data sets, by name. */
   data: Record<string, DataSummary>;
+  /** The sizes each loaded data set gives D and C, by name: the editor analyses again with them. */
+  facts: Record<string, DataFacts>;
 }
 
 export interface CheckRequestSettings extends CheckSettings {
@@ -119,20 +121,21 @@ export async function analyseWithData(text: string, load: DataLoader, limits: Pi
 export async function runCheck(text: string, defaults: CheckRequestSettings, load: DataLoader, control: Pick<GradCheckOptions, "cancelled" | "progress"> = {}): Promise<CheckOutcome> {
   const budget = new TimeBudget(defaults.timeBudgetMs, control.cancelled);
   const { analysis, findings, loaded, data } = await analyseWithData(text, load, { maxTensorEntries: defaults.maxTensorEntries });
+  const facts = Object.fromEntries([...loaded].map(([name, read]) => [name, read.facts]));
   const hasWork = analysis.model.grads.size > 0 || [...analysis.model.symbols.values()].some((symbol) => symbol.kind === "loss");
-  if (!hasWork) return { findings, data, note: "no losses or grads to check" };
+  if (!hasWork) return { findings, data, facts, note: "no losses or grads to check" };
   const chosen = plan(analysis, defaults);
-  if (!chosen) return { findings, data, note: "declare a data set to check gradients on its examples" };
+  if (!chosen) return { findings, data, facts, note: "declare a data set to check gradients on its examples" };
   const source = loaded.get(chosen.data.name.text);
-  if (!source) return { findings, data, note: `${chosen.data.name.text} could not be read` };
-  if (analysis.findings.some((finding) => finding.severity === "error")) return { findings, data, note: "fix the errors first" };
+  if (!source) return { findings, data, facts, note: `${chosen.data.name.text} could not be read` };
+  if (analysis.findings.some((finding) => finding.severity === "error")) return { findings, data, facts, note: "fix the errors first" };
   const part = source.splits[chosen.split];
-  if (!part) return { findings, data, note: `${chosen.data.name.text} has no ${chosen.split} split` };
+  if (!part) return { findings, data, facts, note: `${chosen.data.name.text} has no ${chosen.split} split` };
   const rows = Math.min(chosen.first, part.n);
   const examples: CheckExamples = { X: part.X.subarray(0, rows * part.d), y: part.y.subarray(0, rows), n: rows, d: part.d };
   const report = checkGradients(analysis, examples, chosen.settings, seededStreams(chosen.settings.seed), { ...control, cancelled: budget.stop });
   const note = report.cancelled && budget.ranOut ? stoppedAtBudget(report, budget.text) : undefined;
-  return { findings: [...findings, ...checkFindings(report)], report, data, ...(note ? { note } : {}) };
+  return { findings: [...findings, ...checkFindings(report)], report, data, facts, ...(note ? { note } : {}) };
 }
 
 /**
