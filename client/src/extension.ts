@@ -192,6 +192,8 @@ function initializationOptions() {
     runBudgetSeconds: settings.get<number>("runs.timeBudgetSeconds", 3600),
     maxTensorEntries: settings.get<number>("limits.maxTensorEntries", 100_000_000),
     workerHeapMegabytes: settings.get<number>("limits.workerHeapMegabytes", 4096),
+    // The lenses name this extension's commands, with their panels and Test Explorer.
+    clientCommands: true,
   };
 }
 

@@ -14,7 +14,7 @@ let client: LspTestClient;
 
 before(async () => {
   client = new LspTestClient();
-  await client.initialize(undefined, { codeLens: { refreshSupport: true }, inlayHint: { refreshSupport: true } });
+  await client.initialize(undefined, { textDocument: { publishDiagnostics: { versionSupport: true } }, workspace: { codeLens: { refreshSupport: true }, inlayHint: { refreshSupport: true } } });
 });
 
 after(async () => {
@@ -65,7 +65,7 @@ test("once the data is read, a param's hover and inlay hint give its real size",
   const hints = (await client.connection.sendRequest("textDocument/inlayHint", { textDocument: { uri }, range: { start: { line, character: 0 }, end: { line: line + 1, character: 0 } } })) as { label: string; position: { line: number } }[];
   assert.deepEqual(hints.map((hint) => [hint.position.line, hint.label]), [[line, " 7,850 parameters"]]);
   // The editor was asked to draw its hints again when the sizes became known.
-  assert.ok(client.serverRequests.includes("workspace/inlayHint/refresh"));
+  assert.ok(client.serverRequests.some((request) => request.method === "workspace/inlayHint/refresh"));
 });
 
 test("the sizes stay after an edit elsewhere, and go when the data declaration changes", async () => {
@@ -95,7 +95,7 @@ test("a grad's lens says whether its check passed, failed or is under way", asyn
   const lenses = await gradLenses(uri);
   assert.match(lenses["dL/dW"], /^✓ gradient checked: (good|acceptable) \([\d.e-]+\)$/);
   assert.match(lenses["dL_again/dW"], /^✗ gradient wrong: max relative error [\d.e-]+ — re-check$/);
-  assert.ok(client.serverRequests.includes("workspace/codeLens/refresh"));
+  assert.ok(client.serverRequests.some((request) => request.method === "workspace/codeLens/refresh"));
 
   const pending = client.connection.sendRequest("optim/checkGradients", { uri, grad: "dL/dW", all: true });
   const during = await gradLenses(uri);

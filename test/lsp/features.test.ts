@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { LspTestClient } from "../support/lsp-client";
+import { applyEdits, type LspTextEdit } from "../support/text-edits";
 
 let client: LspTestClient;
 let counter = 0;
@@ -186,11 +187,12 @@ test("workspace symbols search the open documents", async () => {
 test("formatting normalises spacing and is idempotent", async () => {
   const messy = "hyper   reg=1e-3\nparam W:[3,2]=randn*0.01\nloss L=reg*sum(W^2)+mean( X@W^T )\n";
   const { uri, text } = await openMarked(messy);
-  const edits = await request<{ newText: string }[]>("textDocument/formatting", { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } });
-  assert.equal(edits.length, 1);
-  assert.equal(edits[0].newText, "hyper reg = 1e-3\nparam W: [3, 2] = randn * 0.01\nloss L = reg * sum(W^2) + mean(X @ W^T)\n");
-  assert.notEqual(edits[0].newText, text);
-  const again = await openMarked(edits[0].newText);
+  const edits = await request<LspTextEdit[]>("textDocument/formatting", { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } });
+  const formatted = applyEdits(text, edits);
+  assert.equal(formatted, "hyper reg = 1e-3\nparam W: [3, 2] = randn * 0.01\nloss L = reg * sum(W^2) + mean(X @ W^T)\n");
+  // Each edit is a stretch of whitespace, not the whole document.
+  assert.ok(edits.every((edit) => edit.newText.trim() === "" && edit.range.start.line === edit.range.end.line), JSON.stringify(edits));
+  const again = await openMarked(formatted);
   assert.deepEqual(await request("textDocument/formatting", { textDocument: { uri: again.uri }, options: { tabSize: 2, insertSpaces: true } }), []);
 });
 
@@ -213,7 +215,7 @@ test("inlay hints show inferred shapes and parameter counts", async () => {
   );
 });
 
-test("code lenses sit over runnable declarations", async () => {
+test("code lenses sit over runnable declarations and name the server's commands", async () => {
   const { uri } = await openMarked(`${svm}grad dL/dW = reg * W\ngradcheck g { of L; on cifar.train }\nsweep lrs { minimize L; on cifar.train; by plain; lr 1e-9 .. 1e-1 }\nlandscape ray { of L; on cifar.train }\n`);
   // The data cannot be read here, so the automatic check ends with a note and the grad was never checked.
   await client.waitFor("optim/checkResults", (params: { uri: string }) => params.uri === uri, 20_000);
@@ -221,12 +223,12 @@ test("code lenses sit over runnable declarations", async () => {
   assert.deepEqual(
     lenses.map((lens) => [lens.range.start.line, lens.command.title, lens.command.command, lens.command.arguments[1]]),
     [
-      [0, "⊞ Preview", "optim.previewData", "cifar"],
-      [6, "▶ Run", "optim.runExperiment", "train"],
-      [7, "Check gradient", "optim.checkGradients", "dL/dW"],
-      [8, "✓ Check gradients", "optim.checkGradients", "g"],
-      [9, "▶ Sweep", "optim.runExperiment", "lrs"],
-      [10, "▶ Landscape", "optim.runExperiment", "ray"],
+      [0, "⊞ Preview", "optim.server.previewData", "cifar"],
+      [6, "▶ Run", "optim.server.runExperiment", "train"],
+      [7, "Check gradient", "optim.server.checkGradients", "dL/dW"],
+      [8, "✓ Check gradients", "optim.server.checkGradients", "g"],
+      [9, "▶ Sweep", "optim.server.runExperiment", "lrs"],
+      [10, "▶ Landscape", "optim.server.runExperiment", "ray"],
     ],
   );
 });

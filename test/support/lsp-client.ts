@@ -15,10 +15,11 @@ export class LspTestClient {
   readonly connection: MessageConnection;
   private readonly process: ChildProcessWithoutNullStreams;
   private readonly notifications: Array<{ method: string; params: unknown }> = [];
+  /** Requests the server sent to the client (window/workDoneProgress/create and others), answered with null. */
+  readonly serverRequests: Array<{ method: string; params: unknown }> = [];
   private readonly waiters: Array<{ method: string; accept: (params: unknown) => boolean; resolve: (params: unknown) => void }> = [];
   stderr = "";
   /** The methods of the requests the server sent, in order (such as workspace/codeLens/refresh). */
-  readonly serverRequests: string[] = [];
 
   /** `env` is added to this process's environment for the server. */
   constructor(options: { env?: Record<string, string> } = {}) {
@@ -39,8 +40,10 @@ export class LspTestClient {
         }
       }
     });
-    this.connection.onRequest((method: string) => {
-      this.serverRequests.push(method);
+    // $/progress does not reach onNotification: the connection routes it by token.
+    this.connection.onUnhandledProgress((params) => this.notifications.push({ method: "$/progress", params }));
+    this.connection.onRequest((method: string, params: unknown) => {
+      this.serverRequests.push({ method, params });
       return null;
     });
     this.connection.listen();
@@ -49,12 +52,12 @@ export class LspTestClient {
   /** Rejects when the server process fails to start or exits. */
   private readonly died: Promise<never>;
 
-  /** `initializationOptions` are the server's settings, as the VS Code client sends them. */
-  async initialize(initializationOptions?: Record<string, unknown>, workspaceCapabilities: Record<string, unknown> = {}): Promise<unknown> {
+  /** `initializationOptions` are the server's settings, as the VS Code client sends them; `capabilities` the client's, by default few. */
+  async initialize(initializationOptions?: Record<string, unknown>, capabilities: Record<string, unknown> = { textDocument: { publishDiagnostics: { versionSupport: true } } }): Promise<unknown> {
     const result = await Promise.race([this.died, this.connection.sendRequest("initialize", {
       processId: process.pid,
       rootUri: null,
-      capabilities: { textDocument: { publishDiagnostics: { versionSupport: true } }, workspace: workspaceCapabilities },
+      capabilities,
       initializationOptions,
     })]);
     await this.connection.sendNotification("initialized", {});

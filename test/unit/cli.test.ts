@@ -66,6 +66,50 @@ test("usage errors exit 2 and explain", async () => {
   assert.equal((await run(["check"])).code, 2);
 });
 
+test("a mistyped command gets the nearest command suggested, and exits 2", async () => {
+  const result = await run(["trian", good]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /^optim: unknown command 'trian'; did you mean 'train'\?\n/);
+  assert.match((await run(["gradchek", good])).stderr, /did you mean 'gradcheck'\?/);
+  assert.match((await run(["lanscape", good])).stderr, /did you mean 'landscape'\?/);
+  // Nothing near: no suggestion.
+  assert.match((await run(["frobnicate"])).stderr, /^optim: unknown command 'frobnicate'\n/);
+});
+
+test("train, search, sweep and landscape name file:line:col for every error", async () => {
+  const broken = join(directory, "train-broken.optim");
+  writeFileSync(broken, `data d = spiral(classes=3, points=20, seed=1) { train 50, val 10 }
+param W: [C, D] = randn * 0.01
+score s = X @ W^T
+loss L = mean(logsumexp(s, axis=1) - s[y]) + sum(missing_weights^2)
+optimizer opt = sgd { lr 1e-2, batch 10 }
+run fit { minimize L; on d.train; by opt; steps 5 }
+run search_it { minimize L; on d.train; by random_search(tries=2); steps 5 }
+sweep lrs { minimize L; on d.train; by opt; lr 1e-3 .. 1e-1 }
+landscape ray { of L; on d.train }
+`);
+  const column = "loss L = mean(logsumexp(s, axis=1) - s[y]) + sum(".length + 1;
+  for (const command of ["train", "search", "sweep", "landscape"]) {
+    const result = await run([command, broken]);
+    assert.equal(result.code, 1, command);
+    assert.equal(result.stderr, `${broken}:4:${column}: error: unknown name 'missing_weights' [unknown-name]\n`, command);
+  }
+
+  const unreadable = join(directory, "train-unreadable.optim");
+  writeFileSync(unreadable, 'data d = idx("no-such-folder")\nparam W: [10, 784] = zeros\nloss L = sum(W^2)\noptimizer opt = sgd { lr 1e-2, batch 10 }\nrun fit { minimize L; on d.train; by opt; steps 5 }\n');
+  const data = await run(["train", unreadable]);
+  assert.equal(data.code, 1);
+  assert.match(data.stderr, new RegExp(`^${unreadable}:1:6: error: data d: .*no-such-folder`));
+
+  const noRuns = await run(["train", good]);
+  assert.equal(noRuns.code, 1);
+  assert.equal(noRuns.stderr, `${good}:1:1: error: no training runs\n`);
+  assert.equal((await run(["sweep", good])).stderr, `${good}:1:1: error: no sweeps\n`);
+  assert.equal((await run(["train", "--run", "nope", good])).stderr, `${good}:1:1: error: no run named nope\n`);
+  const missing = join(directory, "missing-run.optim");
+  assert.equal((await run(["landscape", missing])).stderr, `${missing}:1:1: error: cannot read ${missing}: no such file\n`);
+});
+
 test("hints are printed only with --hints", async () => {
   const unused = join(directory, "unused.optim");
   writeFileSync(unused, "hyper reg = 1e-3\n");
@@ -124,7 +168,7 @@ test("gradcheck fails a file with a syntax error, says why, and lists the grad a
   writeFileSync(file, `${gradModel.replace("[C, D]", "[C, D")}grad dL/dW = (softmax(s, axis=1) - onehot(y))^T @ X / N + reg * W\n`);
   const result = await run(["gradcheck", file]);
   assert.equal(result.code, 1, result.stdout);
-  assert.match(result.stdout, new RegExp(`^${file}: error: 1 error to fix first; the first, at 3:\\d+: expected ']'`, "m"));
+  assert.match(result.stdout, new RegExp(`^${file}:3:\\d+: error: 1 error to fix first; the first, at 3:\\d+: expected ']'`, "m"));
   assert.match(result.stdout, /dL\/dW +unchecked +not checked: the file has 1 error to fix first/);
   const json = JSON.parse((await run(["gradcheck", "--json", file])).stdout);
   assert.equal(json.version, 1);

@@ -8,6 +8,7 @@ import type { RunDeclaration } from "../train/plan-run";
 import { prepareRuns } from "../train/prepare";
 import { dataLoader } from "../worker/load-examples";
 import type { CliOutput } from "./main";
+import { errorLine, errorLines } from "./error-line";
 import { readSource } from "./read-source";
 
 export interface ExperimentOptions {
@@ -22,18 +23,18 @@ export interface ExperimentOptions {
 export async function experimentFile(file: string, options: ExperimentOptions, output: CliOutput): Promise<number> {
   const source = await readSource(file);
   if (!source.ok) {
-    output.stderr(`optim: ${source.message}\n`);
+    output.stderr(errorLine(file, undefined, 0, source.message));
     return 1;
   }
   const text = source.text;
   const prepared = await prepareRuns(text, dataLoader({ baseDirectory: dirname(file) }));
   if (!prepared.ok) {
-    output.stderr(`${file}: ${prepared.message}\n`);
+    output.stderr(prepared.errors ? errorLines(file, text, prepared.errors) : errorLine(file, text, prepared.span.start, prepared.message));
     return 1;
   }
   const declarations = prepared.analysis.document.declarations.filter((declaration): declaration is RunDeclaration => declaration.kind === options.kind && (!options.run || declaration.name.text === options.run));
   if (declarations.length === 0) {
-    output.stderr(`optim: ${file} has no ${options.kind}${options.run ? ` named ${options.run}` : "s"}\n`);
+    output.stderr(errorLine(file, text, 0, `no ${options.kind}${options.run ? ` named ${options.run}` : "s"}`));
     return 1;
   }
   const runtime = await loadRuntime(options.backend, options.wasmDirectory);
@@ -45,7 +46,7 @@ export async function experimentFile(file: string, options: ExperimentOptions, o
     if (options.kind === "sweep") {
       const done = runSweep(runtime, prepared.analysis, declaration, prepared.data, options.seed);
       if (!done.ok) {
-        output.stderr(`${file}: sweep ${name}: ${done.message}\n`);
+        output.stderr(errorLine(file, text, declaration.name.span.start, `sweep ${name}: ${done.message}`));
         failed++;
         continue;
       }
@@ -62,7 +63,7 @@ export async function experimentFile(file: string, options: ExperimentOptions, o
     } else {
       const done = runLandscape(runtime, prepared.analysis, declaration, prepared.data, options.seed);
       if (!done.ok) {
-        output.stderr(`${file}: landscape ${name}: ${done.message}\n`);
+        output.stderr(errorLine(file, text, declaration.name.span.start, `landscape ${name}: ${done.message}`));
         failed++;
         continue;
       }

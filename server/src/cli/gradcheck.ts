@@ -152,11 +152,19 @@ function unchecked(analysis: Analysis, lines: LineIndex, problem: string): JsonG
   }));
 }
 
+/** line:col of what stopped a file's check: its first error, else its first grad not checked. */
+function errorPlace(file: JsonGradcheckFile): string {
+  const [error] = fileErrors(file);
+  if (error) return `${error.line}:${error.column}`;
+  const unchecked = file.grads.find((grad) => grad.problem);
+  return unchecked ? `${unchecked.line}:1` : "1:1";
+}
+
 export function formatGradcheck(report: JsonGradcheckReport): string {
   const out: string[] = [];
   for (const file of report.files) {
     const stopped = file.status === "error" || file.status === "skipped";
-    out.push(`${file.file}: ${stopped ? `${file.status === "error" ? "error: " : ""}${file.reason}` : (file.note ?? `checked on ${file.examples} examples`)}`);
+    out.push(file.status === "error" ? `${file.file}:${errorPlace(file)}: error: ${file.reason}` : `${file.file}: ${stopped ? file.reason : (file.note ?? `checked on ${file.examples} examples`)}`);
     for (const grad of file.grads) {
       const label = grad.verdict === "good" || grad.verdict === "acceptable" ? "ok" : grad.verdict;
       const detail = grad.problem

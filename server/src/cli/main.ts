@@ -1,5 +1,6 @@
 // The `optim` command line: the server's analysis core without an editor.
 import { parseArgs } from "node:util";
+import { closest } from "../analysis/suggest";
 import { checkFiles, formatReport } from "./check";
 import { backendPreferences, describeBackend, loadRuntime, type BackendPreference } from "../train/executors";
 import { formatGradcheck, gradcheckFiles } from "./gradcheck";
@@ -41,6 +42,8 @@ Options:
 Exit codes: 0 no errors, 1 errors found, a gradient wrong or not checked,
 2 the command line was wrong.
 `;
+
+const commands = ["check", "gradcheck", "train", "search", "sweep", "landscape", "runs", "backend"];
 
 export interface CliOutput {
   stdout: (text: string) => void;
@@ -123,7 +126,8 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
     return trainFile(files[0], { kind: command, ...common }, output);
   }
   if (command !== "check" && command !== "gradcheck") {
-    output.stderr(`optim: unknown command '${command}'\n\n${usage}`);
+    const suggestion = closest(command, commands);
+    output.stderr(`optim: unknown command '${command}'${suggestion ? `; did you mean '${suggestion}'?` : ""}\n\n${usage}`);
     return 2;
   }
   if (files.length === 0) {

@@ -11,6 +11,7 @@ import { train, type TrainResult } from "../train/trainer";
 import { strategiesByName } from "../language/settings";
 import { dataLoader } from "../worker/load-examples";
 import type { CliOutput } from "./main";
+import { errorLine, errorLines } from "./error-line";
 import { readSource } from "./read-source";
 
 export interface TrainOptions {
@@ -32,19 +33,19 @@ function isSearch(run: RunDeclaration): boolean {
 export async function trainFile(file: string, options: TrainOptions, output: CliOutput): Promise<number> {
   const source = await readSource(file);
   if (!source.ok) {
-    output.stderr(`optim: ${source.message}\n`);
+    output.stderr(errorLine(file, undefined, 0, source.message));
     return 1;
   }
   const text = source.text;
   const first = analyze(text);
   const runs = first.document.declarations.filter((declaration): declaration is RunDeclaration => declaration.kind === "run" && (options.run ? declaration.name.text === options.run : options.kind === "search" ? isSearch(declaration) : !isSearch(declaration)));
   if (runs.length === 0) {
-    output.stderr(options.run ? `optim: ${file} has no run named ${options.run}\n` : `optim: ${file} has no ${options.kind === "search" ? "search" : "training"} runs\n`);
+    output.stderr(errorLine(file, undefined, 0, options.run ? `no run named ${options.run}` : `no ${options.kind === "search" ? "search" : "training"} runs`));
     return 1;
   }
   const prepared = await prepareRuns(text, dataLoader({ baseDirectory: dirname(file) }));
   if (!prepared.ok) {
-    output.stderr(`${file}: ${prepared.message}\n`);
+    output.stderr(prepared.errors ? errorLines(file, text, prepared.errors) : errorLine(file, text, prepared.span.start, prepared.message));
     return 1;
   }
   const { analysis, data } = prepared;
@@ -55,7 +56,7 @@ export async function trainFile(file: string, options: TrainOptions, output: Cli
   for (const run of runs) {
     const planned = planRun(analysis, run, data, options.seed);
     if (!planned.ok) {
-      output.stderr(`${file}: run ${run.name.text}: ${planned.message}\n`);
+      output.stderr(errorLine(file, text, planned.span.start, `run ${run.name.text}: ${planned.message}`));
       failed++;
       continue;
     }

@@ -1,5 +1,6 @@
-// Code lenses over runnable declarations. Each names a command of the
-// extension and its arguments; the client runs it. A grad's lens says where
+// Code lenses over runnable declarations. Each names a command of the VS Code
+// extension and its arguments; the LSP layer names the server's own command
+// instead for other editors (lsp/execute-command.ts). A grad's lens says where
 // its check stands: not yet checked, checking, right or wrong.
 import type * as ast from "../syntax/ast";
 import type { Analysis } from "../analysis/analyze";

@@ -78,6 +78,8 @@ export function completionsAt(analysis: Analysis, text: string, offset: number):
     }
   }
   const lineStart = text.lastIndexOf("\n", wordStart - 1) + 1;
+  // In a comment nothing is offered: a comment runs to the end of its line.
+  if ((optimLexer.tokenize(text.slice(lineStart, offset)).groups.comments ?? []).length > 0) return [];
   const atLineStart = text.slice(lineStart, wordStart).trim() === "";
   if (declarationStart < 0) return declarationSnippets;
 

@@ -3,6 +3,7 @@
 // nothing the second time. Line breaks are the user's; blank lines are kept
 // but never more than one in a row; indentation follows bracket depth.
 import type { IToken } from "chevrotain";
+import type { TextEdit } from "../analysis/diagnostic";
 import { optimLexer } from "../syntax/tokens";
 
 const opening = new Set(["LParen", "LBracket", "LCurly"]);
@@ -81,7 +82,7 @@ export function formatText(text: string): string | undefined {
     } else if (previous) {
       // The target of a grad is written dL/dW, without spaces.
       const inGradTarget = kind === "Slash" ? tokens[i - 2] !== undefined && tokens[i - 2].tokenType.name === "Grad" : previous.tokenType.name === "Slash" && tokens[i - 3]?.tokenType.name === "Grad";
-      const space = inGradTarget ? "" : gap(previous, token, parenDepth, previousIsUnary);
+      const space = inGradTarget || compactDivision(tokens, i) || compactDivision(tokens, i - 1) ? "" : gap(previous, token, parenDepth, previousIsUnary);
       line += (space === "" && wouldMerge(previous, token) ? " " : space) + token.image;
     }
     // In a block, `key -2` is a key and a negative value.
@@ -102,6 +103,58 @@ export function formatText(text: string): string | undefined {
   if (line !== "" || out.length > 0) finishLine();
   while (out.length > 0 && out[out.length - 1] === "") out.pop();
   return out.length === 0 ? "" : out.join("\n") + "\n";
+}
+
+/**
+ * Is tokens[i] a `/` between two numbers written without spaces (`scale 1/255`)?
+ * Such a quotient reads as one number and stays as the user wrote it.
+ */
+function compactDivision(tokens: IToken[], i: number): boolean {
+  const [left, slash, right] = [tokens[i - 1], tokens[i], tokens[i + 1]];
+  if (!left || !slash || !right || slash.tokenType.name !== "Slash") return false;
+  if (left.tokenType.name !== "NumberLiteral" || right.tokenType.name !== "NumberLiteral") return false;
+  return left.startOffset + left.image.length === slash.startOffset && slash.startOffset + slash.image.length === right.startOffset;
+}
+
+/** Tokens and comments in document order. */
+function allTokens(text: string): IToken[] {
+  const lexed = optimLexer.tokenize(text);
+  return [...lexed.tokens, ...(lexed.groups.comments ?? [])].sort((a, b) => a.startOffset - b.startOffset);
+}
+
+/**
+ * The formatting as small edits: one per stretch of whitespace that changes,
+ * so an editor keeps its cursor, folds and marks elsewhere. Undefined when
+ * the text is left for the user to mend first.
+ */
+export function formatEdits(text: string): TextEdit[] | undefined {
+  const formatted = formatText(text);
+  if (formatted === undefined) return undefined;
+  if (formatted === text) return [];
+  const before = allTokens(text);
+  const after = allTokens(formatted);
+  // Formatting changes whitespace only, so both have the same tokens; if not, replace the whole text.
+  if (before.length !== after.length || before.some((token, k) => token.image !== after[k].image)) return [{ span: { start: 0, end: text.length }, newText: formatted }];
+  const edits: TextEdit[] = [];
+  let fromBefore = 0;
+  let fromAfter = 0;
+  const compare = (endBefore: number, endAfter: number) => {
+    const old = text.slice(fromBefore, endBefore);
+    const replacement = formatted.slice(fromAfter, endAfter);
+    if (old === replacement) return;
+    let head = 0;
+    while (head < old.length && head < replacement.length && old[head] === replacement[head]) head++;
+    let tail = 0;
+    while (tail < old.length - head && tail < replacement.length - head && old[old.length - 1 - tail] === replacement[replacement.length - 1 - tail]) tail++;
+    edits.push({ span: { start: fromBefore + head, end: endBefore - tail }, newText: replacement.slice(head, replacement.length - tail) });
+  };
+  for (let k = 0; k < before.length; k++) {
+    compare(before[k].startOffset, after[k].startOffset);
+    fromBefore = before[k].startOffset + before[k].image.length;
+    fromAfter = after[k].startOffset + after[k].image.length;
+  }
+  compare(text.length, formatted.length);
+  return edits;
 }
 
 /** Would two tokens written without a space read as different tokens (`.` `.` as `..`)? */

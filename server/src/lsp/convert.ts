@@ -70,14 +70,25 @@ const completionKinds: Record<CompletionKind, CompletionItemKind> = {
   snippet: CompletionItemKind.Snippet,
 };
 
-export function toCompletionItem(entry: CompletionEntry): CompletionItem {
+/** A snippet as plain text: each placeholder its default (a choice its first option), tab stops empty. */
+export function snippetAsPlainText(snippet: string): string {
+  return snippet
+    .replace(/\$\{\d+\|([^,|}]*)[^}]*\|\}/g, "$1")
+    .replace(/\$\{\d+:([^}]*)\}/g, "$1")
+    .replace(/\$\{\d+\}|\$\d+/g, "")
+    .replace(/\\([$}\\])/g, "$1");
+}
+
+/** A completion item; a client without snippet support gets the snippet as plain text. */
+export function toCompletionItem(entry: CompletionEntry, snippetSupport: boolean): CompletionItem {
+  const snippet = entry.snippet === true && snippetSupport;
   return {
     label: entry.label,
     kind: completionKinds[entry.kind],
     detail: entry.detail,
     documentation: entry.documentation ? { kind: MarkupKind.Markdown, value: entry.documentation } : undefined,
-    insertText: entry.insertText,
-    insertTextFormat: entry.snippet ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
+    insertText: entry.snippet && !snippetSupport && entry.insertText !== undefined ? snippetAsPlainText(entry.insertText) : entry.insertText,
+    insertTextFormat: snippet ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
   };
 }
 

@@ -13,8 +13,10 @@ import {
   ShowMessageNotification,
   TextDocumentSyncKind,
   TextDocuments,
+  type CancellationToken,
   type Connection,
   type InitializeParams,
+  type WorkDoneProgressReporter,
   type InitializeResult,
   type WorkspaceFolder,
 } from "vscode-languageserver";
@@ -24,7 +26,7 @@ import { LineIndex } from "../analysis/line-index";
 import { codeLenses } from "../features/code-lens";
 import { completionsAt } from "../features/completion";
 import { foldingRanges } from "../features/folding";
-import { formatText } from "../features/format";
+import { formatEdits } from "../features/format";
 import { hoverAt } from "../features/hover";
 import { inlayHints } from "../features/inlay-hints";
 import { definitionAt, prepareRenameAt, referencesAt, renameAt } from "../features/navigation";
@@ -42,6 +44,8 @@ import { CarriedFindings } from "./carried-findings";
 import { GradientChecks, type CheckDone } from "./checks";
 import { DataShapes } from "./data-shapes";
 import { GradStates } from "./grad-states";
+import { registerServerCommands, serverCommandFor, serverCommands } from "./execute-command";
+import { answerRefusals } from "./request-guard";
 import { toCodeActions, toCompletionItem, toDiagnostic, toDocumentSymbol, toRange, toSymbolKind, toTextEdit } from "./convert";
 
 export const serverVersion = "0.1.0";
@@ -75,6 +79,8 @@ interface InitializationOptions {
   runBudgetSeconds?: number;
   /** Heap of each compute worker, in megabytes: a job that needs more ends the worker, never the server. */
   workerHeapMegabytes?: number;
+  /** True when the client runs the code lenses' commands itself (VS Code's extension); else lenses name the server's commands. */
+  clientCommands?: boolean;
 }
 
 /** What the server assumes when the client does not say. */
@@ -100,6 +106,7 @@ export function startServer(connection: Connection, workerPath: string): void {
   const gradStates = new GradStates(() => {
     if (refreshes.codeLens) void connection.sendRequest(CodeLensRefreshRequest.type);
   });
+  let snippetSupport = false;
   // A worker's death is logged, and shown at most once a minute so a document that kills it on every edit does not flood the editor.
   let lastShownStop = -Infinity;
   const workerStopped = (message: string) => {
@@ -111,8 +118,12 @@ export function startServer(connection: Connection, workerPath: string): void {
   const pool = new ComputePool(workerPath, (message) => connection.console.log(message), workerStopped);
   // Runs get a worker of their own, so a long run never holds up the checks after edits.
   const trainingPool = new ComputePool(workerPath, (message) => connection.console.log(message), workerStopped);
-  // Coalesce bursts of edits: only the newest version of a document is analysed.
-  const pending = new Map<string, NodeJS.Immediate>();
+  // Coalesce bursts of edits: a version is analysed and published once no newer
+  // edit has come for settleMs, so a burst publishes its newest version only.
+  const pending = new Map<string, NodeJS.Timeout>();
+  const settleMs = 15;
+  /** What was last published for each document, so a version is not published twice with the same diagnostics. */
+  const lastPublished = new Map<string, { version: number; diagnostics: string }>();
   let workspaceFolders: WorkspaceFolder[] = [];
 
   /** The analysis of the document's current version, computed now if the last one is stale. */
@@ -131,6 +142,7 @@ export function startServer(connection: Connection, workerPath: string): void {
     const options = (params.initializationOptions ?? {}) as InitializationOptions;
     initOptions = options;
     refreshes = { codeLens: params.capabilities.workspace?.codeLens?.refreshSupport === true, inlayHint: params.capabilities.workspace?.inlayHint?.refreshSupport === true };
+    snippetSupport = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
     const workspaceRoot = workspaceFolders[0] ? fileURLToPath(workspaceFolders[0].uri) : undefined;
     const heapMegabytes = options.workerHeapMegabytes ?? defaults.workerHeapMegabytes;
     pool.configure({ heapMegabytes });
@@ -158,6 +170,7 @@ export function startServer(connection: Connection, workerPath: string): void {
         foldingRangeProvider: true,
         inlayHintProvider: true,
         codeLensProvider: { resolveProvider: false },
+        executeCommandProvider: { commands: serverCommands },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         semanticTokensProvider: { legend: { tokenTypes: [...tokenTypes], tokenModifiers: [...tokenModifiers] }, full: true },
       },
@@ -182,10 +195,10 @@ export function startServer(connection: Connection, workerPath: string): void {
   function schedule(document: TextDocument): void {
     const uri = document.uri;
     const waiting = pending.get(uri);
-    if (waiting) clearImmediate(waiting);
+    if (waiting) clearTimeout(waiting);
     pending.set(
       uri,
-      setImmediate(() => {
+      setTimeout(() => {
         pending.delete(uri);
         // A request's exception becomes its error answer; this one has no request, and must not end the process.
         try {
@@ -193,7 +206,7 @@ export function startServer(connection: Connection, workerPath: string): void {
         } catch (failure) {
           connection.console.error(`analysing ${uri} failed: ${failure instanceof Error ? (failure.stack ?? failure.message) : String(failure)}`);
         }
-      }),
+      }, settleMs),
     );
   }
 
@@ -218,11 +231,12 @@ export function startServer(connection: Connection, workerPath: string): void {
     const fromRuns = runFindings.get(uri);
     const fromCheck = check?.version === result.version ? carried.keep(uri, result, check.findings) : carried.carry(uri, result);
     const findings = [...result.analysis.findings, ...fromCheck, ...(fromRuns?.version === result.version ? fromRuns.findings : [])];
-    void connection.sendDiagnostics({
-      uri,
-      version: result.version,
-      diagnostics: findings.map((finding) => toDiagnostic(result.lines, finding)),
-    });
+    const diagnostics = findings.map((finding) => toDiagnostic(result.lines, finding));
+    const key = JSON.stringify(diagnostics);
+    const last = lastPublished.get(uri);
+    if (last?.version === result.version && last.diagnostics === key) return findings;
+    lastPublished.set(uri, { version: result.version, diagnostics: key });
+    void connection.sendDiagnostics({ uri, version: result.version, diagnostics });
     return findings;
   }
 
@@ -248,9 +262,10 @@ export function startServer(connection: Connection, workerPath: string): void {
   documents.onDidChangeContent((change) => schedule(change.document));
   documents.onDidClose((event) => {
     const waiting = pending.get(event.document.uri);
-    if (waiting) clearImmediate(waiting);
+    if (waiting) clearTimeout(waiting);
     pending.delete(event.document.uri);
     analysed.delete(event.document.uri);
+    lastPublished.delete(event.document.uri);
     lastCheck.delete(event.document.uri);
     carried.forget(event.document.uri);
     shapes.forget(event.document.uri);
@@ -259,11 +274,10 @@ export function startServer(connection: Connection, workerPath: string): void {
     void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
   });
 
-  connection.onRequest(CheckGradientsRequest.method, async (params: CheckGradientsRequest.Params, token): Promise<CheckGradientsRequest.Result | null> => {
+  async function checkGradients(params: CheckGradientsRequest.Params, progress: WorkDoneProgressReporter, token: CancellationToken): Promise<CheckGradientsRequest.Result | null> {
     const doc = current(params.uri);
     if (!doc || !checks) return null;
-    const progress = connection.window.attachWorkDoneProgress(params.workDoneToken ?? "");
-    if (params.workDoneToken) progress.begin("Checking gradients", 0, params.all ? "every entry" : "sampled entries", true);
+    progress.begin("Checking gradients", 0, params.all ? "every entry" : "sampled entries", true);
     const settings = { ...defaultCheckSettings, all: params.all ?? false, ...(params.grad ? { only: { grad: params.grad } } : {}) };
     const result = await checks.runJob({ uri: params.uri, version: doc.version, text: doc.text }, settings, true, (done, total) => progress.report(Math.round((100 * done) / Math.max(1, total)), `${done} of ${total} evaluations`), token);
     progress.done();
@@ -271,17 +285,16 @@ export function startServer(connection: Connection, workerPath: string): void {
     // A whole-document check on the current version also refreshes the diagnostics.
     if (!params.grad && documents.get(params.uri)?.version === result.version) recordCheck(result);
     return checkResults(doc, result);
-  });
+  }
 
-  connection.onRequest(RunExperimentRequest.method, async (params: RunExperimentRequest.Params, token): Promise<RunExperimentRequest.Result> => {
+  async function runExperiment(params: RunExperimentRequest.Params, progress: WorkDoneProgressReporter, token: CancellationToken): Promise<RunExperimentRequest.Result> {
     const doc = current(params.uri);
     if (!doc) return { run: params.name, status: "failed", message: "the document is not open" };
     if (initOptions.trusted === false) return { run: params.name, status: "failed", message: "runs start only in a trusted workspace: Restricted Mode reads no data and runs no computation" };
     const file = fileURLToPath(params.uri);
     const root = workspaceFolders.find((folder) => file.startsWith(fileURLToPath(folder.uri)));
     const runsFolder = join(root ? fileURLToPath(root.uri) : dirname(file), "runs");
-    const progress = connection.window.attachWorkDoneProgress(params.workDoneToken ?? "");
-    if (params.workDoneToken) progress.begin(`Running ${params.name}`, 0, "starting", true);
+    progress.begin(`Running ${params.name}`, 0, "starting", true);
     const job = trainingPool.train(
       {
         uri: params.uri,
@@ -318,14 +331,21 @@ export function startServer(connection: Connection, workerPath: string): void {
       }
     }
     return { run: outcome.run, status: outcome.status, message: outcome.message, folder: outcome.folder, backend: outcome.backend, sweep: outcome.sweep, landscape: outcome.landscape, divergence: outcome.divergence };
-  });
+  }
 
-  connection.onRequest(PreviewDataRequest.method, async (params: PreviewDataRequest.Params): Promise<PreviewDataRequest.Result> => {
+  async function previewData(params: PreviewDataRequest.Params): Promise<PreviewDataRequest.Result> {
     const doc = current(params.uri);
     if (!doc) return { name: params.name, problem: "the document is not open", splits: [] };
     if (initOptions.trusted === false) return { name: params.name, problem: "data is read only in a trusted workspace: Restricted Mode reads no data", splits: [] };
     return trainingPool.preview({ text: doc.text, baseDirectory: dirname(fileURLToPath(params.uri)), maxDataBytes: (initOptions.maxDataMegabytes ?? 1024) * 1024 * 1024, name: params.name });
-  });
+  }
+
+  // The optim/* requests report progress only on a token the client gave.
+  connection.onRequest(CheckGradientsRequest.method, (params: CheckGradientsRequest.Params, token) => checkGradients(params, connection.window.attachWorkDoneProgress(params.workDoneToken), token));
+  connection.onRequest(RunExperimentRequest.method, (params: RunExperimentRequest.Params, token) => runExperiment(params, connection.window.attachWorkDoneProgress(params.workDoneToken), token));
+  connection.onRequest(PreviewDataRequest.method, (params: PreviewDataRequest.Params) => previewData(params));
+  registerServerCommands(connection, { checkGradients, runExperiment, previewData });
+  answerRefusals(connection);
 
   connection.onHover(({ textDocument, position }) => {
     const doc = current(textDocument.uri);
@@ -340,7 +360,7 @@ export function startServer(connection: Connection, workerPath: string): void {
   connection.onCompletion(({ textDocument, position }) => {
     const doc = current(textDocument.uri);
     if (!doc) return [];
-    return completionsAt(doc.analysis, doc.text, doc.lines.offsetAt(position)).map(toCompletionItem);
+    return completionsAt(doc.analysis, doc.text, doc.lines.offsetAt(position)).map((entry) => toCompletionItem(entry, snippetSupport));
   });
 
   connection.onSignatureHelp(({ textDocument, position }) => {
@@ -401,9 +421,7 @@ export function startServer(connection: Connection, workerPath: string): void {
   connection.onDocumentFormatting(({ textDocument }) => {
     const doc = current(textDocument.uri);
     if (!doc) return [];
-    const formatted = formatText(doc.text);
-    if (formatted === undefined || formatted === doc.text) return [];
-    return [{ range: toRange(doc.lines, { start: 0, end: doc.text.length }), newText: formatted }];
+    return (formatEdits(doc.text) ?? []).map((edit) => toTextEdit(doc.lines, edit));
   });
 
   connection.onFoldingRanges(({ textDocument }) => {
@@ -422,7 +440,10 @@ export function startServer(connection: Connection, workerPath: string): void {
   connection.onCodeLens(({ textDocument }) => {
     const doc = current(textDocument.uri);
     if (!doc) return [];
-    return codeLenses(doc.analysis, (grad) => gradStates.stateOf(textDocument.uri, doc.version, grad)).map((lens) => ({ range: toRange(doc.lines, lens.span), command: { title: lens.title, command: lens.command, arguments: [textDocument.uri, lens.name] } }));
+    return codeLenses(doc.analysis, (grad) => gradStates.stateOf(textDocument.uri, doc.version, grad)).map((lens) => ({
+      range: toRange(doc.lines, lens.span),
+      command: { title: lens.title, command: initOptions.clientCommands ? lens.command : serverCommandFor[lens.command], arguments: [textDocument.uri, lens.name] },
+    }));
   });
 
   connection.onCodeAction(({ textDocument, range }) => {

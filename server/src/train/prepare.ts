@@ -2,11 +2,14 @@
 // the document analysed again with their real shapes. Shared by the CLI and
 // the training worker.
 import { analyze, type Analysis, type AnalyzeOptions } from "../analysis/analyze";
+import type { Finding } from "../analysis/diagnostic";
 import type { DataFacts } from "../analysis/model";
+import type { Span } from "../syntax/ast";
 import type { Splits } from "../data/types";
 import type { DataLoader } from "../worker/run-check";
 
-export type Prepared = { ok: true; analysis: Analysis; data: (name: string) => Splits | undefined } | { ok: false; message: string };
+/** A failure says where: the data declaration that could not be read, or the document's errors. */
+export type Prepared = { ok: true; analysis: Analysis; data: (name: string) => Splits | undefined } | { ok: false; message: string; span: Span; errors?: Finding[] };
 
 export async function prepareRuns(text: string, load: DataLoader, options: Pick<AnalyzeOptions, "maxTensorEntries"> = {}): Promise<Prepared> {
   const first = analyze(text, options);
@@ -14,11 +17,11 @@ export async function prepareRuns(text: string, load: DataLoader, options: Pick<
   for (const declaration of first.document.declarations) {
     if (declaration.kind !== "data") continue;
     const result = await load(declaration);
-    if (!result.ok) return { ok: false, message: `data ${declaration.name.text}: ${result.message}` };
+    if (!result.ok) return { ok: false, message: `data ${declaration.name.text}: ${result.message}`, span: result.span ?? declaration.name.span };
     loaded.set(declaration.name.text, result);
   }
   const analysis = analyze(text, { ...options, dataFacts: (declaration) => loaded.get(declaration.name.text)?.facts });
   const errors = analysis.findings.filter((finding) => finding.severity === "error");
-  if (errors.length > 0) return { ok: false, message: `${errors.length} error${errors.length === 1 ? "" : "s"} to fix first, the first: ${errors[0].message}` };
+  if (errors.length > 0) return { ok: false, message: `${errors.length} error${errors.length === 1 ? "" : "s"} to fix first, the first: ${errors[0].message}`, span: errors[0].span, errors };
   return { ok: true, analysis, data: (name) => loaded.get(name)?.splits };
 }
