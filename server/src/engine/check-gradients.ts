@@ -207,7 +207,10 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
           regularisation: regularisationGradient(loss, point.bindings, param),
           alternatives: () => hingeVariants(loss.graph).map((variant) => ({ description: variant.description, gradient: gradients(variant.graph, evaluate(variant.graph, point.bindings)).get(param) as Tensor })),
         }) ?? correctClassPattern(loss.graph, compiled.graph, point.bindings, param, classes, options(`${result.name}:one`));
-      const check = checkParam(loss.graph, point.bindings, param, { shape: expected.shape, data: value.data }, { ...options(k === 0 ? result.name : `${result.name}@${k}`), explain }, point.evaluator);
+      // Past the start a hinge's mistakes are spread over the entries the samples see; half the
+      // projections there (each costs a product with the examples) keep the check near one point's cost.
+      const projections = k === 0 ? settings.projections : Math.ceil(settings.projections / 2);
+      const check = checkParam(loss.graph, point.bindings, param, { shape: expected.shape, data: value.data }, { ...options(k === 0 ? result.name : `${result.name}@${k}`), projections, explain }, point.evaluator);
       const sides = k > 0 ? describeSides(loss.points[0].sides, point.sides) : undefined;
       result.points.push({ label: point.label, verdict: check.verdict, maxRelativeError: check.maxRelativeError, ...(sides ? { sides } : {}) });
       if (check.cancelled) {
