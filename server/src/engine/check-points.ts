@@ -15,8 +15,6 @@ export interface CheckPoint {
   /** "the start", "weights scaled ×2,340 (class scores of spread 1)". */
   label: string;
   params: Map<string, Tensor>;
-  /** The factor every param of the loss was multiplied by. */
-  scale: number;
   /** The loss graph's values there. */
   values: Values;
 }
@@ -81,7 +79,7 @@ export function scaledPoint(graph: Graph, bindings: Bindings, startValues: Value
   }
   if (!Number.isFinite(factor) || factor <= 0) return undefined;
   if (valuesAt !== factor) spreadAt(factor);
-  return { values, label: `weights scaled ×${formatScale(factor)} (class scores of spread 1)`, params: scaled(bindings.params, names, factor), scale: factor };
+  return { values, label: `weights scaled ×${formatScale(factor)} (class scores of spread 1)`, params: scaled(bindings.params, names, factor) };
 }
 
 function formatScale(factor: number): string {
