@@ -34,11 +34,16 @@ export interface DataCache {
   stats(): { entries: number; bytes: number };
 }
 
-/** Room for the whole of CIFAR-10 (737 MB as float32) plus a prepared copy of it. */
-export const DEFAULT_CACHE_LIMITS: DataCacheLimits = { maxCacheBytes: 2 * 1024 ** 3, maxDataSetBytes: 1024 ** 3 };
+/**
+ * Room for a prepared Fashion-MNIST (220 MB as float32) and small data sets
+ * beside it; the newest entry is kept whatever its size (CIFAR-10 is 737 MB),
+ * so the data set being edited is never read twice, while the server's
+ * memory stays near one large data set however many files are open.
+ */
+export const DEFAULT_CACHE_LIMITS: DataCacheLimits = { maxCacheBytes: 256 * 1024 ** 2, maxDataSetBytes: 1024 ** 3 };
 
 function examplesSize(x: Examples | undefined): number {
-  return x ? x.X.byteLength + x.y.byteLength : 0;
+  return x ? (x.stored ? x.stored.bytes.byteLength : x.X.byteLength) + x.y.byteLength : 0;
 }
 
 export function splitsSize(splits: Splits): number {
@@ -97,9 +102,10 @@ export function createDataCache(limits: Partial<DataCacheLimits> = {}): DataCach
     }
   }
 
+  /** Oldest first, down to the budget; the newest entry stays even when it alone is over it. */
   function evict(): void {
     for (const [key, entry] of entries) {
-      if (totalBytes <= current.maxCacheBytes) break;
+      if (totalBytes <= current.maxCacheBytes || entries.size === 1) break;
       entries.delete(key);
       totalBytes -= entry.bytes;
     }
@@ -107,7 +113,6 @@ export function createDataCache(limits: Partial<DataCacheLimits> = {}): DataCach
 
   function remember(key: string, value: Splits): void {
     const bytes = splitsSize(value);
-    if (bytes > current.maxCacheBytes) return; // would evict everything and still not fit
     const old = entries.get(key);
     if (old) totalBytes -= old.bytes;
     entries.delete(key);
@@ -161,7 +166,7 @@ export function createDataCache(limits: Partial<DataCacheLimits> = {}): DataCach
       const baseKey = `${identity}\n${stamps.value}`;
       if (!preparation) return loadRaw(source, `${baseKey}\n`);
       return once(`${baseKey}\n${preparation.description}`, async () => {
-        // The raw splits stay cached too, so changing only the preparation does not reread the files.
+        // The raw splits are cached too while the budget has room for both, so changing only the preparation does not reread the files.
         const raw = await loadRaw(source, `${baseKey}\n`);
         if (!raw.ok) return raw;
         return preparation.apply(raw.value);

@@ -5,7 +5,7 @@
 import { stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fail, fileError, hex32, ioError, ok } from "./errors";
-import { bytesToFloat32, pixelTable } from "./pixels";
+import { examplesFromBytes, pixelTable } from "./pixels";
 import { readBytes, readHead } from "./read-file";
 import { examplesBytes, sizeLimitError } from "./size-limit";
 import type { Examples, LoadOptions, Result } from "./types";
@@ -155,9 +155,7 @@ function pairExamples(imagesPath: string, images: IdxImages, labelsPath: string,
     if (label > maxLabel) maxLabel = label;
   }
   const d = rows * cols;
-  const X = new Float32Array(count * d);
-  bytesToFloat32(images.pixels, X, 0, pixelTable(scale));
-  return ok({ X, y, n: count, d, classes: Math.max(classes ?? 0, maxLabel + 1), image: { height: rows, width: cols, channels: 1 } });
+  return ok(examplesFromBytes({ y, n: count, d, classes: Math.max(classes ?? 0, maxLabel + 1), image: { height: rows, width: cols, channels: 1 } }, images.pixels, pixelTable(scale)));
 }
 
 /** Fashion-MNIST's labels 0…9 (zalandoresearch/fashion-mnist). */

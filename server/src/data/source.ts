@@ -11,6 +11,7 @@ import { estimateCsv, loadCsvTable } from "./csv";
 import { fail, fileError, ioError, ok } from "./errors";
 import { estimateIdxImages, idxClassNames, findIdxFiles, findIdxPrefixPair, findIdxSplitFiles, loadIdxPair, type IdxPair } from "./idx";
 import { estimateNpy, loadNpyExamples } from "./npy";
+import { withFields } from "./pixels";
 import { sizeLimitError } from "./size-limit";
 import type { Examples, ImageShape, LoadOptions, Result, SplitName, Splits } from "./types";
 
@@ -290,9 +291,9 @@ function agreeWithTraining(split: SplitName, reader: SplitReader, x: Examples, t
 /** Every split gets the largest class count, so a class missing from one split still has its index. */
 function oneClassCount(splits: Splits): Splits {
   const classes = Math.max(...SPLIT_NAMES.map((split) => splits[split]?.classes ?? 0));
-  const result: Splits = { train: { ...splits.train, classes } };
-  if (splits.val) result.val = { ...splits.val, classes };
-  if (splits.test) result.test = { ...splits.test, classes };
+  const result: Splits = { train: withFields(splits.train, { classes }) };
+  if (splits.val) result.val = withFields(splits.val, { classes });
+  if (splits.test) result.test = withFields(splits.test, { classes });
   return result;
 }
 

@@ -22,6 +22,19 @@ export interface Examples {
   imageColumns?: ImageShape;
   /** Names of the classes by index, when the source has them (CIFAR-10, string labels in a CSV). */
   classNames?: string[];
+  /**
+   * Set when the inputs are bytes as the file stores them (IDX images):
+   * X[i] = table[bytes[i]], and X is made on its first read. Splits and value
+   * transforms work from the bytes, so a prepared data set never needs a
+   * float32 copy of the raw one (pixels.ts: examplesFromBytes).
+   */
+  stored?: StoredBytes;
+}
+
+export interface StoredBytes {
+  bytes: Uint8Array;
+  /** The float32 value of each byte value. */
+  table: Float32Array;
 }
 
 export type SplitName = "train" | "val" | "test";

@@ -7,7 +7,7 @@ import type * as ast from "../syntax/ast";
 import { createDataCache, type DataCache, type Preparation } from "../data/cache";
 import { blobs, spiral, toy } from "../data/generators";
 import { fromRows } from "../data/inline";
-import { biasTrick, firstRows, randomSubset, scale, splitTrainVal, subtractTrainMean, takeRows } from "../data/prepare";
+import { firstRows, randomSubset, splitTrainVal, takeRows, transformValues } from "../data/prepare";
 import { createRng, permutation } from "../data/random";
 import { resolveSplitFile, type DataSource, type SplitFiles } from "../data/source";
 import { summarize, type Summary } from "../data/summary";
@@ -112,20 +112,10 @@ function preparationFor(settings: Map<string, Setting>, asStored = false): Prepa
         if (!sampled.ok) return sampled;
         splits = sampled.value;
       }
-      if (factor !== undefined && factor !== 1) {
-        const scaled = each((x) => scale(x, factor));
-        if (!scaled.ok) return scaled;
-        splits = scaled.value;
-      }
-      if (center) {
-        const centered = subtractTrainMean(splits);
-        if (!centered.ok) return centered;
-        splits = centered.value.splits;
-      }
-      if (bias) {
-        const withBias = each((x) => ({ ok: true, value: biasTrick(x) }));
-        if (!withBias.ok) return withBias;
-        splits = withBias.value;
+      if ((factor !== undefined && factor !== 1) || center || bias) {
+        const transformed = transformValues(splits, { ...(factor !== undefined ? { factor } : {}), center, bias });
+        if (!transformed.ok) return transformed;
+        splits = transformed.value;
       }
       return { ok: true, value: splits };
     },

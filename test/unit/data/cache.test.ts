@@ -78,6 +78,11 @@ test("least recently used entries are evicted beyond the byte budget", async () 
   assert.notEqual(expectValue(await cache.load(b)), firstB, "b was the least recent, so it went");
   cache.configure({ maxCacheBytes: 16 });
   assert.deepEqual(cache.stats(), { entries: 1, bytes: 16 });
+  cache.configure({ maxCacheBytes: 8 });
+  assert.deepEqual(cache.stats(), { entries: 1, bytes: 16 }, "the newest entry stays even when it alone is over the budget");
+  const lastA = expectValue(await cache.load(a));
+  assert.equal(expectValue(await cache.load(a)), lastA, "and is served from the cache");
+  assert.deepEqual(cache.stats(), { entries: 1, bytes: 16 });
   cache.clear();
   assert.deepEqual(cache.stats(), { entries: 0, bytes: 0 });
 });

@@ -13,7 +13,9 @@ import {
   subset,
   subtractTrainMean,
   summarize,
+  transformValues,
 } from "../../../server/src/data/prepare";
+import { examplesFromBytes, pixelTable } from "../../../server/src/data/pixels";
 import type { Examples } from "../../../server/src/data/types";
 import { expectError, expectValue } from "./write-data";
 
@@ -43,6 +45,50 @@ test("scale, bias trick and flatten return new examples and leave the input alon
   assert.equal(flat.image, undefined);
   assert.equal(flat.X, x.X);
   assert.match(expectError(scale(x, Infinity)).message, /the scale factor must be a finite number/);
+});
+
+test("scaling, centring and the bias trick in one pass give the same float32 values as the three steps one after the other", () => {
+  // Pixel-like values whose scaled float32 means do not round evenly.
+  const rows = (n: number, offset: number) => Array.from({ length: n }, (_, i) => [(i * 37 + offset) % 256, (i * 101 + 7 * offset) % 256, (i * 13) % 256]);
+  const train = examples(rows(50, 3), Array.from({ length: 50 }, (_, i) => i % 4));
+  const val = examples(rows(7, 11), [0, 1, 2, 3, 0, 1, 2]);
+  for (const transform of [{ factor: 1 / 255, center: true, bias: true }, { factor: 1 / 255, center: true }, { center: true, bias: true }, { factor: 0.3 }, { bias: true }]) {
+    let stepwise = { train, val };
+    if (transform.factor !== undefined) stepwise = { train: expectValue(scale(stepwise.train, transform.factor)), val: expectValue(scale(stepwise.val, transform.factor)) };
+    if (transform.center) {
+      const centred = expectValue(subtractTrainMean(stepwise)).splits;
+      stepwise = { train: centred.train, val: centred.val! };
+    }
+    if (transform.bias) stepwise = { train: biasTrick(stepwise.train), val: biasTrick(stepwise.val) };
+    const fused = expectValue(transformValues({ train, val }, transform));
+    assert.deepEqual([...fused.train.X], [...stepwise.train.X], JSON.stringify(transform));
+    assert.deepEqual([...fused.val!.X], [...stepwise.val.X], JSON.stringify(transform));
+    assert.equal(fused.train.d, stepwise.train.d);
+  }
+  assert.deepEqual([...train.X.subarray(0, 3)], [3, 21, 0], "inputs untouched");
+  assert.match(expectError(transformValues({ train }, { factor: NaN })).message, /the scale factor must be a finite number/);
+});
+
+test("inputs kept as bytes are split and transformed without a float32 copy, to the same values", () => {
+  const bytes = Uint8Array.from({ length: 60 * 4 }, (_, i) => (i * 53 + 7) % 256);
+  const labels = Int32Array.from({ length: 60 }, (_, i) => i % 3);
+  const table = pixelTable(1);
+  const stored = () => examplesFromBytes({ y: labels, n: 60, d: 4, classes: 3, image: { height: 2, width: 2, channels: 1 } }, bytes, table);
+  const asFloats = examples(Array.from({ length: 60 }, (_, row) => [...bytes.subarray(row * 4, row * 4 + 4)]), [...labels]);
+  const counts = { train: 50, val: 6, test: 4 };
+  const fromBytes = expectValue(splitTrainVal({ train: stored() }, counts));
+  const fromFloats = expectValue(splitTrainVal({ train: asFloats }, counts));
+  assert.ok(fromBytes.train.stored && fromBytes.val?.stored && fromBytes.test?.stored, "splits of bytes are bytes");
+  assert.equal(fromBytes.val.stored.bytes.buffer, bytes.buffer, "and share them");
+  const transform = { factor: 1 / 255, center: true, bias: true };
+  const a = expectValue(transformValues(fromBytes, transform));
+  const b = expectValue(transformValues(fromFloats, transform));
+  for (const split of ["train", "val", "test"] as const) assert.deepEqual([...a[split]!.X], [...b[split]!.X], split);
+  assert.deepEqual([...fromBytes.test.X], [...fromFloats.test!.X], "X, when read, is the bytes' values");
+  assert.equal(fromBytes.test.X, fromBytes.test.X, "and is made once");
+  // The training split's X was never read: made now, it sees a table changed after the transform.
+  table[bytes[0]] = -1;
+  assert.equal(fromBytes.train.X[0], -1, "the transform read the bytes, not X");
 });
 
 test("mean subtraction uses the training split only and applies it to every split", () => {
