@@ -42,7 +42,7 @@ function negateInterval(a: Interval): Interval {
   return { low: -a.high, high: -a.low };
 }
 
-function isConvexLike(curvature: Curvature): boolean {
+export function isConvexLike(curvature: Curvature): boolean {
   return curvature === "constant" || curvature === "affine" || curvature === "convex";
 }
 

@@ -30,3 +30,10 @@ export function error(code: string, span: Span, message: string): Finding {
   return { span, severity: "error", message, code };
 }
 
+/** Edits that put `before` and `after` around a span: a call, brackets. */
+export function surround(span: Span, before: string, after: string): TextEdit[] {
+  return [
+    { span: { start: span.start, end: span.start }, newText: before },
+    { span: { start: span.end, end: span.end }, newText: after },
+  ];
+}
