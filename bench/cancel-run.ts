@@ -2,19 +2,19 @@
 // real server: a two-layer net on the spiral by default, or the first run of
 // the file given (e.g. an SVM on Fashion-MNIST).
 //   node scripts/build.mjs && npx esbuild bench/cancel-run.ts --bundle --platform=node --outfile=out/bench/cancel-run.js && node out/bench/cancel-run.js [FILE RUN]
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { CancellationTokenSource } from "vscode-jsonrpc/node";
 import type { RunExperimentRequest } from "../server/src/protocol";
 import { LspTestClient } from "../test/support/lsp-client";
+import { scratchFolder } from "../test/support/scratch";
 
 async function main(): Promise<void> {
   const client = new LspTestClient();
   await client.initialize();
   const [file, runName] = process.argv.slice(2);
-  const uri = pathToFileURL(file ?? join(mkdtempSync(join(tmpdir(), "optim-cancel-")), "long.optim")).toString();
+  const uri = pathToFileURL(file ?? join(scratchFolder("cancel"), "long.optim")).toString();
   const name = runName ?? "fit";
   await client.open(uri, file ? readFileSync(file, "utf8") : `data d = spiral(classes=3, points=60, seed=2) { train 150, val 30 }
 param W1: [50, D] = he

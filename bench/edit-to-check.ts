@@ -2,12 +2,12 @@
 // for that version (debounce, worker, data from the cache, check), for a
 // linear SVM of CIFAR-10 shape on 100 examples read from binary batches.
 //   node scripts/build.mjs --tests && npx esbuild bench/edit-to-check.ts --bundle --platform=node --outfile=out/bench/edit-to-check.js && node out/bench/edit-to-check.js [--json]
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { CheckResults } from "../server/src/protocol";
 import { LspTestClient } from "../test/support/lsp-client";
+import { scratchFolder } from "../test/support/scratch";
 
 /** A CIFAR-10 batch file of `records` random images. */
 function writeCifarBatch(path: string, records: number): void {
@@ -21,7 +21,7 @@ function writeCifarBatch(path: string, records: number): void {
 }
 
 async function main(): Promise<void> {
-  const folder = mkdtempSync(join(tmpdir(), "optim-bench-w5-"));
+  const folder = scratchFolder("bench-w5");
   writeCifarBatch(join(folder, "data_batch_1.bin"), 1000);
   const source = (reg: number) => `data cifar = cifar10(".") { scale 1/255; center; bias_trick }
 hyper reg = ${reg}

@@ -1,7 +1,8 @@
 // Bundles the extension with esbuild: one bundle each for the client, the
-// server, the CLI and every webview script; with --tests, the test files and
-// the development tools (scripts/open-editor.ts) too.
-//   node scripts/build.mjs [--production] [--tests] [--watch]
+// server, the CLI and every webview script; with --editor, the launcher of
+// `npm start` (scripts/open-editor.ts); with --tests, the test files and the
+// launcher.
+//   node scripts/build.mjs [--production] [--editor] [--tests] [--watch]
 import * as esbuild from "esbuild";
 import { copyFileSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -10,6 +11,7 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const production = process.argv.includes("--production");
 const withTests = process.argv.includes("--tests");
+const withEditor = withTests || process.argv.includes("--editor");
 const watch = process.argv.includes("--watch");
 
 const nodeBundle = {
@@ -61,11 +63,22 @@ if (withTests) {
     ...nodeBundle,
     sourcemap: "inline",
     minify: false,
-    entryPoints: [...testFiles(join(root, "test")), "scripts/open-editor.ts"],
+    entryPoints: testFiles(join(root, "test")),
     outdir: "out",
     outbase: ".",
     // Browser drivers and the VS Code runner stay as they are in node_modules.
     external: ["playwright-core", "@vscode/test-electron", "vscode", "@tensorflow/tfjs-node"],
+  });
+}
+
+if (withEditor) {
+  builds.push({
+    ...nodeBundle,
+    entryPoints: ["scripts/open-editor.ts"],
+    outdir: "out",
+    outbase: ".",
+    // It shares the end-to-end harness's launcher, which also drives browsers: never bundled.
+    external: ["playwright-core"],
   });
 }
 

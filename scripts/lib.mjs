@@ -1,7 +1,7 @@
 // Shared steps of the project's scripts. Plain Node: they must run before
 // `npm ci` has installed anything.
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -29,16 +29,36 @@ export function ensureDependencies() {
   run("npm", ["ci", "--no-audit", "--no-fund"]);
 }
 
-export function build({ tests = false, production = false } = {}) {
+export function build({ tests = false, editor = false, production = false } = {}) {
   step("building bundles");
-  run(process.execPath, [join(root, "scripts", "build.mjs"), ...(tests ? ["--tests"] : []), ...(production ? ["--production"] : [])]);
+  run(process.execPath, [join(root, "scripts", "build.mjs"), ...(tests ? ["--tests"] : []), ...(editor ? ["--editor"] : []), ...(production ? ["--production"] : [])]);
 }
 
-/** Builds the production bundles and packs them into dist/optim-lab.vsix. */
-export function packageExtension() {
+/** Builds the production bundles and packs them into dist/optim-lab.vsix; with `onlyIfChanged`, not when the .vsix is newer than everything it packs. */
+export function packageExtension({ onlyIfChanged = false } = {}) {
+  const vsix = join(root, "dist", "optim-lab.vsix");
+  if (onlyIfChanged && existsSync(vsix) && newestSource() <= statSync(vsix).mtimeMs) {
+    step("the extension (.vsix) is up to date");
+    return vsix;
+  }
   step("packaging the extension (.vsix)");
   run("npm", ["run", "--silent", "package"]);
-  return join(root, "dist", "optim-lab.vsix");
+  return vsix;
+}
+
+/** What goes into the .vsix: the newest modification time among its sources. */
+function newestSource() {
+  const roots = ["client", "server", "media", "examples", "grammar", "icons", "package.json", "package-lock.json", "language-configuration.json", "README.md", "LICENSE", ".vscodeignore"];
+  let newest = 0;
+  const pending = roots.map((path) => join(root, path)).filter((path) => existsSync(path));
+  while (pending.length > 0) {
+    const path = pending.pop();
+    const info = statSync(path);
+    // media/dist holds bundles of media/src, which are counted themselves.
+    if (info.isDirectory()) pending.push(...readdirSync(path).filter((name) => name !== "dist" && name !== "runs").map((name) => join(path, name)));
+    else newest = Math.max(newest, info.mtimeMs);
+  }
+  return newest;
 }
 
 /** Fashion-MNIST, which the examples and the data tests read. */
@@ -53,7 +73,8 @@ export function setupBrowser() {
   run("bash", [join(root, "scripts", "ensure-debian-packages.sh"), "chromium"]);
 }
 
-export function setupCodeServer() {
-  step("setting up code-server and Chromium for end-to-end tests");
-  run("bash", [join(root, "scripts", "setup-e2e.sh")]);
+/** code-server, and with `forTests` Debian's Chromium that drives it in the end-to-end tests. */
+export function setupCodeServer({ forTests = true } = {}) {
+  step(forTests ? "setting up code-server and Chromium for the end-to-end tests" : "setting up code-server (VS Code in the browser)");
+  run("bash", [join(root, "scripts", "setup-e2e.sh"), ...(forTests ? [] : ["--editor"])]);
 }

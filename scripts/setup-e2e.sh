@@ -4,6 +4,7 @@
 # chromium (driven by playwright-core) and the build dependencies.
 #
 #   scripts/setup-e2e.sh            # install (a second run is a fast no-op)
+#   scripts/setup-e2e.sh --editor   # only what `npm start` needs: no Chromium
 #   OPTIM_CODE_SERVER_DIR=/x ...    # install somewhere else
 #   OPTIM_SETUP_FORCE=1 ...         # reinstall even if the marker is there
 #
@@ -20,7 +21,10 @@ DEST="${OPTIM_CODE_SERVER_DIR:-$REPO/.cache/code-server-$CS_VERSION}"
 MARKER="$DEST/.optim-e2e-ready"
 MARKER_TEXT="code-server $CS_VERSION recipe $RECIPE_REV node $(node -p 'process.versions.modules' 2>/dev/null || echo none)"
 
-APT_PACKAGES=(chromium ripgrep libkrb5-dev)
+# ripgrep replaces the rg that VS Code's search would download; libkrb5-dev
+# builds its kerberos module. Chromium is for the tests only: a user brings a browser.
+APT_PACKAGES=(ripgrep libkrb5-dev)
+[ "${1:-}" = "--editor" ] || APT_PACKAGES+=(chromium)
 
 T_START=$(date +%s.%N)
 log() { printf '[setup-e2e] %s\n' "$*"; }

@@ -1,5 +1,8 @@
 // `npm test`: installs what the tests need and runs all of them.
 //   node scripts/test.mjs [unit|lsp|browser|e2e ...]   (default: every level)
+import { spawnSync } from "node:child_process";
+import { readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build, ensureDependencies, packageExtension, root, run, setupBrowser, setupCodeServer, setupData, step } from "./lib.mjs";
 
@@ -25,4 +28,17 @@ if (selected.includes("e2e")) {
 // Development bundles (with source maps) for unit and protocol tests; built after packaging so they win.
 build({ tests: true });
 step(`running tests: ${selected.join(", ")}`);
-run(process.execPath, ["--test", "--test-concurrency=1", ...selected.map((level) => join("out", "test", level))]);
+const before = new Set(scratchFolders());
+const tests = spawnSync(process.execPath, ["--test", "--test-concurrency=1", ...selected.map((level) => join("out", "test", level))], { cwd: root, stdio: "inherit" });
+// Tests clean up after themselves (test/support/scratch.ts): a folder left behind is a failure.
+const left = scratchFolders().filter((name) => !before.has(name));
+if (left.length > 0) {
+  console.error(`\nthe tests left ${left.length} temporary folder(s) behind: ${left.map((name) => join(tmpdir(), name)).join(", ")}`);
+  for (const name of left) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+}
+process.exit(tests.status !== 0 ? tests.status || 1 : left.length > 0 ? 1 : 0);
+
+/** The temporary folders tests make (all named optim-…). */
+function scratchFolders() {
+  return readdirSync(tmpdir()).filter((name) => name.startsWith("optim-"));
+}

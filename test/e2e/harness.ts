@@ -36,6 +36,10 @@ export interface StartOptions {
   settings?: Record<string, unknown> | undefined;
   /** How long to wait for the HTTP server (default 60 s). */
   timeoutMs?: number | undefined;
+  /** The port to listen on (default: a free one). */
+  port?: number | undefined;
+  /** The address to listen on (default 127.0.0.1). */
+  host?: string | undefined;
 }
 
 export interface CodeServer {
@@ -236,12 +240,13 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
     }
   }
 
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
+  const host = opts.host ?? "127.0.0.1";
   const args = [
     entry,
     ...common,
     "--auth", "none",
-    "--bind-addr", `127.0.0.1:${port}`,
+    "--bind-addr", `${host}:${port}`,
     "--disable-telemetry",
     "--disable-update-check",
     "--disable-getting-started-override",
@@ -281,7 +286,7 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   };
   const log = (): string => chunks.join("");
 
-  const baseUrl = `http://127.0.0.1:${port}/`;
+  const baseUrl = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}/`;
   try {
     await poll(`code-server to answer HTTP on ${baseUrl}healthz`, timeoutMs, async () => {
       if (exited !== undefined) throw new Error(`code-server exited early (${exited}):\n${log()}`);

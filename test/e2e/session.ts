@@ -1,11 +1,11 @@
 // One code-server with the packaged extension and one browser page, shared
 // by the tests of a file: start it in `before`, stop it in `after`.
-import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { repoRoot } from "../support/fixtures";
 import { launchBrowser, newPage, openWorkbench, startCodeServer, type CodeServer } from "./harness";
+import { scratchFolder } from "../support/scratch";
 
 export const vsixPath = join(repoRoot, "dist", "optim-lab.vsix");
 
@@ -20,7 +20,7 @@ export interface EditorSession {
 
 /** Starts code-server on a fresh workspace holding `files`, installs the .vsix, and opens the workbench. */
 export async function openEditorSession(files: Record<string, string>, options: { trust?: boolean } = {}): Promise<EditorSession> {
-  const scratch = mkdtempSync(join(tmpdir(), "optim-e2e-"));
+  const scratch = scratchFolder("e2e");
   const workspace = join(scratch, "workspace");
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(workspace, name)), { recursive: true });

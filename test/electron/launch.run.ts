@@ -3,13 +3,13 @@
 //   npm run test:electron                       downloads the stable VS Code
 //   VSCODE_PATH=/path/to/code npm run test:electron   uses a local one
 import { runTests } from "@vscode/test-electron";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scratchFolder } from "../support/scratch";
 
 async function main(): Promise<void> {
   const root = join(__dirname, "..", "..", "..");
-  const workspace = mkdtempSync(join(tmpdir(), "optim-electron-"));
+  const workspace = scratchFolder("electron");
   writeFileSync(join(workspace, "broken.optim"), "hyper reg = 1e-3\nparam W: [10 = 3\n");
   await runTests({
     vscodeExecutablePath: process.env.VSCODE_PATH || undefined,

@@ -2,8 +2,7 @@
 // on the data declaration with the file and the place, shapes from the files
 // checked, and a hover that shows what was read.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -11,11 +10,12 @@ import { gunzipSync } from "node:zlib";
 import { after, before, test } from "node:test";
 import type { CheckResults, PreviewDataRequest } from "../../server/src/protocol";
 import { LspTestClient, type PublishedDiagnostics } from "../support/lsp-client";
+import { scratchFolder } from "../support/scratch";
 
 let client: LspTestClient;
-const folder = mkdtempSync(join(tmpdir(), "optim-lsp-data-"));
+const folder = scratchFolder("lsp-data");
 /** Somewhere that is not the workspace folder. */
-const outside = mkdtempSync(join(tmpdir(), "optim-lsp-outside-"));
+const outside = scratchFolder("lsp-outside");
 
 before(async () => {
   client = new LspTestClient();

@@ -2,17 +2,17 @@
 // than VS Code runs them: workspace/executeCommand, progress on a token the
 // server creates, and the outcome in window/showMessage.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, test } from "node:test";
 import type { CheckResults, PreviewDataRequest, RunExperimentRequest } from "../../server/src/protocol";
 import { LspTestClient, type PublishedDiagnostics } from "../support/lsp-client";
+import { scratchFolder } from "../support/scratch";
 
 let client: LspTestClient;
 let capabilities: { executeCommandProvider?: { commands: string[] } };
-const folder = mkdtempSync(join(tmpdir(), "optim-lsp-commands-"));
+const folder = scratchFolder("lsp-commands");
 
 before(async () => {
   client = new LspTestClient();

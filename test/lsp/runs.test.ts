@@ -2,17 +2,17 @@
 // notifications, saved under runs/, cancellable, and never in the way of
 // editing.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, test } from "node:test";
 import { CancellationTokenSource } from "vscode-jsonrpc/node";
 import type { RunExperimentRequest, RunProgressNotification } from "../../server/src/protocol";
 import { LspTestClient, type PublishedDiagnostics } from "../support/lsp-client";
+import { scratchFolder } from "../support/scratch";
 
 let client: LspTestClient;
-const folder = mkdtempSync(join(tmpdir(), "optim-lsp-runs-"));
+const folder = scratchFolder("lsp-runs");
 
 before(async () => {
   client = new LspTestClient();

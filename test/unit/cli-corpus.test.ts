@@ -3,8 +3,7 @@
 // in them: their data paths are not meant to exist, so no data is read).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { JsonCheckReport } from "../../server/src/cli/check";
@@ -12,6 +11,7 @@ import type { Finding } from "../../server/src/analysis/diagnostic";
 import { LineIndex } from "../../server/src/analysis/line-index";
 import { renderAnnotated, stripAnnotations } from "../support/annotations";
 import { fixtureFiles, readText, repoRoot } from "../support/fixtures";
+import { scratchFolder } from "../support/scratch";
 
 function optim(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [join(repoRoot, "bin", "optim.js"), ...args], { encoding: "utf8" });
@@ -26,7 +26,7 @@ test("optim check reports no errors on any example", () => {
   assert.match(result.stdout, new RegExp(`^${examples.length} files? checked: 0 errors`, "m"));
 });
 
-const scratch = mkdtempSync(join(tmpdir(), "optim-corpus-"));
+const scratch = scratchFolder("corpus");
 
 for (const file of fixtureFiles("diagnostics", ".optim")) {
   const name = file.split("/").pop() as string;

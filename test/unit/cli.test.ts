@@ -1,11 +1,11 @@
 // The CLI as a function: formats and exit codes, without spawning a process.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runCli } from "../../server/src/cli/main";
 import { idxImages, idxLabels, pixelsFor } from "./data/write-data";
+import { scratchFolder } from "../support/scratch";
 
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
@@ -14,7 +14,7 @@ async function run(argv: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout, stderr };
 }
 
-const directory = mkdtempSync(join(tmpdir(), "optim-cli-"));
+const directory = scratchFolder("cli");
 const good = join(directory, "good.optim");
 const bad = join(directory, "bad.optim");
 writeFileSync(good, "hyper reg = 1e-3\nparam W: [10, 785] = randn * 0.0001\nloss L = reg * sum(W^2)\n");

@@ -2,15 +2,15 @@
 // checks, runs, searches, sweeps and landscapes, on the real Fashion-MNIST.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { repoRoot } from "../support/fixtures";
+import { scratchFolder } from "../support/scratch";
 
 const examples = readdirSync(join(repoRoot, "examples")).filter((file) => file.endsWith(".optim")).sort();
 // Copies, so the runs they save stay out of the repository.
-const scratch = mkdtempSync(join(tmpdir(), "optim-examples-"));
+const scratch = scratchFolder("examples");
 
 function optim(args: string[]) {
   const result = spawnSync(process.execPath, [join(repoRoot, "bin", "optim.js"), ...args], { encoding: "utf8" });
