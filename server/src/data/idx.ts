@@ -5,7 +5,8 @@
 import { stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fail, fileError, hex32, ioError, ok } from "./errors";
-import { examplesFromBytes, pixelTable } from "./pixels";
+import { pixelTable } from "./pixels";
+import { examplesFromBytes } from "./stored-bytes";
 import { readBytes, readHead } from "./read-file";
 import { examplesBytes, sizeLimitError } from "./size-limit";
 import type { Examples, LoadOptions, Result } from "./types";

@@ -2,47 +2,6 @@
 // Fashion-MNIST). A 256-entry table turns the conversion and the scaling into
 // one load per pixel, and 4-way unrolling lets V8 keep the loop tight.
 
-import type { Examples, StoredBytes } from "./types";
-
-/**
- * Examples whose inputs stay bytes until X is read: a quarter of the memory
- * of float32, and no conversion at all when only a prepared copy is used.
- * X, once made, is kept.
- */
-export function examplesFromBytes(fields: Omit<Examples, "X" | "stored">, bytes: Uint8Array, table: Float32Array): Examples {
-  let X: Float32Array | undefined;
-  const examples = { ...fields, stored: { bytes, table } } as Examples;
-  Object.defineProperty(examples, "X", {
-    enumerable: true,
-    get(): Float32Array {
-      if (!X) {
-        X = new Float32Array(bytes.length);
-        bytesToFloat32(bytes, X, 0, table);
-      }
-      return X;
-    },
-  });
-  return examples;
-}
-
-/** Every field but the inputs, without reading X (reading it would make the float32 copy). */
-function fieldsOf(x: Examples): Omit<Examples, "X" | "stored"> {
-  const fields: Record<string, unknown> = {};
-  for (const key of Object.keys(x)) if (key !== "X" && key !== "stored") fields[key] = (x as unknown as Record<string, unknown>)[key];
-  return fields as Omit<Examples, "X" | "stored">;
-}
-
-/** The same inputs with other fields changed; inputs still bytes stay bytes. */
-export function withFields(x: Examples, changes: Partial<Omit<Examples, "X" | "stored">>): Examples {
-  if (!x.stored) return { ...x, ...changes };
-  return examplesFromBytes({ ...fieldsOf(x), ...changes }, x.stored.bytes, x.stored.table);
-}
-
-/** Consecutive rows of examples whose inputs are still bytes, sharing those bytes. */
-export function storedRowRange(x: Examples, stored: StoredBytes, start: number, count: number): Examples {
-  return examplesFromBytes({ ...fieldsOf(x), y: x.y.subarray(start, start + count), n: count }, stored.bytes.subarray(start * x.d, (start + count) * x.d), stored.table);
-}
-
 /** value·scale for every byte value: build once per load, not per record. */
 export function pixelTable(scale: number): Float32Array {
   const table = new Float32Array(256);

@@ -5,14 +5,19 @@
 import { fail, ok } from "./errors";
 import { sampleIndices, createRng } from "./random";
 import type { Examples, Result, Splits } from "./types";
-import { storedRowRange } from "./pixels";
+import { forEachRowBlock, storedRowRange, transformStored } from "./stored-bytes";
 import { checkCount, checkFinite } from "./validate";
 
 export { createBatchSampler, type BatchSampler } from "./batches";
 export { summarize, type Summary } from "./summary";
 
 function withData(x: Examples, X: Float32Array, d: number, keepImage: boolean): Examples {
-  const result: Examples = { X, y: x.y, n: x.n, d, classes: x.classes };
+  return { X, ...shapedFields(x, d, keepImage) };
+}
+
+/** The fields of examples whose rows now have `d` values: the image geometry kept, moved to imageColumns, or dropped. */
+function shapedFields(x: Examples, d: number, keepImage: boolean): Omit<Examples, "X"> {
+  const result: Omit<Examples, "X"> = { y: x.y, n: x.n, d, classes: x.classes };
   if (keepImage && x.image) result.image = { ...x.image };
   // Rows that grew a column (the bias trick) still begin with the image; later steps keep that.
   if (!result.image && x.imageColumns && d >= x.d) result.imageColumns = { ...x.imageColumns };
@@ -32,13 +37,22 @@ export function scale(x: Examples, factor: number): Result<Examples> {
 
 /** Per-column mean, accumulated in float64 (float32 sums drift over 50,000 rows). */
 export function featureMean(x: Examples): Float32Array {
-  const sums = new Float64Array(x.d);
-  for (let row = 0; row < x.n; row++) {
-    const base = row * x.d;
-    for (let column = 0; column < x.d; column++) sums[column] += x.X[base + column];
-  }
-  const mean = new Float32Array(x.d);
-  for (let column = 0; column < x.d; column++) mean[column] = x.n > 0 ? sums[column] / x.n : 0;
+  return columnMeans(x);
+}
+
+/** Per-column mean of the values times `factor`, each rounded to float32 as scale() stores it, summed in float64 in row order. */
+function columnMeans(x: Examples, factor = 1): Float32Array {
+  // Plain locals in the loop: examples with inputs still bytes are objects V8 reads slowly.
+  const { d, n } = x;
+  const sums = new Float64Array(d);
+  forEachRowBlock(x, (values, rows) => {
+    for (let row = 0; row < rows; row++) {
+      const base = row * d;
+      for (let column = 0; column < d; column++) sums[column] += Math.fround(values[base + column] * factor);
+    }
+  });
+  const mean = new Float32Array(d);
+  for (let column = 0; column < d; column++) mean[column] = n > 0 ? sums[column] / n : 0;
   return mean;
 }
 
@@ -81,11 +95,6 @@ export function biasTrick(x: Examples, value = 1): Examples {
   return withData(x, X, d, false);
 }
 
-/** Each byte value's float32 value times the factor, rounded to float32 as a scaled float32 input would be. */
-function scaledTable(table: Float32Array, factor: number): Float32Array {
-  return table.map((value) => Math.fround(value * factor));
-}
-
 export interface ValueTransform {
   /** Multiplies every value first (e.g. 1/255). */
   factor?: number;
@@ -106,51 +115,31 @@ export function transformValues(splits: Splits, transform: ValueTransform): Resu
   const checked = checkFinite("the scale factor", factor);
   if (!checked.ok) return checked;
   const train = splits.train;
-  const mean = new Float32Array(train.d);
-  if (transform.center) {
-    const sums = new Float64Array(train.d);
-    if (train.stored) {
-      const bytes = train.stored.bytes;
-      const scaled = scaledTable(train.stored.table, factor);
-      for (let row = 0; row < train.n; row++) {
-        const base = row * train.d;
-        for (let column = 0; column < train.d; column++) sums[column] += scaled[bytes[base + column]];
-      }
-    } else {
-      for (let row = 0; row < train.n; row++) {
-        const base = row * train.d;
-        for (let column = 0; column < train.d; column++) sums[column] += Math.fround(train.X[base + column] * factor);
-      }
-    }
-    for (let column = 0; column < train.d; column++) mean[column] = train.n > 0 ? sums[column] / train.n : 0;
-  }
+  // Bytes as stored stay bytes: the transform becomes their recipe, and X is made only if read.
+  const raw = (x: Examples) => x.stored !== undefined && x.stored.offsets === undefined && !x.stored.bias;
+  const mean = !transform.center ? undefined : raw(train) ? columnMeans(transformStored(shapedFields(train, train.d, true), train.stored!, factor, undefined, false)) : columnMeans(train, factor);
   const result: Partial<Splits> = {};
   for (const name of ["train", "val", "test"] as const) {
     const x = splits[name];
     if (!x) continue;
     if (x.d !== train.d) return fail({ message: `${name}: the mean has ${train.d} values, but the examples have ${x.d} features of train` });
-    const d = transform.bias ? x.d + 1 : x.d;
-    const X = new Float32Array(x.n * d);
-    if (x.stored) {
-      const bytes = x.stored.bytes;
-      const scaled = scaledTable(x.stored.table, factor);
-      for (let row = 0; row < x.n; row++) {
-        const from = row * x.d;
-        const to = row * d;
-        for (let column = 0; column < x.d; column++) X[to + column] = scaled[bytes[from + column]] - mean[column];
-        if (transform.bias) X[to + x.d] = 1;
-      }
-    } else {
-      for (let row = 0; row < x.n; row++) {
-        const from = row * x.d;
-        const to = row * d;
-        for (let column = 0; column < x.d; column++) X[to + column] = Math.fround(x.X[from + column] * factor) - mean[column];
-        if (transform.bias) X[to + x.d] = 1;
-      }
-    }
-    result[name] = withData(x, X, d, !transform.bias);
+    const bias = transform.bias ?? false;
+    result[name] = raw(x) ? transformStored(shapedFields(x, bias ? x.d + 1 : x.d, !bias), x.stored!, factor, mean, bias) : transformFloats(x, factor, mean, bias);
   }
   return ok(result as Splits);
+}
+
+function transformFloats(x: Examples, factor: number, mean: Float32Array | undefined, bias: boolean): Examples {
+  const d = bias ? x.d + 1 : x.d;
+  const X = new Float32Array(x.n * d);
+  for (let row = 0; row < x.n; row++) {
+    const from = row * x.d;
+    const to = row * d;
+    if (mean) for (let column = 0; column < x.d; column++) X[to + column] = Math.fround(x.X[from + column] * factor) - mean[column];
+    else for (let column = 0; column < x.d; column++) X[to + column] = x.X[from + column] * factor;
+    if (bias) X[to + x.d] = 1;
+  }
+  return withData(x, X, d, !bias);
 }
 
 /** Images are stored as rows already; flattening only forgets the image geometry. Shares the data. */

@@ -11,7 +11,7 @@ import { estimateCsv, loadCsvTable } from "./csv";
 import { fail, fileError, ioError, ok } from "./errors";
 import { estimateIdxImages, idxClassNames, findIdxFiles, findIdxPrefixPair, findIdxSplitFiles, loadIdxPair, type IdxPair } from "./idx";
 import { estimateNpy, loadNpyExamples } from "./npy";
-import { withFields } from "./pixels";
+import { withFields } from "./stored-bytes";
 import { sizeLimitError } from "./size-limit";
 import type { Examples, ImageShape, LoadOptions, Result, SplitName, Splits } from "./types";
 

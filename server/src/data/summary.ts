@@ -1,5 +1,6 @@
 // What a hover shows about a data set: shapes, class balance and the value
 // range, computed in one float64 pass.
+import { forEachRowBlock } from "./stored-bytes";
 import type { Examples, ImageShape } from "./types";
 
 export interface Summary {
@@ -26,15 +27,26 @@ export function summarize(x: Examples): Summary {
   let max = -Infinity;
   let sum = 0;
   let sumSquares = 0;
-  const values = x.X;
   const count = x.n * x.d;
-  for (let i = 0; i < count; i++) {
-    const value = values[i];
-    if (value < min) min = value;
-    if (value > max) max = value;
-    sum += value;
-    sumSquares += value * value;
-  }
+  // In blocks of rows, so inputs kept as bytes are summarised without making all of X.
+  forEachRowBlock(x, (values) => {
+    // Locals in the hot loop, merged after each block: captured variables live in memory and would make it several times slower.
+    let low = min;
+    let high = max;
+    let blockSum = 0;
+    let blockSquares = 0;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      if (value < low) low = value;
+      if (value > high) high = value;
+      blockSum += value;
+      blockSquares += value * value;
+    }
+    min = low;
+    max = high;
+    sum += blockSum;
+    sumSquares += blockSquares;
+  });
   const mean = count > 0 ? sum / count : 0;
   const summary: Summary = {
     n: x.n,

@@ -23,18 +23,24 @@ export interface Examples {
   /** Names of the classes by index, when the source has them (CIFAR-10, string labels in a CSV). */
   classNames?: string[];
   /**
-   * Set when the inputs are bytes as the file stores them (IDX images):
-   * X[i] = table[bytes[i]], and X is made on its first read. Splits and value
-   * transforms work from the bytes, so a prepared data set never needs a
-   * float32 copy of the raw one (pixels.ts: examplesFromBytes).
+   * Set when the inputs are bytes as the file stores them (IDX images): X is
+   * made from them on its first read. Splits, value transforms, summaries
+   * and the rows a gradient check takes work from the bytes
+   * (stored-bytes.ts).
    */
   stored?: StoredBytes;
 }
 
 export interface StoredBytes {
+  /** n rows of `width` bytes. */
   bytes: Uint8Array;
+  width: number;
   /** The float32 value of each byte value. */
   table: Float32Array;
+  /** Subtracted from each column's values (the training mean), when set. */
+  offsets?: Float32Array;
+  /** A column of ones after the stored ones (the bias trick): d = width + 1. */
+  bias: boolean;
 }
 
 export type SplitName = "train" | "val" | "test";

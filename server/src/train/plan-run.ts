@@ -5,6 +5,7 @@ import type * as ast from "../syntax/ast";
 import type { Analysis } from "../analysis/analyze";
 import { dimValue } from "../analysis/dims";
 import type { SymbolInfo } from "../analysis/model";
+import { leadingRows } from "../data/stored-bytes";
 import type { Examples, Splits } from "../data/types";
 import { initialParams } from "../engine/check-gradients";
 import { compileDeclaration } from "../engine/compile";
@@ -44,7 +45,7 @@ function settingsOf(block: ast.Block | undefined): Map<string, ast.Expr | undefi
 
 function asTrain(examples: Examples, first?: number): TrainExamples {
   const n = first === undefined ? examples.n : Math.min(first, examples.n);
-  return { X: examples.X.subarray(0, n * examples.d), y: examples.y.subarray(0, n), n, d: examples.d };
+  return { X: leadingRows(examples, n), y: examples.y.subarray(0, n), n, d: examples.d };
 }
 
 /** The score the loss is built on: the last [N, C] score it depends on. */

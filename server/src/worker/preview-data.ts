@@ -2,6 +2,7 @@
 // prepared), and the first training examples as the files hold them, as
 // images when the data has an image shape: a user recognises a picture, not
 // its mean-subtracted, rescaled version.
+import { leadingRows } from "../data/stored-bytes";
 import type { Examples } from "../data/types";
 import type { PreviewDataRequest } from "../protocol";
 import type { DataDeclaration, DataLoader } from "./run-check";
@@ -14,7 +15,8 @@ const sampleCount = 24;
  * never image by image, so a dark image stays darker than a bright one.
  */
 export function pixelRows(examples: Examples, rows: number, pixels: number): number[][] {
-  const values = Array.from({ length: rows }, (_, row) => examples.X.subarray(row * examples.d, row * examples.d + pixels));
+  const rowsX = leadingRows(examples, rows);
+  const values = Array.from({ length: rows }, (_, row) => rowsX.subarray(row * examples.d, row * examples.d + pixels));
   let low = Infinity;
   let high = -Infinity;
   for (const row of values) {
@@ -46,7 +48,8 @@ export async function previewData(declaration: DataDeclaration, load: DataLoader
     const pixels = pixelRows(train, count, height * width * channels);
     result.images = { height, width, channels, samples: pixels.map((row, index) => ({ label: train.y[index], pixels: row })) };
   } else {
-    result.rows = Array.from({ length: Math.min(count, 12) }, (_, row) => ({ label: train.y[row], values: Array.from(train.X.subarray(row * train.d, row * train.d + Math.min(train.d, 8))) }));
+    const firstX = leadingRows(train, Math.min(count, 12));
+    result.rows = Array.from({ length: Math.min(count, 12) }, (_, row) => ({ label: train.y[row], values: Array.from(firstX.subarray(row * train.d, row * train.d + Math.min(train.d, 8))) }));
   }
   return result;
 }

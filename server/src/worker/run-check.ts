@@ -6,6 +6,7 @@ import type * as ast from "../syntax/ast";
 import { analyze, type Analysis } from "../analysis/analyze";
 import type { Finding } from "../analysis/diagnostic";
 import type { DataFacts } from "../analysis/model";
+import { leadingRows } from "../data/stored-bytes";
 import type { Summary } from "../data/summary";
 import type { Splits } from "../data/types";
 import { checkFindings } from "../engine/check-findings";
@@ -132,7 +133,7 @@ export async function runCheck(text: string, defaults: CheckRequestSettings, loa
   const part = source.splits[chosen.split];
   if (!part) return { findings, data, facts, note: `${chosen.data.name.text} has no ${chosen.split} split` };
   const rows = Math.min(chosen.first, part.n);
-  const examples: CheckExamples = { X: part.X.subarray(0, rows * part.d), y: part.y.subarray(0, rows), n: rows, d: part.d };
+  const examples: CheckExamples = { X: leadingRows(part, rows), y: part.y.subarray(0, rows), n: rows, d: part.d };
   const report = checkGradients(analysis, examples, chosen.settings, seededStreams(chosen.settings.seed), { ...control, cancelled: budget.stop });
   const note = report.cancelled && budget.ranOut ? stoppedAtBudget(report, budget.text) : undefined;
   return { findings: [...findings, ...checkFindings(report)], report, data, facts, ...(note ? { note } : {}) };

@@ -15,7 +15,8 @@ import {
   summarize,
   transformValues,
 } from "../../../server/src/data/prepare";
-import { examplesFromBytes, pixelTable } from "../../../server/src/data/pixels";
+import { pixelTable } from "../../../server/src/data/pixels";
+import { examplesFromBytes, forEachRowBlock, leadingRows } from "../../../server/src/data/stored-bytes";
 import type { Examples } from "../../../server/src/data/types";
 import { expectError, expectValue } from "./write-data";
 
@@ -84,6 +85,18 @@ test("inputs kept as bytes are split and transformed without a float32 copy, to 
   const a = expectValue(transformValues(fromBytes, transform));
   const b = expectValue(transformValues(fromFloats, transform));
   for (const split of ["train", "val", "test"] as const) assert.deepEqual([...a[split]!.X], [...b[split]!.X], split);
+  const prepared = a.train;
+  assert.ok(prepared.stored, "the prepared split is still bytes with a recipe");
+  assert.deepEqual([...leadingRows(prepared, 3)], [...b.train.X.subarray(0, 3 * b.train.d)], "its first rows, made alone");
+  assert.deepEqual(summarize(prepared), summarize(b.train), "its summary, made in blocks");
+  const blocks: number[] = [];
+  const sizes: number[] = [];
+  forEachRowBlock(prepared, (values, rows) => {
+    blocks.push(...values);
+    sizes.push(rows);
+  }, 7);
+  assert.deepEqual(sizes, [7, 7, 7, 7, 7, 7, 7, 1]);
+  assert.deepEqual(blocks, [...b.train.X], "blocks of 7 rows, one after another, are X");
   assert.deepEqual([...fromBytes.test.X], [...fromFloats.test!.X], "X, when read, is the bytes' values");
   assert.equal(fromBytes.test.X, fromBytes.test.X, "and is made once");
   // The training split's X was never read: made now, it sees a table changed after the transform.
