@@ -53,6 +53,12 @@ export function setupBrowser() {
   run("bash", [join(root, "scripts", "ensure-debian-packages.sh"), "chromium"]);
 }
 
+/** Debian's neovim: a protocol test runs docs/editors.md's Neovim configuration in it. */
+export function setupNeovim() {
+  step("setting up Neovim for the test of docs/editors.md's configuration");
+  run("bash", [join(root, "scripts", "ensure-debian-packages.sh"), "neovim"]);
+}
+
 export function setupCodeServer() {
   step("setting up code-server and Chromium for end-to-end tests");
   run("bash", [join(root, "scripts", "setup-e2e.sh")]);

@@ -1,7 +1,7 @@
 // `npm test`: installs what the tests need and runs all of them.
 //   node scripts/test.mjs [unit|lsp|browser|e2e ...]   (default: every level)
 import { join } from "node:path";
-import { build, ensureDependencies, packageExtension, root, run, setupBrowser, setupCodeServer, setupData, step } from "./lib.mjs";
+import { build, ensureDependencies, packageExtension, root, run, setupBrowser, setupCodeServer, setupData, setupNeovim, step } from "./lib.mjs";
 
 const levels = process.argv.slice(2);
 const all = ["unit", "lsp", "browser", "e2e"];
@@ -14,6 +14,7 @@ if (unknown.length > 0) {
 
 ensureDependencies();
 setupData();
+if (selected.includes("lsp")) setupNeovim();
 step("type-checking");
 run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"]);
 if (selected.includes("browser") && !selected.includes("e2e")) setupBrowser();
