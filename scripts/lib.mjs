@@ -73,6 +73,12 @@ export function setupBrowser() {
   run("bash", [join(root, "scripts", "ensure-debian-packages.sh"), "chromium"]);
 }
 
+/** Debian's neovim: a protocol test runs docs/editors.md's Neovim configuration in it. */
+export function setupNeovim() {
+  step("setting up Neovim for the test of docs/editors.md's configuration");
+  run("bash", [join(root, "scripts", "ensure-debian-packages.sh"), "neovim"]);
+}
+
 /** code-server, and with `forTests` Debian's Chromium that drives it in the end-to-end tests. */
 export function setupCodeServer({ forTests = true } = {}) {
   step(forTests ? "setting up code-server and Chromium for the end-to-end tests" : "setting up code-server (VS Code in the browser)");

@@ -1,0 +1,2 @@
+" Optim Lab: files ending in .optim are the optim filetype.
+autocmd BufRead,BufNewFile *.optim setfiletype optim
