@@ -176,7 +176,7 @@ function layoutOf(): Layout {
   const main = plotSeries(runs, shown, lossMeasures, options.logY);
   const sides = sidePlots.map((plot) => plotSeries(runs, shown, plot.measures, plot.log));
   const tag = (list: PlotSeries[]) => list.map((entry) => `${runs[entry.run].id}/${entry.measure}`);
-  const signature = JSON.stringify([options.xAxis, options.logY, main.map((entry) => tag([entry])[0]), sides.map(tag)]);
+  const signature = JSON.stringify([options.xAxis, options.logY, tag(main), sides.map(tag)]);
   return { shown, main, sides, signature };
 }
 
@@ -222,7 +222,7 @@ function chartData(layout: Layout, series: PlotSeries[], columnsOf: (run: RunSer
 
 function lossData(layout: Layout): uPlot.AlignedData {
   return chartData(layout, layout.main, (run, entry) => {
-    if (entry.measure === 1) return [column(run.points.map((point) => point.evalLoss), options.logY)];
+    if (lossMeasures[entry.measure].key === "val") return [column(run.points.map((point) => point.evalLoss), options.logY)];
     const raw = run.points.map((point) => point.loss);
     return [column(raw, options.logY), column(smoothedLoss(run), options.logY)];
   });
@@ -238,7 +238,7 @@ function lossSeries(layout: Layout): uPlot.Series[] {
   for (const entry of layout.main) {
     const color = colorOf(entry.run);
     const name = names.names[entry.run];
-    if (entry.measure === 0) {
+    if (lossMeasures[entry.measure].key === "train") {
       series.push(
         { label: `${name} raw`, stroke: withAlpha(color, 0.25), width: 1, spanGaps: true, points: { show: false } },
         // uPlot's default points show while a curve is sparse, so a run's first steps are visible, not an empty plot.
@@ -382,7 +382,7 @@ function build(layout: Layout): void {
   writeKeys(layout);
 }
 
-/** The line styles each plot draws: solid for training, dashed for validation, named only when a plot has both kinds to tell apart. */
+/** The line styles each plot draws (solid for training, dashed for validation): the loss plot always names its own, a side plot only when it has both kinds to tell apart. */
 function writeKeys(layout: Layout): void {
   const drawn = (series: PlotSeries[]) => new Set(series.map((entry) => entry.measure));
   const mainMeasures = drawn(layout.main);
@@ -667,6 +667,8 @@ function scheduleUpdate(rebuild = false): void {
 }
 
 function refresh(force = false): void {
+  // Cleared runs leave the cache.
+  for (const id of smoothedCache.keys()) if (!runs.some((series) => series.id === id)) smoothedCache.delete(id);
   update(force);
   syncTable();
   describe();
