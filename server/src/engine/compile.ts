@@ -4,7 +4,9 @@
 // construct the executors cannot run, reported with its range.
 import type * as ast from "../syntax/ast";
 import { dimValue } from "../analysis/dims";
+import { dependencyOrder } from "../analysis/dependencies";
 import type { CheckedModel } from "../analysis/model";
+import { forEachSubexpression } from "../syntax/walk";
 import { GraphBuilder, type Graph, type OpName } from "./ir";
 
 export type Compiled = { ok: true; graph: Graph } | { ok: false; message: string; span: ast.Span };
@@ -32,6 +34,7 @@ const fold: Partial<Record<OpName, (a: number, b: number) => number>> = {
 class Compiler {
   private readonly builder = new GraphBuilder();
   private readonly compiled = new Map<ast.Declaration, number>();
+  private readonly compiling = new Set<ast.Declaration>();
 
   constructor(private readonly model: CheckedModel) {}
 
@@ -52,9 +55,21 @@ class Compiler {
     return this.builder.add(op, [left, right]);
   }
 
-  declaration(declaration: ast.Declaration): number {
+  /**
+   * Compiles a declaration after everything it is computed from, in
+   * dependency order, so inlining a name finds it compiled and compilation
+   * never recurses along a chain of declarations.
+   */
+  declarationInOrder(declaration: ast.Declaration): number {
+    for (const each of dependencyOrder(this.model, declaration)) this.declaration(each);
+    return this.declaration(declaration);
+  }
+
+  private declaration(declaration: ast.Declaration): number {
     const known = this.compiled.get(declaration);
     if (known !== undefined) return known;
+    if (this.compiling.has(declaration)) throw new CompileError(`${declaration.name.text} is defined in terms of itself`, declaration.name.span);
+    this.compiling.add(declaration);
     let id: number;
     switch (declaration.kind) {
       case "hyper": {
@@ -74,6 +89,7 @@ class Compiler {
       default:
         throw new CompileError(`${declaration.kind} ${declaration.name.text} is not a value`, declaration.name.span);
     }
+    this.compiling.delete(declaration);
     this.compiled.set(declaration, id);
     return id;
   }
@@ -189,10 +205,16 @@ function compileWith(model: CheckedModel, root: (compiler: Compiler) => number):
 
 /** Compiles a loss, score or grad declaration into a graph of its own. */
 export function compileDeclaration(model: CheckedModel, declaration: ast.Declaration): Compiled {
-  return compileWith(model, (compiler) => compiler.declaration(declaration));
+  return compileWith(model, (compiler) => compiler.declarationInOrder(declaration));
 }
 
 /** Compiles an expression over the model's names (for parts of a loss, such as its data term). */
 export function compileExpression(model: CheckedModel, expr: ast.Expr): Compiled {
-  return compileWith(model, (compiler) => compiler.expression(expr));
+  return compileWith(model, (compiler) => {
+    forEachSubexpression(expr, (inner) => {
+      const symbol = inner.kind === "name" ? model.symbols.get(inner.name) : undefined;
+      if (symbol) compiler.declarationInOrder(symbol.declaration);
+    });
+    return compiler.expression(expr);
+  });
 }
