@@ -35,12 +35,14 @@ export function namedDeclarations(model: CheckedModel, declaration: ast.Declarat
 /**
  * `root` and every declaration it is computed from, each after those it
  * names, `root` last: a depth-first walk with an explicit stack. A cycle is
- * cut where it closes (the checker reports it).
+ * cut where it closes (the checker reports it). What `held` holds is taken as
+ * given: in the order, but not what it is computed from.
  */
-export function dependencyOrder(model: CheckedModel, root: ast.Declaration): ast.Declaration[] {
+export function dependencyOrder(model: CheckedModel, root: ast.Declaration, held?: ReadonlySet<ast.Declaration>): ast.Declaration[] {
   const order: ast.Declaration[] = [];
   const entered = new Set<ast.Declaration>([root]);
-  const stack: { declaration: ast.Declaration; pending: ast.Declaration[] }[] = [{ declaration: root, pending: namedDeclarations(model, root) }];
+  const named = (declaration: ast.Declaration) => (held?.has(declaration) ? [] : namedDeclarations(model, declaration));
+  const stack: { declaration: ast.Declaration; pending: ast.Declaration[] }[] = [{ declaration: root, pending: named(root) }];
   while (stack.length > 0) {
     const top = stack[stack.length - 1];
     const next = top.pending.pop();
@@ -49,7 +51,7 @@ export function dependencyOrder(model: CheckedModel, root: ast.Declaration): ast
       stack.pop();
     } else if (!entered.has(next)) {
       entered.add(next);
-      stack.push({ declaration: next, pending: namedDeclarations(model, next) });
+      stack.push({ declaration: next, pending: named(next) });
     }
   }
   return order;

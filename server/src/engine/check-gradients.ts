@@ -7,6 +7,7 @@
 import type * as ast from "../syntax/ast";
 import type { Analysis } from "../analysis/analyze";
 import { dimValue } from "../analysis/dims";
+import type { SymbolInfo } from "../analysis/model";
 import { kinkSides, describeSides, scaledPoint, type KinkSides } from "./check-points";
 import { compileDeclaration, compileExpression } from "./compile";
 import { checkEntry } from "./difference";
@@ -34,6 +35,7 @@ export interface GradResult {
   name: string;
   span: ast.Span;
   loss: string;
+  /** The param or score it is the gradient with respect to: its entries are named after it. */
   param: string;
   /** The check that decides: the first point where the grad is wrong, else the start's. */
   check?: ParamCheck;
@@ -177,10 +179,41 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
     return entry;
   };
 
+  const scoreGraphs = new Map<string, LossEntry | undefined>();
+
+  /**
+   * The loss as a function of a score: the score an input like a param,
+   * bound at each of the loss's points to its value there, so what is
+   * upstream of it is held and what is downstream recomputed. The param
+   * checks' machinery (differences, kinks, locating, patterns) then applies
+   * as it is.
+   */
+  const lossOfScore = (name: string, score: ast.Declaration): LossEntry | undefined => {
+    const key = `${name}/${score.name.text}`;
+    if (scoreGraphs.has(key)) return scoreGraphs.get(key);
+    const loss = lossGraph(name);
+    const declaration = model.symbols.get(name)?.declaration;
+    let entry: LossEntry | undefined;
+    if (loss && declaration) {
+      const held = compileDeclaration(model, declaration, new Set([score]));
+      const value = compileDeclaration(model, score);
+      if (held.ok && value.ok) {
+        const points = loss.points.map((point) => {
+          const at = evaluate(value.graph, point.bindings)[value.graph.output];
+          return atPoint(held.graph, point.label, { ...point.bindings, params: new Map([...point.bindings.params, [score.name.text, at]]) });
+        });
+        let autodiff: Map<string, Tensor> | undefined;
+        entry = { graph: held.graph, points, autodiff: () => (autodiff ??= gradients(held.graph, points[0].evaluator.center)) };
+      }
+    }
+    scoreGraphs.set(key, entry);
+    return entry;
+  };
+
   /** One grad's check at the start and, while it holds, at the other points. */
-  const checkGrad = (result: GradResult, declaration: ast.Declaration): "cancelled" | undefined => {
+  const checkGrad = (result: GradResult, declaration: ast.Declaration, wrt: SymbolInfo): "cancelled" | undefined => {
     const param = result.param;
-    const loss = lossGraph(result.loss);
+    const loss = wrt.kind === "score" ? lossOfScore(result.loss, wrt.declaration) : lossGraph(result.loss);
     const compiled = compileDeclaration(model, declaration);
     if (!loss) {
       result.problem = `${result.loss} could not be evaluated`;
@@ -190,7 +223,7 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
       result.problem = compiled.message;
       return;
     }
-    const expected = params.get(param) as Tensor;
+    const expected = loss.points[0].bindings.params.get(param) as Tensor;
     result.points = [];
     // The start first; a grad already wrong there needs no other point.
     for (const [k, point] of loss.points.entries()) {
@@ -206,7 +239,7 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
           n: examples.n,
           regularisation: regularisationGradient(loss, point.bindings, param),
           alternatives: () => hingeVariants(loss.graph).map((variant) => ({ description: variant.description, gradient: gradients(variant.graph, evaluate(variant.graph, point.bindings)).get(param) as Tensor })),
-        }) ?? correctClassPattern(loss.graph, compiled.graph, point.bindings, param, classes, options(`${result.name}:one`));
+        }) ?? (wrt.kind === "param" ? correctClassPattern(loss.graph, compiled.graph, point.bindings, param, classes, options(`${result.name}:one`)) : undefined);
       // Past the start a hinge's mistakes are spread over the entries the samples see; half the
       // projections there (each costs a product with the examples) keep the check near one point's cost.
       const projections = k === 0 ? settings.projections : Math.ceil(settings.projections / 2);
@@ -234,14 +267,14 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
     const gradOf = model.facts.get(declaration)?.gradOf;
     if (declaration.kind !== "grad" || !gradOf) continue;
     if (settings.only?.grad && settings.only.grad !== symbol.name) continue;
-    if (settings.only?.param && settings.only.param !== gradOf.param.name) continue;
-    const param = gradOf.param.name;
+    if (settings.only?.param && settings.only.param !== gradOf.wrt.name) continue;
+    const param = gradOf.wrt.name;
     covered.add(`${gradOf.loss.name}/${param}`);
     const result: GradResult = { name: symbol.name, span: declaration.name.span, loss: gradOf.loss.name, param };
     report.grads.push(result);
     const startedAt = performance.now();
     try {
-      if (checkGrad(result, declaration) === "cancelled") return report;
+      if (checkGrad(result, declaration, gradOf.wrt) === "cancelled") return report;
     } finally {
       result.durationMs = performance.now() - startedAt;
     }

@@ -36,7 +36,11 @@ class Compiler {
   private readonly compiled = new Map<ast.Declaration, number>();
   private readonly compiling = new Set<ast.Declaration>();
 
-  constructor(private readonly model: CheckedModel) {}
+  constructor(
+    private readonly model: CheckedModel,
+    /** Declarations read as inputs, like params, instead of computed: the score a loss is checked as a function of. */
+    private readonly held: ReadonlySet<ast.Declaration> = new Set(),
+  ) {}
 
   private constValue(id: number): number | undefined {
     const node = this.builder.nodes[id];
@@ -61,13 +65,18 @@ class Compiler {
    * never recurses along a chain of declarations.
    */
   declarationInOrder(declaration: ast.Declaration): number {
-    for (const each of dependencyOrder(this.model, declaration)) this.declaration(each);
+    for (const each of dependencyOrder(this.model, declaration, this.held)) this.declaration(each);
     return this.declaration(declaration);
   }
 
   private declaration(declaration: ast.Declaration): number {
     const known = this.compiled.get(declaration);
     if (known !== undefined) return known;
+    if (this.held.has(declaration)) {
+      const input = this.builder.add("param", [], { name: declaration.name.text });
+      this.compiled.set(declaration, input);
+      return input;
+    }
     if (this.compiling.has(declaration)) throw new CompileError(`${declaration.name.text} is defined in terms of itself`, declaration.name.span);
     this.compiling.add(declaration);
     let id: number;
@@ -106,6 +115,12 @@ class Compiler {
         return this.constant(expr.value);
       case "name":
         return this.name(expr);
+      case "gradRef": {
+        // A grad used in another grad's expression is inlined like a score.
+        const grad = this.model.grads.get(expr.name);
+        if (!grad) throw new CompileError(`no grad ${expr.name} is declared`, expr.span);
+        return this.declaration(grad.declaration);
+      }
       case "negate": {
         const inner = this.expression(expr.operand);
         const value = this.constValue(inner);
@@ -193,8 +208,8 @@ class Compiler {
   }
 }
 
-function compileWith(model: CheckedModel, root: (compiler: Compiler) => number): Compiled {
-  const compiler = new Compiler(model);
+function compileWith(model: CheckedModel, root: (compiler: Compiler) => number, held?: ReadonlySet<ast.Declaration>): Compiled {
+  const compiler = new Compiler(model, held);
   try {
     return { ok: true, graph: compiler.build(root(compiler)) };
   } catch (failure) {
@@ -203,9 +218,14 @@ function compileWith(model: CheckedModel, root: (compiler: Compiler) => number):
   }
 }
 
-/** Compiles a loss, score or grad declaration into a graph of its own. */
-export function compileDeclaration(model: CheckedModel, declaration: ast.Declaration): Compiled {
-  return compileWith(model, (compiler) => compiler.declarationInOrder(declaration));
+/**
+ * Compiles a loss, score or grad declaration into a graph of its own. The
+ * declarations in `held` (scores) become inputs named as they are, read from
+ * the params' bindings: the loss as a function of a score, what is upstream
+ * of it held and what is downstream recomputed.
+ */
+export function compileDeclaration(model: CheckedModel, declaration: ast.Declaration, held?: ReadonlySet<ast.Declaration>): Compiled {
+  return compileWith(model, (compiler) => compiler.declarationInOrder(declaration), held);
 }
 
 /** Compiles an expression over the model's names (for parts of a loss, such as its data term). */

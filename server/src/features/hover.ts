@@ -62,7 +62,7 @@ function describeSymbol(model: CheckedModel, symbol: SymbolInfo, text: string): 
       lines.push(...curvatureLines(model, declaration));
       break;
     case "grad":
-      if (facts.gradOf) lines.push(`the gradient of ${facts.gradOf.loss.name} with respect to ${facts.gradOf.param.name}${facts.shape ? `: ${shapeText(facts.shape)}` : ""}`);
+      if (facts.gradOf) lines.push(`the gradient of ${facts.gradOf.loss.name} with respect to ${facts.gradOf.wrt.name}${facts.shape ? `: ${shapeText(facts.shape)}` : ""}`);
       break;
     case "data": {
       const source = declaration.source.kind === "call" ? callSpecFor("data", declaration.source.callee.text) : undefined;
