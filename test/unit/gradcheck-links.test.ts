@@ -1,8 +1,9 @@
 // Backprop written link by link: grads of scores (dL/ds, dL/dh, dL/dz1) and
 // grads that use other grads by name. A corpus of derivations (softmax and
 // SVM heads, ReLU and tanh, weights laid out [out, in] with s = X @ W^T and
-// [in, out] with s = X @ W): the right ones stay quiet, and a wrong link is
-// an error on its own line.
+// [in, out] with s = X @ W): the right ones stay quiet, a wrong link is an
+// error on its own line, and the links after it that are wrong only through
+// it say so without being errors of their own.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { analyze } from "../../server/src/analysis/analyze";
@@ -93,7 +94,7 @@ function run(text: string) {
   const errors = analysis.findings.filter((finding) => finding.severity === "error");
   assert.deepEqual(errors.map((finding) => finding.message), [], "the document itself is valid");
   const report = checkGradients(analysis, checkExamples(6, 5, 3, 1), settings, seededStreams(7));
-  const findings = checkFindings(report);
+  const findings = checkFindings(report, (offset) => text.slice(0, offset).split("\n").length);
   /** The grad each finding is on, by the text under its range. */
   const on = (code: string, severity?: string) =>
     findings.filter((finding) => finding.code === code && (!severity || finding.severity === severity)).map((finding) => text.slice(finding.span.start, finding.span.end));
@@ -113,24 +114,52 @@ for (const [name, derivation] of Object.entries(derivations)) {
   });
 }
 
-/** One wrong link in each derivation, and what is wrong with it. */
-const wrongLinks: { derivation: string; link: string; value: string }[] = [
-  { derivation: "softmax, relu, W [out, in]", link: "dL/dz1", value: "dL/dh * (z1 < 0)" },
-  { derivation: "softmax, relu, W [out, in]", link: "dL/ds", value: "(softmax(s, axis=1) - onehot(y))" },
-  { derivation: "softmax, tanh, W [out, in]", link: "dL/dz1", value: "dL/dh * (1 - h)" },
-  { derivation: "svm, relu, W [out, in]", link: "dL/ds", value: "active / N" },
-  { derivation: "softmax, relu, W [in, out]", link: "dL/dh", value: "dL/ds @ W2^T * 2" },
-  { derivation: "svm, tanh, W [in, out]", link: "dL/dW2", value: "h^T @ dL/ds + reg * W2" },
+/** One wrong link in each derivation, and the links after it that are wrong only through it. */
+const wrongLinks: { derivation: string; link: string; value: string; inheritedBy: string[] }[] = [
+  { derivation: "softmax, relu, W [out, in]", link: "dL/dz1", value: "dL/dh * (z1 < 0)", inheritedBy: ["dL/dW1"] },
+  { derivation: "softmax, relu, W [out, in]", link: "dL/ds", value: "(softmax(s, axis=1) - onehot(y))", inheritedBy: ["dL/dW2", "dL/dh", "dL/dz1", "dL/dW1"] },
+  { derivation: "softmax, tanh, W [out, in]", link: "dL/dz1", value: "dL/dh * (1 - h)", inheritedBy: ["dL/dW1"] },
+  { derivation: "svm, relu, W [out, in]", link: "dL/ds", value: "active / N", inheritedBy: ["dL/dW2", "dL/dh", "dL/dz1", "dL/dW1"] },
+  { derivation: "softmax, relu, W [in, out]", link: "dL/dh", value: "dL/ds @ W2^T * 2", inheritedBy: ["dL/dz1", "dL/dW1"] },
+  { derivation: "svm, tanh, W [in, out]", link: "dL/dW2", value: "h^T @ dL/ds + reg * W2", inheritedBy: [] },
 ];
 
-for (const { derivation, link, value } of wrongLinks) {
-  test(`a wrong link is an error on its own line: ${link} = ${value} (${derivation})`, () => {
-    const { report, on } = run(source(derivations[derivation], { [link]: value }));
+for (const { derivation, link, value, inheritedBy } of wrongLinks) {
+  test(`a wrong link is the one error, and the links after it inherit it: ${link} = ${value} (${derivation})`, () => {
+    const text = source(derivations[derivation], { [link]: value });
+    const { report, findings, on } = run(text);
     const wrong = report.grads.find((grad) => grad.name === link);
     assert.equal(wrong?.check?.verdict, "error", `verdict ${wrong?.check?.verdict}, max error ${wrong?.check?.maxRelativeError}`);
-    assert.ok(on("gradcheck", "error").includes(link), `an error on ${link}: ${on("gradcheck", "error").join(", ")}`);
+    assert.deepEqual(on("gradcheck", "error"), [link], "only the first wrong link is an error");
+    assert.deepEqual(on("gradcheck-inherited", "information"), inheritedBy);
+    const line = text.slice(0, text.indexOf(`grad ${link} =`)).split("\n").length;
+    for (const name of inheritedBy) {
+      const grad = report.grads.find((candidate) => candidate.name === name);
+      assert.equal(grad?.check?.verdict, "error", `${name} is numerically wrong too`);
+      assert.equal(grad?.wrongUses?.inherits, true, `${name} inherits`);
+      const message = findings.find((finding) => finding.code === "gradcheck-inherited" && text.slice(finding.span.start, finding.span.end) === name)?.message;
+      assert.match(message ?? "", new RegExp(`^${name.replace("/", "\\/")} is wrong because .*, which it uses, (is|are) wrong`));
+      if (grad?.wrongUses?.grads.some((use) => use.name === link)) assert.ok(message?.includes(`${link} (line ${line})`), `${message} names ${link} and its line`);
+    }
   });
 }
+
+test("a link wrong in its own expression is an error even when a link it uses is wrong too", () => {
+  const derivation = derivations["softmax, relu, W [out, in]"];
+  const text = source(derivation, { "dL/dz1": "dL/dh * (z1 < 0)", "dL/dW1": "dL/dz1^T @ X + reg * W1" });
+  const { report, findings, on } = run(text);
+  assert.deepEqual(on("gradcheck", "error"), ["dL/dz1", "dL/dW1"]);
+  assert.equal(report.grads.find((grad) => grad.name === "dL/dW1")?.wrongUses?.inherits, false);
+  const message = findings.find((finding) => finding.severity === "error" && finding.message.startsWith("analytic dL/dW1"))?.message ?? "";
+  assert.match(message, /dL\/dW1's own expression is wrong, not only because dL\/dz1 \(line \d+\), which it uses, is wrong/);
+});
+
+test("a link wrong in its own expression, with the links it uses right, is an error of its own", () => {
+  const derivation = derivations["softmax, relu, W [out, in]"];
+  const { report, on } = run(source(derivation, { "dL/dW1": "dL/dz1^T @ X" }));
+  assert.deepEqual(on("gradcheck", "error"), ["dL/dW1"]);
+  assert.equal(report.grads.find((grad) => grad.name === "dL/dW1")?.wrongUses, undefined, "no link it uses is wrong");
+});
 
 test("a score's grad is checked as the loss of that score alone, its entries named after the score", () => {
   const derivation = derivations["softmax, relu, W [out, in]"];

@@ -7,7 +7,8 @@
 import type * as ast from "../syntax/ast";
 import type { Analysis } from "../analysis/analyze";
 import { dimValue } from "../analysis/dims";
-import type { SymbolInfo } from "../analysis/model";
+import { dependencyOrder, namedDeclarations } from "../analysis/dependencies";
+import type { CheckedModel, DeclarationFacts, SymbolInfo } from "../analysis/model";
 import { kinkSides, describeSides, scaledPoint, type KinkSides } from "./check-points";
 import { compileDeclaration, compileExpression } from "./compile";
 import { checkEntry } from "./difference";
@@ -20,6 +21,7 @@ import { constantFolder, splitTerms, svmMargin } from "./loss-terms";
 import { explainMismatch } from "./mismatch-patterns";
 import { evaluate, gradients, type Bindings, type Values } from "./reference";
 import { tensor, type Tensor } from "./tensor";
+import { TrueGradients } from "./true-gradients";
 
 
 export interface CheckExamples {
@@ -43,6 +45,12 @@ export interface GradResult {
   points?: PointResult[];
   /** Set when the grad is right at the start and wrong at a later point. */
   failedAt?: { label: string; sides?: string };
+  /**
+   * For a wrong grad that uses wrong grads: those grads, and whether it is
+   * wrong only through them (right when checked again with their true
+   * values in their place) or its own expression is wrong too.
+   */
+  wrongUses?: { grads: { name: string; span: ast.Span }[]; inherits: boolean };
   /** Why the grad could not be checked. */
   problem?: string;
   /** Milliseconds its check took, the loss's evaluation points included when it was the first to need them. */
@@ -210,10 +218,12 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
     return entry;
   };
 
+  const lossFor = (name: string, wrt: SymbolInfo) => (wrt.kind === "score" ? lossOfScore(name, wrt.declaration) : lossGraph(name));
+
   /** One grad's check at the start and, while it holds, at the other points. */
   const checkGrad = (result: GradResult, declaration: ast.Declaration, wrt: SymbolInfo): "cancelled" | undefined => {
     const param = result.param;
-    const loss = wrt.kind === "score" ? lossOfScore(result.loss, wrt.declaration) : lossGraph(result.loss);
+    const loss = lossFor(result.loss, wrt);
     const compiled = compileDeclaration(model, declaration);
     if (!loss) {
       result.problem = `${result.loss} could not be evaluated`;
@@ -261,8 +271,56 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
     return undefined;
   };
 
+  const checked = new Map<ast.Declaration, { result: GradResult; gradOf: GradOf }>();
+  const truth = new TrueGradients(model);
+
+  /**
+   * A wrong grad that uses wrong grads, checked again with the true
+   * gradients in their place: right then, it is wrong only through them
+   * (`inherits`); still wrong, its own expression is.
+   */
+  const diagnoseChain = (result: GradResult, declaration: ast.Declaration, gradOf: GradOf): "cancelled" | undefined => {
+    const wrongUses = namedDeclarations(model, declaration).flatMap((used) => {
+      const use = checked.get(used);
+      return use && use.result.check?.verdict === "error" ? [{ declaration: used, ...use }] : [];
+    });
+    const loss = lossFor(result.loss, gradOf.wrt);
+    if (wrongUses.length === 0 || !loss) return undefined;
+    const compiled = compileDeclaration(model, declaration, new Set(wrongUses.map((use) => use.declaration)));
+    if (!compiled.ok) return undefined;
+    const expected = loss.points[0].bindings.params.get(result.param) as Tensor;
+    const grads = wrongUses.map((use) => ({ name: use.result.name, span: use.result.span }));
+    for (const [k, point] of loss.points.entries()) {
+      const params = new Map(point.bindings.params);
+      for (const use of wrongUses) {
+        const value = truth.at(use.gradOf.loss, use.gradOf.wrt, point.bindings);
+        if (!value) return undefined;
+        params.set(use.result.name, value);
+      }
+      const analytic = evaluate(compiled.graph, { ...point.bindings, params })[compiled.graph.output];
+      const projections = k === 0 ? settings.projections : Math.ceil(settings.projections / 2);
+      const check = checkParam(loss.graph, point.bindings, result.param, { shape: expected.shape, data: analytic.data }, { ...options(`${result.name}:uses@${k}`), projections }, point.evaluator);
+      if (check.cancelled) {
+        report.cancelled = true;
+        return "cancelled";
+      }
+      if (check.verdict === "error") {
+        result.wrongUses = { grads, inherits: false };
+        return undefined;
+      }
+    }
+    result.wrongUses = { grads, inherits: true };
+    return undefined;
+  };
+
+  /** The grads in document order, whatever order they were checked in. */
+  const finish = () => {
+    report.grads.sort((a, b) => a.span.start - b.span.start);
+    return report;
+  };
+
   const covered = new Set<string>();
-  for (const symbol of model.grads.values()) {
+  for (const symbol of gradsInDependencyOrder(model)) {
     const declaration = symbol.declaration;
     const gradOf = model.facts.get(declaration)?.gradOf;
     if (declaration.kind !== "grad" || !gradOf) continue;
@@ -272,9 +330,11 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
     covered.add(`${gradOf.loss.name}/${param}`);
     const result: GradResult = { name: symbol.name, span: declaration.name.span, loss: gradOf.loss.name, param };
     report.grads.push(result);
+    checked.set(declaration, { result, gradOf });
     const startedAt = performance.now();
     try {
-      if (checkGrad(result, declaration, gradOf.wrt) === "cancelled") return report;
+      if (checkGrad(result, declaration, gradOf.wrt) === "cancelled") return finish();
+      if (result.check?.verdict === "error" && diagnoseChain(result, declaration, gradOf) === "cancelled") return finish();
     } finally {
       result.durationMs = performance.now() - startedAt;
     }
@@ -293,7 +353,7 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
       report.autodiff.push({ loss: symbol.name, span: symbol.declaration.name.span, check });
       if (check.cancelled) {
         report.cancelled = true;
-        return report;
+        return finish();
       }
     }
     const kind = lossKind(loss.graph);
@@ -315,7 +375,24 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
       });
     }
   }
-  return report;
+  return finish();
+}
+
+type GradOf = NonNullable<DeclarationFacts["gradOf"]>;
+
+/** The grads, each after the grads its expression uses, so a grad's uses are checked before it. */
+function gradsInDependencyOrder(model: CheckedModel): SymbolInfo[] {
+  const order: SymbolInfo[] = [];
+  const seen = new Set<ast.Declaration>();
+  for (const grad of model.grads.values()) {
+    for (const declaration of dependencyOrder(model, grad.declaration)) {
+      const symbol = declaration.kind === "grad" ? model.grads.get(declaration.name.text) : undefined;
+      if (!symbol || symbol.declaration !== declaration || seen.has(declaration)) continue;
+      seen.add(declaration);
+      order.push(symbol);
+    }
+  }
+  return order;
 }
 
 /** The gradient of the loss's regularisation terms with respect to `param` at a point, when they read it. */
