@@ -107,6 +107,20 @@ test("completion in a grad's expression offers the other grads", () => {
   assert.ok(!completionsAt(analyze(inScore), inScore, inScore.length).some((item) => item.label === "dL/ds"), "grads are not offered outside grads");
 });
 
+test("completion of a half-typed grad reference inserts the part after its slash", () => {
+  const draft = text.replace("grad dL/dW1 = dL/dz1^T @ X", "grad dL/dW1 = dL/dz");
+  const items = completionsAt(analyze(draft), draft, draft.length - 1);
+  assert.deepEqual(
+    items.map((item) => [item.label, item.insertText]),
+    [
+      ["dL/ds", "ds"],
+      ["dL/dW2", "dW2"],
+      ["dL/dh", "dh"],
+      ["dL/dz1", "dz1"],
+    ],
+  );
+});
+
 test("completion after the slash of a grad's header offers params and scores", () => {
   const draft = `${text}grad dL/`;
   const labels = completionsAt(analyze(draft), draft, draft.length).map((item) => item.label);

@@ -155,7 +155,14 @@ export function completionsAt(analysis: Analysis, text: string, offset: number):
     if (equals >= 0) return initialisers.map((initialiser) => ({ label: initialiser.name, kind: "function", detail: initialiser.formula, documentation: initialiser.doc }));
     if (innermost?.tokenType.name === "LBracket") return [...names(["hyper"]), { label: "C", kind: "variable", detail: "number of classes" }, { label: "D", kind: "variable", detail: "number of features" }];
   }
-  if (keyword === "grad" && equals >= 0) return [...expressionItems(), ...gradItems(analysis, inDeclaration[0].startOffset)];
+  if (keyword === "grad" && equals >= 0) {
+    const grads = gradItems(analysis, inDeclaration[0].startOffset);
+    // Half-typed `dL/dz`: the word being typed is the part after the slash, so only that part is inserted.
+    const numerator = inDeclaration[inDeclaration.length - 2];
+    const typingGrad = previousKind === "Slash" && previous.startOffset + 1 === wordStart && numerator?.tokenType.name === "Identifier" && numerator.startOffset + numerator.image.length === previous.startOffset;
+    if (typingGrad) return grads.filter((item) => item.label.startsWith(`${numerator.image}/`)).map((item) => ({ ...item, insertText: item.label.slice(numerator.image.length + 1) }));
+    return [...expressionItems(), ...grads];
+  }
   if (equals >= 0) return expressionItems();
   return [];
 }
