@@ -24,12 +24,12 @@ export function valueOf(declaration: ast.Declaration): ast.Expr | undefined {
 export function namedDeclarations(model: CheckedModel, declaration: ast.Declaration): ast.Declaration[] {
   const value = valueOf(declaration);
   if (!value) return [];
-  const named: ast.Declaration[] = [];
+  const named = new Set<ast.Declaration>();
   forEachSubexpression(value, (expr) => {
     const symbol = expr.kind === "name" ? model.symbols.get(expr.name) : expr.kind === "gradRef" ? model.grads.get(expr.name) : undefined;
-    if (symbol && !named.includes(symbol.declaration)) named.push(symbol.declaration);
+    if (symbol) named.add(symbol.declaration);
   });
-  return named;
+  return [...named];
 }
 
 /**
