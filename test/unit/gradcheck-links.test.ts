@@ -9,6 +9,7 @@ import { test } from "node:test";
 import { analyze } from "../../server/src/analysis/analyze";
 import { checkFindings } from "../../server/src/engine/check-findings";
 import { checkGradients } from "../../server/src/engine/check-gradients";
+import { gradLensTitle } from "../../server/src/features/code-lens";
 import { seededStreams } from "../../server/src/engine/random";
 import { checkExamples } from "../support/check-examples";
 
@@ -137,6 +138,7 @@ for (const { derivation, link, value, inheritedBy } of wrongLinks) {
       const grad = report.grads.find((candidate) => candidate.name === name);
       assert.equal(grad?.check?.verdict, "error", `${name} is numerically wrong too`);
       assert.equal(grad?.wrongUses?.inherits, true, `${name} inherits`);
+      assert.match(gradLensTitle({ checking: false, result: grad }), /^✗ wrong through dL\/d\w+(, dL\/d\w+)*, which it uses/, "its code lens says so");
       const message = findings.find((finding) => finding.code === "gradcheck-inherited" && text.slice(finding.span.start, finding.span.end) === name)?.message;
       assert.match(message ?? "", new RegExp(`^${name.replace("/", "\\/")} is wrong because .*, which it uses, (is|are) wrong`));
       if (grad?.wrongUses?.grads.some((use) => use.name === link)) assert.ok(message?.includes(`${link} (line ${line})`), `${message} names ${link} and its line`);
@@ -171,4 +173,11 @@ test("a score's grad is checked as the loss of that score alone, its entries nam
   assert.match(message, /at h\[\d+,\d+\]/);
   // The patterns of param grads apply to a score's grad as they are.
   assert.match(message, /twice the numerical one/);
+});
+
+test("a check of one score (a gradcheck's wrt) checks only the grads with respect to it", () => {
+  const analysis = analyze(source(derivations["softmax, relu, W [out, in]"]));
+  const report = checkGradients(analysis, checkExamples(6, 5, 3, 1), { ...settings, only: { param: "h" } }, seededStreams(7));
+  assert.deepEqual(report.grads.map((grad) => [grad.name, grad.check?.verdict === "error"]), [["dL/dh", false]]);
+  assert.deepEqual(report.autodiff, []);
 });

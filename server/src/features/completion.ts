@@ -182,7 +182,7 @@ function valueCompletions(spec: SettingSpec, names: (kinds: SymbolKind[]) => Com
   const kind = spec.value;
   switch (kind.kind) {
     case "ref":
-      return names([kind.to]);
+      return names(kind.to);
     case "split":
       return names(["data"]).flatMap((item) => ["train", "val", "test"].map((split) => ({ label: `${item.label}.${split}`, kind: "module" as const, detail: "split" })));
     case "strategy":
