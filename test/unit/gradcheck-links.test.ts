@@ -181,3 +181,11 @@ test("a check of one score (a gradcheck's wrt) checks only the grads with respec
   assert.deepEqual(report.grads.map((grad) => [grad.name, grad.check?.verdict === "error"]), [["dL/dh", false]]);
   assert.deepEqual(report.autodiff, []);
 });
+
+test("a grad checked alone brings the grads it uses, and still says it is wrong only through them", () => {
+  const text = source(derivations["softmax, relu, W [out, in]"], { "dL/dz1": "dL/dh * (z1 < 0)" });
+  const analysis = analyze(text);
+  const report = checkGradients(analysis, checkExamples(6, 5, 3, 1), { ...settings, only: { grad: "dL/dW1" } }, seededStreams(7));
+  assert.deepEqual(report.grads.map((grad) => grad.name), ["dL/ds", "dL/dh", "dL/dz1", "dL/dW1"], "dL/dW2 is not needed");
+  assert.equal(report.grads.find((grad) => grad.name === "dL/dW1")?.wrongUses?.inherits, true);
+});

@@ -319,12 +319,15 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
     return report;
   };
 
+  // A grad checked alone brings the grads it uses, so that its check can tell whether it is wrong only through them.
+  const only = settings.only?.grad ? model.grads.get(settings.only.grad) : undefined;
+  const wanted = only ? new Set(dependencyOrder(model, only.declaration).filter((declaration) => declaration.kind === "grad")) : undefined;
   const covered = new Set<string>();
   for (const symbol of gradsInDependencyOrder(model)) {
     const declaration = symbol.declaration;
     const gradOf = model.facts.get(declaration)?.gradOf;
     if (declaration.kind !== "grad" || !gradOf) continue;
-    if (settings.only?.grad && settings.only.grad !== symbol.name) continue;
+    if (settings.only?.grad && !wanted?.has(declaration)) continue;
     if (settings.only?.param && settings.only.param !== gradOf.wrt.name) continue;
     const param = gradOf.wrt.name;
     covered.add(`${gradOf.loss.name}/${param}`);
