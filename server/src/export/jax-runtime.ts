@@ -107,14 +107,20 @@ def load_idx(source):
     factor = source.get("factor", 1.0)
     # Each byte times the factor, rounded to float32; the mean of those values over the training rows, summed in float64, rounded to float32.
     table = (np.arange(256, dtype=np.float64) * factor).astype(np.float32)
-    mean = table[splits["train"][0]].astype(np.float64).mean(axis=0).astype(np.float32) if source["center"] else None
+    mean = None
+    if source["center"]:
+        train_rows = splits["train"][0]
+        counts_per_value = [np.bincount(train_rows[:, column], minlength=256) for column in range(train_rows.shape[1])]
+        mean = (np.array(counts_per_value, dtype=np.float64) @ table.astype(np.float64) / train_rows.shape[0]).astype(np.float32)
     prepared = {}
     for name, (rows, labels) in splits.items():
-        values = table[rows]
+        width = rows.shape[1]
+        values = np.empty((rows.shape[0], width + (1 if source["bias"] else 0)), np.float32)
+        values[:, :width] = table[rows]
         if mean is not None:
-            values = values - mean
+            values[:, :width] -= mean
         if source["bias"]:
-            values = np.concatenate([values, np.ones((values.shape[0], 1), np.float32)], axis=1)
+            values[:, width] = 1
         prepared[name] = (values, labels)
     return prepared
 
@@ -267,7 +273,7 @@ def main():
     splits = load_idx(source) if source["kind"] == "idx" else load_arrays(source)
     rows = CONFIG["train"]["rows"]
     train_X, train_y = splits[CONFIG["train"]["split"]]
-    train_X, train_y = train_X[:rows].astype(NP_DTYPE), train_y[:rows]
+    train_X, train_y = train_X[:rows], train_y[:rows]
 
     def step(params, first, second, X, y, lr, t):
         loss, grads = jax.value_and_grad(loss_graph)(params, X, y)
@@ -309,7 +315,7 @@ def main():
     steps = min(total, ARGS.steps) if ARGS.steps is not None else total
     batch = optimizer["batch"]
     sampler = BatchSampler(rows, CONFIG["batchSeed"]) if CONFIG["batchSeed"] is not None else None
-    whole = None if sampler else place_rows(train_X, train_y)
+    whole = None if sampler else place_rows(train_X.astype(NP_DTYPE), train_y)
     writer = RunFolder() if jax.process_index() == 0 else None
     started = time.perf_counter()
     status, divergence, best, best_params = "finished", None, None, params
@@ -319,7 +325,7 @@ def main():
     for step_number in range(steps):
         if sampler:
             chosen = sampler.next_batch(batch)
-            X, y = place_rows(train_X[chosen], train_y[chosen])
+            X, y = place_rows(train_X[chosen].astype(NP_DTYPE), train_y[chosen])
         else:
             X, y = whole
         lr = step_size(optimizer["schedule"], optimizer["lr"], step_number, total)

@@ -81,7 +81,7 @@ test("JAX is installed for the export tests", () => {
 
 // Generated data (carried as .npy), every optimizer rule, schedules, a bias broadcast, a two-layer net.
 const synthetic = `data toy_points = toy() { bias_trick }
-data blob = blobs(classes=3, points=40, dims=4, seed=2) { val 20; center }
+data blob = blobs(classes=3, points=40, dims=2, seed=2) { val 20; center }
 data swirl = spiral(classes=3, points=30, seed=1) { scale 2 }
 
 hyper delta = 1
@@ -96,10 +96,10 @@ param b2: [C] = zeros
 score s = X @ W^T
 loss svm = mean(sum(max(0, s - s[y] + delta) * (1 - onehot(y)), axis=1))
 score t = X @ V^T + b
-loss softmax = mean(logsumexp(t, axis=1) - t[y]) + 0.5 * 1e-3 * sum(V^2)
+loss cross_entropy = mean(logsumexp(t, axis=1) - t[y]) + 0.5 * 1e-3 * sum(V^2)
 score hidden = tanh(X @ W1^T + b1)
 score u = hidden @ W2^T + b2
-loss net = -mean(log(softmax(u, axis=1) * onehot(y) + 1e-12) * 1) + 1e-4 * sum(abs(W1)) + 0.5 * 1e-4 * sum(W2^2)
+loss net = -mean(sum(log(softmax(u, axis=1) + 1e-12) * onehot(y), axis=1)) + 1e-4 * sum(abs(W1)) + 0.5 * 1e-4 * sum(W2^2)
 
 optimizer mom = momentum { lr 0.1, batch 2, schedule step(every=10, gamma=0.5) }
 optimizer nest = nesterov { lr 0.05, batch 16, schedule cosine() }
@@ -109,9 +109,9 @@ optimizer adam_opt = adam { lr 0.01, batch 25, schedule one_cycle() }
 optimizer full = sgd { lr 0.5, schedule warmup(steps=5) }
 
 run toy_svm { minimize svm; on toy_points.train; by mom; steps 50 }
-run blob_softmax { minimize softmax; on blob.train; by nest; steps 80; eval blob.val; every 10 }
-run blob_adagrad { minimize softmax; on blob.train; by grad_sum; steps 50 }
-run blob_rmsprop { minimize softmax; on blob.train; by rms; steps 50 }
+run blob_softmax { minimize cross_entropy; on blob.train; by nest; steps 80; eval blob.val; every 10 }
+run blob_adagrad { minimize cross_entropy; on blob.train; by grad_sum; steps 50 }
+run blob_rmsprop { minimize cross_entropy; on blob.train; by rms; steps 50 }
 run swirl_net { minimize net; on swirl.train; by adam_opt; steps 60; eval swirl.train; every 20 }
 run swirl_full { minimize net; on swirl.train; by full; steps 40 }
 `;

@@ -34,7 +34,9 @@ export function referenceLosses(spec: TrainSpec, steps: number): number[] {
     const grads = gradients(spec.loss, values);
     const lr = stepSize(strategy.schedule, strategy.lr, step, spec.steps);
     for (const [name, value] of params) {
-      optimizer.step(value.data as unknown as Float32Array, (grads.get(name) as Tensor).data as unknown as Float32Array, states.get(name) as OptimizerState, lr, step + 1);
+      // A param the loss does not read has a zero gradient, as in the trainer's store.
+      const grad = grads.get(name)?.data ?? new Float64Array(value.data.length);
+      optimizer.step(value.data as unknown as Float32Array, grad as unknown as Float32Array, states.get(name) as OptimizerState, lr, step + 1);
     }
   }
   return losses;
