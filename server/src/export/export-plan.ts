@@ -17,9 +17,9 @@ import { settingsOf } from "../worker/load-examples";
 import type { DataDeclaration } from "../worker/run-check";
 import { pythonFunction } from "./jax-graph";
 
-/** Examples the script reads from the .optim file's IDX folder and prepares as our data layer does. */
-export interface IdxSource {
-  kind: "idx";
+/** Examples the script reads from the .optim file's IDX or CIFAR-10 folder and prepares as our data layer does. */
+export interface FolderSource {
+  kind: "idx" | "cifar10";
   /** Absolute, as the data declaration resolves it. */
   folder: string;
   counts: { train?: number; val?: number; test?: number };
@@ -43,7 +43,7 @@ export interface JaxExportPlan {
   specHash: string;
   steps: number;
   evalEvery: number;
-  source: IdxSource | ArraySource;
+  source: FolderSource | ArraySource;
   /** The split the run trains on and how many of its first rows. */
   train: { split: SplitName; rows: number };
   evaluation?: SplitName;
@@ -78,24 +78,24 @@ function settingOf(block: ast.Block | undefined, key: string): ast.Setting | und
   return block?.settings.find((setting) => setting.key.text === key);
 }
 
-function sourceOf(declaration: DataDeclaration, folder: (relative: string) => string): IdxSource | ArraySource | JaxExport {
+function sourceOf(declaration: DataDeclaration, folder: (relative: string) => string): FolderSource | ArraySource | JaxExport {
   const source = declaration.source;
   const name = source.kind === "call" ? source.callee.text : "";
-  if (source.kind !== "call" || (name !== "idx" && !arraySources.has(name))) return unsupported(`the data source ${name ? `${name}(...)` : "of data " + declaration.name.text} (only idx(...) and the generators toy, spiral, blobs and inline)`, source.span);
+  if (source.kind !== "call" || (name !== "idx" && name !== "cifar10" && !arraySources.has(name))) return unsupported(`the data source ${name ? `${name}(...)` : "of data " + declaration.name.text} (only idx(...), cifar10(...) and the generators toy, spiral, blobs and inline)`, source.span);
   for (const setting of declaration.block?.settings ?? []) {
     const key = setting.key.text;
     if (!supportedDataSettings.has(key)) return unsupported(`the data setting '${key}'`, setting.span);
     if ((key === "train" || key === "val" || key === "test") && setting.value && setting.value.kind !== "number") return unsupported(`a split read from a file of its own ('${key}')`, setting.span);
   }
-  if (name !== "idx") return { kind: "arrays", splits: [] };
+  if (arraySources.has(name)) return { kind: "arrays", splits: [] };
   const path = source.args.find((argument) => !argument.name)?.value;
-  if (path?.kind !== "string") return unsupported("idx(...) without a folder", source.span);
+  if (path?.kind !== "string") return unsupported(`${name}(...) without a folder`, source.span);
   const settings = settingsOf(declaration);
   const number = (key: string) => settings.get(key)?.number;
-  const counts: IdxSource["counts"] = {};
+  const counts: FolderSource["counts"] = {};
   for (const key of ["train", "val", "test"] as const) if (number(key) !== undefined) counts[key] = number(key);
   return {
-    kind: "idx",
+    kind: name === "idx" ? "idx" : "cifar10",
     folder: folder(path.value),
     counts,
     ...(number("first") !== undefined ? { first: number("first") } : {}),

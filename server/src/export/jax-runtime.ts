@@ -2,7 +2,7 @@
 // examples, the minibatch sampler, the optimizers and schedules, the sharded
 // training step, and the run folder. Each piece restates one of ours in Python
 // and names it: data/idx.ts and data/prepare.ts (splits by count, scaling,
-// the training mean, the bias trick), data/random.ts and data/batches.ts
+// the training mean, the bias trick; data/cifar10.ts), data/random.ts and data/batches.ts
 // (mulberry32, Fisher-Yates, one permutation per epoch), train/optimizers.ts,
 // train/schedules.ts, train/trainer.ts (divergence, evaluation, best weights)
 // and train/run-store.ts (meta.json, curve.csv, curve.json, final.json).
@@ -15,7 +15,7 @@ def parse_arguments():
     parser.add_argument("--steps", type=int, help="stop after this many steps (the schedule still spans the run's own length)")
     parser.add_argument("--x64", action="store_true", help="compute in float64 (jax_enable_x64), as the reference executor does")
     parser.add_argument("--runs", default=os.path.join(HERE, "runs"), help="the runs folder to save the run in (default: runs/ beside this script)")
-    parser.add_argument("--data", help="the IDX folder, when it is not where the .optim file said")
+    parser.add_argument("--data", help="the IDX or CIFAR-10 folder, when it is not where the .optim file said")
     parser.add_argument("--coordinator", default=os.environ.get("OPTIM_COORDINATOR"), help="host:port of process 0, to train across machines (or OPTIM_COORDINATOR)")
     parser.add_argument("--num-processes", type=int, default=int(os.environ.get("OPTIM_NUM_PROCESSES", "0")) or None, help="how many processes take part (or OPTIM_NUM_PROCESSES)")
     parser.add_argument("--process-id", type=int, default=int(os.environ["OPTIM_PROCESS_ID"]) if "OPTIM_PROCESS_ID" in os.environ else None, help="this process's number, 0 to num-processes - 1 (or OPTIM_PROCESS_ID)")
@@ -75,13 +75,32 @@ def idx_pair(folder, prefix):
     return read_idx(images), read_idx(labels).astype(np.int32)
 
 
-def load_idx(source):
-    """The splits of an IDX folder as our data layer makes them: counts, first, scale, training mean, bias trick."""
-    folder = ARGS.data or source["folder"]
+def idx_splits(folder):
     train = idx_pair(folder, "train")
     if train is None:
         sys.exit("no train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] in " + folder + " (--data names the folder)")
-    own_test = idx_pair(folder, "t10k")
+    return train, idx_pair(folder, "t10k")
+
+
+def cifar10_batches(paths):
+    """Records of one label byte and 3,072 pixel bytes (the red plane, then green, then blue), in the order given."""
+    records = np.concatenate([np.fromfile(path, dtype=np.uint8).reshape(-1, 3073) for path in paths])
+    return records[:, 1:], records[:, 0].astype(np.int32)
+
+
+def cifar10_splits(folder):
+    """data_batch_1.bin to data_batch_5.bin, those present, as train; test_batch.bin as test."""
+    train = [os.path.join(folder, "data_batch_%d.bin" % k) for k in range(1, 6) if os.path.isfile(os.path.join(folder, "data_batch_%d.bin" % k))]
+    if not train:
+        sys.exit("no CIFAR-10 training batches (data_batch_1.bin ... data_batch_5.bin) in " + folder + " (--data names the folder)")
+    test = os.path.join(folder, "test_batch.bin")
+    return cifar10_batches(train), (cifar10_batches([test]) if os.path.isfile(test) else None)
+
+
+def load_folder(source):
+    """The splits of an IDX or CIFAR-10 folder as our data layer makes them: counts, first, scale, training mean, bias trick."""
+    folder = ARGS.data or source["folder"]
+    train, own_test = (idx_splits if source["kind"] == "idx" else cifar10_splits)(folder)
     counts = source["counts"]
     splits = {"train": train}
     if own_test is not None:
@@ -270,7 +289,7 @@ def main():
     optimizer = CONFIG["optimizer"]
     update = update_rule(optimizer["rule"], optimizer["settings"])
     source = CONFIG["source"]
-    splits = load_idx(source) if source["kind"] == "idx" else load_arrays(source)
+    splits = load_arrays(source) if source["kind"] == "arrays" else load_folder(source)
     rows = CONFIG["train"]["rows"]
     train_X, train_y = splits[CONFIG["train"]["split"]]
     train_X, train_y = train_X[:rows], train_y[:rows]

@@ -5,7 +5,7 @@
 // the run the script saved. Needs .cache/jax-venv (scripts/lib.mjs setupJax).
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
@@ -152,6 +152,31 @@ test("exported scripts of generated data, every optimizer and schedule step as t
     const largest = await exportAndCompare(file, run);
     t.diagnostic(`${run}: max relative loss difference ${largest.toExponential(2)}`);
   }
+});
+
+test("an exported script reads and prepares a CIFAR-10 folder as our data layer does", async (t) => {
+  const folder = join(scratch, "cifar");
+  mkdirSync(folder);
+  // Records of a label byte and 3,072 pixel bytes, from a small linear congruential sequence.
+  let state = 7;
+  const records = (count: number) => {
+    const bytes = new Uint8Array(count * 3073);
+    for (let record = 0; record < count; record++) {
+      bytes[record * 3073] = record % 10;
+      for (let i = 1; i < 3073; i++) {
+        state = (state * 1103515245 + 12345) % 2147483648;
+        bytes[record * 3073 + i] = (state >> 16) & 255;
+      }
+    }
+    return bytes;
+  };
+  writeFileSync(join(folder, "data_batch_1.bin"), records(80));
+  writeFileSync(join(folder, "data_batch_2.bin"), records(60));
+  writeFileSync(join(folder, "test_batch.bin"), records(40));
+  const file = join(scratch, "cifar.optim");
+  writeFileSync(file, 'data pics = cifar10("cifar") { train 120, val 20; scale 1/255; center; bias_trick }\nparam W: [C, D] = randn * 0.001\nscore s = X @ W^T\nloss L = mean(logsumexp(s, axis=1) - s[y]) + 0.5 * 1e-3 * sum(W^2)\noptimizer o = momentum { lr 0.01, batch 32 }\nrun fit { minimize L; on pics.train; by o; steps 50; eval pics.val; every 10; test pics.test }\n');
+  const largest = await exportAndCompare(file, "fit");
+  t.diagnostic(`CIFAR-10 run fit: max relative loss difference ${largest.toExponential(2)}`);
 });
 
 test("sharded over four devices, and over two processes of two devices each, the steps are the same", async (t) => {
