@@ -17,11 +17,14 @@ import { settingsOf } from "../worker/load-examples";
 import type { DataDeclaration } from "../worker/run-check";
 import { pythonFunction } from "./jax-graph";
 
-/** Examples the script reads from the .optim file's IDX or CIFAR-10 folder and prepares as our data layer does. */
-export interface FolderSource {
-  kind: "idx" | "cifar10";
-  /** Absolute, as the data declaration resolves it. */
-  folder: string;
+/** Examples the script reads from the .optim file's IDX or CIFAR-10 folder, or its .npy files, and prepares as our data layer does. */
+export interface FileSource {
+  kind: "idx" | "cifar10" | "npy";
+  /** The folder (idx, cifar10), absolute, as the data declaration resolves it. */
+  folder?: string;
+  /** The inputs and labels files (npy), absolute. */
+  inputs?: string;
+  labels?: string;
   counts: { train?: number; val?: number; test?: number };
   first?: number;
   factor?: number;
@@ -43,7 +46,7 @@ export interface JaxExportPlan {
   specHash: string;
   steps: number;
   evalEvery: number;
-  source: FolderSource | ArraySource;
+  source: FileSource | ArraySource;
   /** The split the run trains on and how many of its first rows. */
   train: { split: SplitName; rows: number };
   evaluation?: SplitName;
@@ -67,6 +70,8 @@ export type JaxExport = { ok: true; plan: JaxExportPlan; arrays: ExportArray[] }
 
 /** Generators and inline rows: their prepared examples travel as arrays. */
 const arraySources = new Set(["toy", "spiral", "blobs", "inline"]);
+/** Sources the script reads itself. */
+const fileSources = new Set(["idx", "cifar10", "npy"]);
 /** Data settings the script reproduces (flatten changes nothing; seed only matters to sample). */
 const supportedDataSettings = new Set(["train", "val", "test", "scale", "center", "bias_trick", "flatten", "first", "seed"]);
 
@@ -78,25 +83,25 @@ function settingOf(block: ast.Block | undefined, key: string): ast.Setting | und
   return block?.settings.find((setting) => setting.key.text === key);
 }
 
-function sourceOf(declaration: DataDeclaration, folder: (relative: string) => string): FolderSource | ArraySource | JaxExport {
+function sourceOf(declaration: DataDeclaration, resolvePath: (relative: string) => string): FileSource | ArraySource | JaxExport {
   const source = declaration.source;
   const name = source.kind === "call" ? source.callee.text : "";
-  if (source.kind !== "call" || (name !== "idx" && name !== "cifar10" && !arraySources.has(name))) return unsupported(`the data source ${name ? `${name}(...)` : "of data " + declaration.name.text} (only idx(...), cifar10(...) and the generators toy, spiral, blobs and inline)`, source.span);
+  if (source.kind !== "call" || (!fileSources.has(name) && !arraySources.has(name))) return unsupported(`the data source ${name ? `${name}(...)` : "of data " + declaration.name.text} (only idx(...), cifar10(...), npy(...) and the generators toy, spiral, blobs and inline)`, source.span);
   for (const setting of declaration.block?.settings ?? []) {
     const key = setting.key.text;
     if (!supportedDataSettings.has(key)) return unsupported(`the data setting '${key}'`, setting.span);
     if ((key === "train" || key === "val" || key === "test") && setting.value && setting.value.kind !== "number") return unsupported(`a split read from a file of its own ('${key}')`, setting.span);
   }
   if (arraySources.has(name)) return { kind: "arrays", splits: [] };
-  const path = source.args.find((argument) => !argument.name)?.value;
-  if (path?.kind !== "string") return unsupported(`${name}(...) without a folder`, source.span);
+  const paths = source.args.filter((argument) => !argument.name).map((argument) => (argument.value.kind === "string" ? argument.value.value : undefined));
+  if (paths[0] === undefined || (name === "npy" && paths[1] === undefined)) return unsupported(`${name}(...) without its ${name === "npy" ? "inputs and labels files" : "folder"}`, source.span);
   const settings = settingsOf(declaration);
   const number = (key: string) => settings.get(key)?.number;
-  const counts: FolderSource["counts"] = {};
+  const counts: FileSource["counts"] = {};
   for (const key of ["train", "val", "test"] as const) if (number(key) !== undefined) counts[key] = number(key);
   return {
-    kind: name === "idx" ? "idx" : "cifar10",
-    folder: folder(path.value),
+    kind: name as FileSource["kind"],
+    ...(name === "npy" ? { inputs: resolvePath(paths[0]), labels: resolvePath(paths[1] as string) } : { folder: resolvePath(paths[0]) }),
     counts,
     ...(number("first") !== undefined ? { first: number("first") } : {}),
     ...(number("scale") !== undefined ? { factor: number("scale") } : {}),

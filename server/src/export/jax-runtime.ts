@@ -2,7 +2,7 @@
 // examples, the minibatch sampler, the optimizers and schedules, the sharded
 // training step, and the run folder. Each piece restates one of ours in Python
 // and names it: data/idx.ts and data/prepare.ts (splits by count, scaling,
-// the training mean, the bias trick; data/cifar10.ts), data/random.ts and data/batches.ts
+// the training mean, the bias trick; data/cifar10.ts, data/npy.ts), data/random.ts and data/batches.ts
 // (mulberry32, Fisher-Yates, one permutation per epoch), train/optimizers.ts,
 // train/schedules.ts, train/trainer.ts (divergence, evaluation, best weights)
 // and train/run-store.ts (meta.json, curve.csv, curve.json, final.json).
@@ -97,10 +97,19 @@ def cifar10_splits(folder):
     return cifar10_batches(train), (cifar10_batches([test]) if os.path.isfile(test) else None)
 
 
-def load_folder(source):
-    """The splits of an IDX or CIFAR-10 folder as our data layer makes them: counts, first, scale, training mean, bias trick."""
-    folder = ARGS.data or source["folder"]
-    train, own_test = (idx_splits if source["kind"] == "idx" else cifar10_splits)(folder)
+def npy_splits(source):
+    """Inputs flattened to rows of float32 and whole-number labels; the file has no test split of its own."""
+    inputs = np.load(source["inputs"])
+    return (inputs.reshape(inputs.shape[0], -1).astype(np.float32), np.load(source["labels"]).reshape(-1).astype(np.int32)), None
+
+
+def load_source(source):
+    """The splits of an IDX or CIFAR-10 folder or of .npy files as our data layer makes them: counts, first, scale, training mean, bias trick."""
+    if source["kind"] == "npy":
+        train, own_test = npy_splits(source)
+    else:
+        folder = ARGS.data or source["folder"]
+        train, own_test = (idx_splits if source["kind"] == "idx" else cifar10_splits)(folder)
     counts = source["counts"]
     splits = {"train": train}
     if own_test is not None:
@@ -124,23 +133,23 @@ def load_folder(source):
     if source.get("first") is not None:
         splits = {name: (rows[:source["first"]], labels[:source["first"]]) for name, (rows, labels) in splits.items()}
     factor = source.get("factor", 1.0)
-    # Each byte times the factor, rounded to float32; the mean of those values over the training rows, summed in float64, rounded to float32.
+    # Each value times the factor, rounded to float32 (bytes through a table of their 256 values).
     table = (np.arange(256, dtype=np.float64) * factor).astype(np.float32)
-    mean = None
-    if source["center"]:
-        train_rows = splits["train"][0]
-        counts_per_value = [np.bincount(train_rows[:, column], minlength=256) for column in range(train_rows.shape[1])]
-        mean = (np.array(counts_per_value, dtype=np.float64) @ table.astype(np.float64) / train_rows.shape[0]).astype(np.float32)
     prepared = {}
     for name, (rows, labels) in splits.items():
         width = rows.shape[1]
         values = np.empty((rows.shape[0], width + (1 if source["bias"] else 0)), np.float32)
-        values[:, :width] = table[rows]
-        if mean is not None:
-            values[:, :width] -= mean
+        values[:, :width] = table[rows] if rows.dtype == np.uint8 else (rows.astype(np.float64) * factor).astype(np.float32)
         if source["bias"]:
             values[:, width] = 1
         prepared[name] = (values, labels)
+    if source["center"]:
+        # The training split's mean, summed in float64, rounded to float32, subtracted from every split.
+        train_values = prepared["train"][0]
+        width = train_values.shape[1] - (1 if source["bias"] else 0)
+        mean = (train_values[:, :width].sum(axis=0, dtype=np.float64) / train_values.shape[0]).astype(np.float32)
+        for values, _ in prepared.values():
+            values[:, :width] -= mean
     return prepared
 
 
@@ -289,7 +298,7 @@ def main():
     optimizer = CONFIG["optimizer"]
     update = update_rule(optimizer["rule"], optimizer["settings"])
     source = CONFIG["source"]
-    splits = load_arrays(source) if source["kind"] == "arrays" else load_folder(source)
+    splits = load_arrays(source) if source["kind"] == "arrays" else load_source(source)
     rows = CONFIG["train"]["rows"]
     train_X, train_y = splits[CONFIG["train"]["split"]]
     train_X, train_y = train_X[:rows], train_y[:rows]

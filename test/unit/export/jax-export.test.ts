@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { analyze } from "../../../server/src/analysis/analyze";
 import { runCli } from "../../../server/src/cli/main";
+import { npyBytes } from "../../../server/src/export/npy-file";
 import { planRun, type RunDeclaration } from "../../../server/src/train/plan-run";
 import { prepareRuns } from "../../../server/src/train/prepare";
 import { dataLoader } from "../../../server/src/worker/load-examples";
@@ -177,6 +178,19 @@ test("an exported script reads and prepares a CIFAR-10 folder as our data layer 
   writeFileSync(file, 'data pics = cifar10("cifar") { train 120, val 20; scale 1/255; center; bias_trick }\nparam W: [C, D] = randn * 0.001\nscore s = X @ W^T\nloss L = mean(logsumexp(s, axis=1) - s[y]) + 0.5 * 1e-3 * sum(W^2)\noptimizer o = momentum { lr 0.01, batch 32 }\nrun fit { minimize L; on pics.train; by o; steps 50; eval pics.val; every 10; test pics.test }\n');
   const largest = await exportAndCompare(file, "fit");
   t.diagnostic(`CIFAR-10 run fit: max relative loss difference ${largest.toExponential(2)}`);
+});
+
+test("an exported script reads and prepares .npy files as our data layer does", async (t) => {
+  const n = 70;
+  // Three-dimensional inputs (flattened to rows of 6), labels in three classes.
+  const inputs = Float32Array.from({ length: n * 6 }, (_, i) => Math.sin(i * 0.37) * 3 + (i % 6));
+  const labels = Int32Array.from({ length: n }, (_, i) => (i * 7) % 3);
+  writeFileSync(join(scratch, "inputs.npy"), npyBytes([n, 2, 3], inputs));
+  writeFileSync(join(scratch, "labels.npy"), npyBytes([n], labels));
+  const file = join(scratch, "arrays.optim");
+  writeFileSync(file, 'data pts = npy("inputs.npy", "labels.npy") { train 50, val 10, test 10; scale 0.5; center; bias_trick }\nparam W: [C, D] = randn * 0.01\nscore s = X @ W^T\nloss L = mean(sum(max(0, s - s[y] + 1) * (1 - onehot(y)), axis=1)) + 0.5 * 1e-2 * sum(W^2)\noptimizer o = sgd { lr 0.05, batch 8, schedule exponential(gamma=0.99) }\nrun fit { minimize L; on pts.train; by o; steps 50; eval pts.val; every 10; test pts.test }\n');
+  const largest = await exportAndCompare(file, "fit");
+  t.diagnostic(`npy run fit: max relative loss difference ${largest.toExponential(2)}`);
 });
 
 test("sharded over four devices, and over two processes of two devices each, the steps are the same", async (t) => {
