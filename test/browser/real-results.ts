@@ -2,13 +2,13 @@
 // the real server trains, sweeps, slices and checks on Fashion-MNIST, and the
 // test keeps what it sends (the run's progress notifications and the
 // requests' results).
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { CheckResults, PreviewDataRequest, RunExperimentRequest, RunPoint, RunProgressNotification } from "../../server/src/protocol";
 import { repoRoot } from "../support/fixtures";
 import { LspTestClient } from "../support/lsp-client";
+import { scratchFolder } from "../support/scratch";
 
 export const fashionMnist = "/usr/share/datasets/fashion-mnist";
 
@@ -46,7 +46,7 @@ export interface RealResults {
 export async function makeRealResults(): Promise<RealResults> {
   const client = new LspTestClient();
   try {
-    const workspace = mkdtempSync(join(tmpdir(), "optim-panels-"));
+    const workspace = scratchFolder("panels");
     await client.initialize();
     const labUri = pathToFileURL(join(workspace, "lab.optim")).toString();
     writeFileSync(join(workspace, "lab.optim"), labDocument);

@@ -6,9 +6,24 @@ import { join } from "node:path";
 
 const folders: string[] = [];
 
-process.on("exit", () => {
-  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-});
+function removeAll(): void {
+  for (const folder of folders.splice(0)) {
+    try {
+      rmSync(folder, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // Left for npm test's check to name.
+    }
+  }
+}
+
+process.on("exit", removeAll);
+// A test process ended by a signal (a timeout, Ctrl-C) skips "exit": remove the folders, then end as the signal would.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    removeAll();
+    process.kill(process.pid, signal);
+  });
+}
 
 /** A new empty folder under the system's temporary folder, named `optim-<prefix>-XXXXXX`. */
 export function scratchFolder(prefix: string): string {
