@@ -77,12 +77,36 @@ ${head === "svm" ? svmScores : ""}loss L = ${head === "svm" ? svmLoss : softmaxL
   };
 }
 
+/** Dropout on the hidden layer: hd = h * m, the mask drawn once for the whole check. */
+function withDropout(): Derivation {
+  return {
+    model: `${header}param W1: [6, D] = randn * 2
+param W2: [C, 6] = randn * 2
+score z1 = X @ W1^T
+score h = relu(z1)
+score m = dropout_mask(h, keep=0.5)
+score hd = h * m
+score s = hd @ W2^T
+loss L = ${softmaxLoss} + reg * (sum(W1^2) + sum(W2^2))
+`,
+    links: {
+      "dL/ds": softmaxHead,
+      "dL/dW2": "dL/ds^T @ hd + 2 * reg * W2",
+      "dL/dhd": "dL/ds @ W2",
+      "dL/dh": "dL/dhd * m",
+      "dL/dz1": "dL/dh * (z1 > 0)",
+      "dL/dW1": "dL/dz1^T @ X + 2 * reg * W1",
+    },
+  };
+}
+
 const derivations: Record<string, Derivation> = {
   "softmax, relu, W [out, in]": rowsLayout("relu", "softmax"),
   "softmax, tanh, W [out, in]": rowsLayout("tanh", "softmax"),
   "svm, relu, W [out, in]": rowsLayout("relu", "svm"),
   "softmax, relu, W [in, out]": columnsLayout("relu", "softmax"),
   "svm, tanh, W [in, out]": columnsLayout("tanh", "svm"),
+  "softmax, relu, dropout": withDropout(),
 };
 
 function source(derivation: Derivation, replaced: Record<string, string> = {}): string {
@@ -123,6 +147,8 @@ const wrongLinks: { derivation: string; link: string; value: string; inheritedBy
   { derivation: "svm, relu, W [out, in]", link: "dL/ds", value: "active / N", inheritedBy: ["dL/dW2", "dL/dh", "dL/dz1", "dL/dW1"] },
   { derivation: "softmax, relu, W [in, out]", link: "dL/dh", value: "dL/ds @ W2^T * 2", inheritedBy: ["dL/dz1", "dL/dW1"] },
   { derivation: "svm, tanh, W [in, out]", link: "dL/dW2", value: "h^T @ dL/ds + reg * W2", inheritedBy: [] },
+  { derivation: "softmax, relu, dropout", link: "dL/dh", value: "dL/dhd", inheritedBy: ["dL/dz1", "dL/dW1"] },
+  { derivation: "softmax, relu, dropout", link: "dL/dW2", value: "dL/ds^T @ h + 2 * reg * W2", inheritedBy: [] },
 ];
 
 for (const { derivation, link, value, inheritedBy } of wrongLinks) {

@@ -288,6 +288,9 @@ export class CurvatureAnalysis {
       }
       case "onehot":
         return { curvature: "constant", range: { low: 0, high: 1 }, reason: "constant" };
+      case "dropout_mask":
+        // mask/keep or 1: a nonnegative constant of the params.
+        return { curvature: "constant", range: { low: 0, high: Infinity }, reason: "constant" };
       case "softmax": {
         const inner = this.judge(positional[0] ?? expr);
         return { curvature: inner.curvature === "constant" ? "constant" : "unknown", range: { low: 0, high: 1 }, reason: "a softmax, which is neither convex nor concave" };

@@ -244,7 +244,9 @@ export class ShapeInference {
         continue;
       }
       const value = this.constants.fold(argument.value, true);
-      if (value !== undefined && value !== 0 && value !== 1) this.context.error("bad-value", argument.value.span, `axis is 0 (down the rows) or 1 (across each row), not ${value}`);
+      if (argument.name.text === "keep") {
+        if (value === undefined || !(value > 0 && value <= 1)) this.context.error("bad-value", argument.value.span, `keep is a constant probability in (0, 1]${value === undefined ? "" : `, not ${value}`}`);
+      } else if (value !== undefined && value !== 0 && value !== 1) this.context.error("bad-value", argument.value.span, `axis is 0 (down the rows) or 1 (across each row), not ${value}`);
       else axis = value;
     }
     if (positional.length < builtin.minArgs || positional.length > (builtin.shape === "broadcast2" ? 2 : 1)) {

@@ -237,7 +237,7 @@ function axisLength(shape: number[], axis: number | undefined): number {
   return asMatrix(shape)[axis];
 }
 
-export type ElementwiseOp = Exclude<OpName, "input" | "labels" | "batch" | "const" | "param" | "matmul" | "transpose">;
+export type ElementwiseOp = Exclude<OpName, "input" | "labels" | "batch" | "const" | "param" | "matmul" | "transpose" | "dropoutmask">;
 
 interface Float32Op {
   forward(step: Step, inputs: Float32Tensor[], node: IrNode): Float32Tensor;

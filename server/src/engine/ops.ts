@@ -3,11 +3,17 @@
 // kink every element is on, so a gradient check can tell when a finite
 // difference stepped across one. This table is the living definition of the
 // language's numerics; the TensorFlow.js executor is tested against it.
+import { fillDropoutMask, type DropoutDraw } from "./dropout";
 import type { IrNode, OpName } from "./ir";
 import { asMatrix, map1, map2, matmul, scalar, tensor, transpose, unbroadcast, type Tensor } from "./tensor";
 
+/** What an op may read besides its inputs: the training step's dropout draw (absent at evaluation). */
+export interface OpContext {
+  dropout?: DropoutDraw;
+}
+
 export interface OpDefinition {
-  forward(inputs: Tensor[], node: IrNode): Tensor;
+  forward(inputs: Tensor[], node: IrNode, context?: OpContext): Tensor;
   /** Gradients for each input given the gradient of the output; null where an input gets none. */
   vjp(gradient: Tensor, inputs: Tensor[], output: Tensor, node: IrNode): (Tensor | null)[];
   /** For kinked ops: one byte per element saying which piece of the function is active. */
@@ -220,6 +226,16 @@ export const ops: Record<Exclude<OpName, "input" | "labels" | "batch" | "const" 
       const classes = node.classes as number;
       const out = tensor([y.data.length, classes]);
       for (let i = 0; i < y.data.length; i++) out.data[i * classes + y.data[i]] = 1;
+      return out;
+    },
+    vjp: () => [null],
+  },
+  // Its input gives only the shape: the mask does not move with it, so no
+  // gradient flows back through it and it has no kinks.
+  dropoutmask: {
+    forward: ([a], node, context) => {
+      const out = tensor(a.shape);
+      fillDropoutMask(out.data, node.keep as number, node.salt as number, context?.dropout);
       return out;
     },
     vjp: () => [null],

@@ -1,5 +1,6 @@
 // The float64 reference executor: forward evaluation of a graph and
 // reverse-mode gradients, one op-table entry at a time.
+import type { DropoutDraw } from "./dropout";
 import type { Graph, IrNode } from "./ir";
 import { ops } from "./ops";
 import { scalar, tensor, type Tensor } from "./tensor";
@@ -8,6 +9,8 @@ export interface Bindings {
   X: Tensor;
   y: Tensor;
   params: ReadonlyMap<string, Tensor>;
+  /** A training step's dropout draw; absent at evaluation, where every dropout mask is 1. */
+  dropout?: DropoutDraw;
 }
 
 /** The value of every node, by node id. */
@@ -40,7 +43,7 @@ function isLeaf(node: IrNode): boolean {
 export function evaluate(graph: Graph, bindings: Bindings): Values {
   const values: Values = new Array(graph.nodes.length);
   for (const node of graph.nodes) {
-    values[node.id] = isLeaf(node) ? leaf(node, bindings) : ops[node.op as keyof typeof ops].forward(node.inputs.map((input) => values[input]), node);
+    values[node.id] = isLeaf(node) ? leaf(node, bindings) : ops[node.op as keyof typeof ops].forward(node.inputs.map((input) => values[input]), node, bindings);
   }
   return values;
 }

@@ -6,6 +6,7 @@
 // executor.
 import { join } from "node:path";
 import type * as tfjs from "@tensorflow/tfjs";
+import { fillDropoutMask, type DropoutDraw } from "./dropout";
 import type { Graph, IrNode } from "./ir";
 
 type Tf = typeof tfjs;
@@ -75,6 +76,8 @@ export interface TfBindings {
   X: TfTensor;
   y: TfTensor;
   params: ReadonlyMap<string, TfTensor>;
+  /** A training step's dropout draw; absent at evaluation, where every dropout mask is 1. */
+  dropout?: DropoutDraw;
 }
 
 /** Builds the graph's output with TensorFlow.js ops; call inside tf.tidy or a gradient function. */
@@ -175,6 +178,12 @@ function buildNode(tf: Tf, node: IrNode, inputs: TfTensor[], bindings: TfBinding
     }
     case "onehot":
       return tf.cast(tf.oneHot(tf.cast(a, "int32"), node.classes as number), "float32");
+    case "dropoutmask": {
+      // The reference's mask (dropout.ts), drawn here and uploaded: a constant, so no gradient flows through it.
+      const mask = new Float32Array(a.size);
+      fillDropoutMask(mask, node.keep as number, node.salt as number, bindings.dropout);
+      return tf.tensor(mask, a.shape);
+    }
   }
 }
 

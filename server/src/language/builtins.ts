@@ -165,6 +165,19 @@ export const builtinFunctions: BuiltinFunction[] = [
     maxArgs: 2,
   },
   {
+    name: "dropout_mask",
+    signature: "dropout_mask(h, keep=0.5)",
+    parameters: [
+      { name: "h", doc: "the activations to drop out; only their shape is read" },
+      { name: "keep", doc: "the probability of keeping an entry, a constant in (0, 1]", named: true },
+    ],
+    formula: "dropout_mask(h)ᵢⱼ = mᵢⱼ / keep in training, mᵢⱼ ~ Bernoulli(keep); 1 at evaluation and test",
+    doc: "Inverted dropout's mask, shaped like h: write `score hd = h * m` and `grad dL/dh = dL/dhd * m`. Drawn afresh at each training step from the run's seed (the same mask in every part of one gradient check); all ones at evaluation and test. No gradient flows through it.",
+    shape: "elementwise",
+    minArgs: 1,
+    maxArgs: 2,
+  },
+  {
     name: "onehot",
     signature: "onehot(y)",
     parameters: [{ name: "y", doc: "the labels, [N]" }],

@@ -3,6 +3,7 @@
 // params, the loss, its gradients, or each row's predicted class. One adapter
 // per executor: TensorFlow.js (tfjs-executor.ts) and our own kernels
 // (kernel-executor.ts).
+import type { DropoutDraw } from "../engine/dropout";
 import type { Graph } from "../engine/ir";
 import { buildOutput, loadNativeTfjs, loadTfjs, lossAndGradients as tfjsLossAndGradients, lossValue as tfjsLossValue, type TfjsRuntime } from "../engine/tfjs-executor";
 import { batchRows, kernelMatrix, Kernels, lossAndGradients as kernelLossAndGradients, lossValue as kernelLossValue, outputValue, type Float32Tensor, type KernelBindings } from "../engine/kernel-executor";
@@ -97,8 +98,8 @@ export type Params = ReadonlyMap<string, Float32Array>;
 
 /** Examples bound to an executor; `rows` picks some of them, all when absent. Release when done. */
 export interface BoundExamples {
-  /** The loss and every param's gradient, written into the arrays of `into` where given (see param-store.ts). */
-  lossAndGradients(graph: Graph, rows: Int32Array | undefined, params: Params, into?: ReadonlyMap<string, Float32Array>): { loss: number; gradients: Map<string, Float32Array> };
+  /** The loss and every param's gradient, written into the arrays of `into` where given (see param-store.ts); with `dropout`, a training step's masks (else every mask is 1). */
+  lossAndGradients(graph: Graph, rows: Int32Array | undefined, params: Params, into?: ReadonlyMap<string, Float32Array>, dropout?: DropoutDraw): { loss: number; gradients: Map<string, Float32Array> };
   loss(graph: Graph, rows: Int32Array | undefined, params: Params): number;
   /** The loss and, given a score graph, the index of each row's largest score, from one upload of the rows. */
   evaluate(graph: Graph, score: Graph | undefined, rows: Int32Array | undefined, params: Params): { loss: number; predictions?: ArrayLike<number> };
@@ -122,18 +123,18 @@ function bindToTfjs({ tf }: TfjsRuntime, examples: TrainExamples, shapes: Readon
     }
     return { X: tf.tensor2d(X, [rows.length, examples.d]), y: tf.tensor1d(y, "int32") };
   };
-  const run = <T>(rows: Int32Array | undefined, params: Params, work: (bindings: Parameters<typeof tfjsLossValue>[2]) => T): T => {
+  const run = <T>(rows: Int32Array | undefined, params: Params, work: (bindings: Parameters<typeof tfjsLossValue>[2]) => T, dropout?: DropoutDraw): T => {
     const batch = rows ? upload(rows) : (all ??= { X: tf.tensor2d(examples.X, [examples.n, examples.d]), y: tf.tensor1d(examples.y, "int32") });
     const tensors = new Map([...params].map(([name, value]) => [name, tf.tensor(value, shapes.get(name))]));
     try {
-      return work({ X: batch.X, y: batch.y, params: tensors });
+      return work({ X: batch.X, y: batch.y, params: tensors, dropout });
     } finally {
       tf.dispose([...tensors.values(), ...(rows ? [batch.X, batch.y] : [])]);
     }
   };
   return {
-    lossAndGradients: (graph, rows, params, into) => {
-      const result = run(rows, params, (bindings) => tfjsLossAndGradients(tf, graph, bindings));
+    lossAndGradients: (graph, rows, params, into, dropout) => {
+      const result = run(rows, params, (bindings) => tfjsLossAndGradients(tf, graph, bindings), dropout);
       for (const [name, gradient] of result.gradients) {
         const target = into?.get(name);
         if (!target) continue;
@@ -184,17 +185,17 @@ function bindToKernels(kernels: Kernels, examples: TrainExamples, shapes: Readon
     }
     return lastTensors;
   };
-  const run = <T>(rows: Int32Array | undefined, params: Params, work: (bindings: KernelBindings) => T): T => {
+  const run = <T>(rows: Int32Array | undefined, params: Params, work: (bindings: KernelBindings) => T, dropout?: DropoutDraw): T => {
     const mark = kernels.mark();
     try {
       const y = rows ? labelsOf(rows) : labels;
-      return work({ X: rows ? rowsOf(rows) : X, y: { shape: [y.length], data: y }, params: tensorsOf(params) });
+      return work({ X: rows ? rowsOf(rows) : X, y: { shape: [y.length], data: y }, params: tensorsOf(params), dropout });
     } finally {
       kernels.release(mark);
     }
   };
   return {
-    lossAndGradients: (graph, rows, params, into) => run(rows, params, (bindings) => kernelLossAndGradients(kernels, graph, bindings, into)),
+    lossAndGradients: (graph, rows, params, into, dropout) => run(rows, params, (bindings) => kernelLossAndGradients(kernels, graph, bindings, into), dropout),
     loss: (graph, rows, params) => run(rows, params, (bindings) => kernelLossValue(kernels, graph, bindings)),
     evaluate: (graph, score, rows, params) =>
       run(rows, params, (bindings) => ({

@@ -150,6 +150,8 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
       // Minibatches from the data layer's sampler: every row once per epoch, seeded.
       const sampler = batchSize < rowsPerEpoch ? createBatchSampler(rowsPerEpoch, Math.floor(spec.random("batches").uniform() * 2 ** 32)) : undefined;
       const nextBatch = (): Int32Array | undefined => (sampler?.ok ? sampler.value.nextBatch(batchSize) : undefined);
+      // Dropout's masks: drawn afresh at each step from the run's seed (engine/dropout.ts).
+      const dropoutSeed = Math.floor(spec.random("dropout").uniform() * 2 ** 32);
       let smoothed: number | undefined;
       let initialLoss: number | undefined;
       try {
@@ -158,7 +160,7 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
             status = "cancelled";
             break;
           }
-          const { loss } = trainExamples.lossAndGradients(spec.loss, nextBatch(), params, store.gradients);
+          const { loss } = trainExamples.lossAndGradients(spec.loss, nextBatch(), params, store.gradients, { seed: dropoutSeed, step });
           // Minibatch losses are noisy: compare a moving average with its best, and
           // ignore bests below 1% of the start, where tiny losses make ratios meaningless.
           // The smaller the batch, the noisier its loss and the longer the average (about 1,000 examples).
