@@ -20,7 +20,7 @@ interface Case {
   shapes: number[][];
   /** Draws an input value; smooth-point cases keep away from kinks and domain edges. */
   draw?: (next: () => number, input: number) => number;
-  attributes?: { axis?: number; exponent?: number; classes?: number; keep?: number; salt?: number };
+  attributes?: { axis?: number; exponent?: number; classes?: number; keep?: number; salt?: number; statistic?: string };
 }
 
 const awayFromZero = (next: () => number) => (next() < 0.5 ? -1 : 1) * (0.2 + next());
@@ -57,6 +57,9 @@ const cases: Case[] = [
   { op: "logsumexp", shapes: [[3, 4]], attributes: { axis: 0 } },
   // Drawn in training (the bindings' draw): the mask does not move with its input.
   { op: "dropoutmask", shapes: [[3, 4]], attributes: { keep: 0.5, salt: 1 } },
+  // The batch's statistics (no running averages bound).
+  { op: "batchmean", shapes: [[5, 3]], attributes: { statistic: "mu" } },
+  { op: "batchvar", shapes: [[5, 3]], attributes: { statistic: "var" } },
 ];
 
 /** output = sum(op(A, B, …) * R) with a fixed random R, so every output entry gets a different weight. */

@@ -276,6 +276,12 @@ export class ShapeInference {
         if (builtin.shape === "rowwise") return { shape: first.shape };
         return { shape: first.shape.map((dim, i) => (i === chosen ? constDim(1) : dim)) };
       }
+      case "batchStatistic":
+        if (first.shape.length !== 2) {
+          this.context.error("shape-mismatch", expr.span, `${name} needs a batch of rows, [N, H], but its argument has shape ${shapeText(first.shape)}`);
+          return undefined;
+        }
+        return { shape: [constDim(1), first.shape[1]] };
       case "onehot":
         if (!first.labels) {
           this.context.error("bad-arguments", expr.span, "onehot takes the labels: onehot(y)");

@@ -36,8 +36,8 @@ class Compiler {
   private readonly builder = new GraphBuilder();
   private readonly compiled = new Map<ast.Declaration, number>();
   private readonly compiling = new Set<ast.Declaration>();
-  /** The declaration being compiled and how many dropout calls it has had: each call's salt (dropout.ts). */
-  private current = { name: "", dropoutCalls: 0 };
+  /** The declaration being compiled and how many dropout and statistic calls it has had: what names each (a dropout call's salt, a statistic's running average). */
+  private current = { name: "", calls: 0 };
 
   constructor(
     private readonly model: CheckedModel,
@@ -97,7 +97,7 @@ class Compiler {
       case "loss":
       case "grad": {
         const outer = this.current;
-        this.current = { name: declaration.name.text, dropoutCalls: 0 };
+        this.current = { name: declaration.name.text, calls: 0 };
         id = this.expression(declaration.value);
         this.current = outer;
         break;
@@ -209,9 +209,12 @@ class Compiler {
         const keepArgument = expr.args.find((argument) => argument.name?.text === "keep");
         const keep = keepArgument ? this.constValue(this.expression(keepArgument.value)) : 0.5;
         if (keep === undefined || !(keep > 0 && keep <= 1)) throw new CompileError("keep is a constant probability in (0, 1]", keepArgument?.value.span ?? expr.span);
-        const salt = dropoutSalt(this.current.name, this.current.dropoutCalls++);
+        const salt = dropoutSalt(this.current.name, this.current.calls++);
         return this.builder.add("dropoutmask", [this.expression(positional[0])], { keep, salt });
       }
+      case "batch_mean":
+      case "batch_var":
+        return this.builder.add(name === "batch_mean" ? "batchmean" : "batchvar", [this.expression(positional[0])], { statistic: `${this.current.name}#${this.current.calls++}` });
       default:
         throw new CompileError(`'${name}' cannot be computed here`, expr.callee.span);
     }

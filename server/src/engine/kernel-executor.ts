@@ -12,18 +12,18 @@
 // products is never built: the product reads its input the other way round.
 // And gradients flow only towards params, so no product is spent on the
 // gradient of X.
-import { fillDropoutMask, type DropoutDraw } from "./dropout";
+import { runningValue, type StatisticOp } from "./batch-statistics";
+import { fillDropoutMask } from "./dropout";
 import { movesWithInputs, type Graph, type IrNode } from "./ir";
+import type { OpContext } from "./ops";
 import { copyOut, float32Ops, Step, type ElementwiseOp, type Float32Tensor } from "./kernel-ops";
 import { Kernels } from "./kernels/kernels";
 
 /** Tensors bound to the graph's leaves; X is best placed in the kernel memory, a batch as rows of the examples (see batchRows). `y` holds the labels as numbers. */
-export interface KernelBindings {
+export interface KernelBindings extends OpContext {
   X: Float32Tensor;
   y: Float32Tensor;
   params: ReadonlyMap<string, Float32Tensor>;
-  /** A training step's dropout draw; absent at evaluation, where every dropout mask is 1. */
-  dropout?: DropoutDraw;
 }
 
 export { Kernels, type Float32Tensor };
@@ -126,6 +126,22 @@ function forwardCall(graph: Graph, plan: Plan, node: IrNode): ForwardCall | unde
       const mask = step.tensor(values[inputs[0]].shape);
       fillDropoutMask(mask.data, node.keep as number, node.salt as number, bindings.dropout);
       values[id] = mask;
+    };
+  }
+  if (node.op === "batchmean" || node.op === "batchvar") {
+    const statistic = node.statistic as string;
+    const batch = float32Ops[node.op];
+    return (step, values, bindings) => {
+      const running = bindings.statistics?.running;
+      const a = values[inputs[0]];
+      if (running) {
+        const out = step.tensor([1, a.shape[a.shape.length - 1]]);
+        runningValue(node.op as StatisticOp, statistic, running, out.data);
+        values[id] = out;
+        return;
+      }
+      values[id] = batch.forward(step, [a], node);
+      bindings.statistics?.observed?.set(statistic, copyOut(values[id].data));
     };
   }
   if (node.op === "matmul") {

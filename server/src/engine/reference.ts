@@ -1,16 +1,13 @@
 // The float64 reference executor: forward evaluation of a graph and
 // reverse-mode gradients, one op-table entry at a time.
-import type { DropoutDraw } from "./dropout";
 import type { Graph, IrNode } from "./ir";
-import { ops } from "./ops";
+import { ops, type OpContext } from "./ops";
 import { scalar, tensor, type Tensor } from "./tensor";
 
-export interface Bindings {
+export interface Bindings extends OpContext {
   X: Tensor;
   y: Tensor;
   params: ReadonlyMap<string, Tensor>;
-  /** A training step's dropout draw; absent at evaluation, where every dropout mask is 1. */
-  dropout?: DropoutDraw;
 }
 
 /** The value of every node, by node id. */

@@ -6,8 +6,10 @@
 // executor.
 import { join } from "node:path";
 import type * as tfjs from "@tensorflow/tfjs";
-import { fillDropoutMask, type DropoutDraw } from "./dropout";
+import { runningValue } from "./batch-statistics";
+import { fillDropoutMask } from "./dropout";
 import type { Graph, IrNode } from "./ir";
+import type { OpContext } from "./ops";
 
 type Tf = typeof tfjs;
 type TfTensor = tfjs.Tensor;
@@ -72,12 +74,10 @@ export function loadTfjs(preference: TfjsPreference = "wasm", wasmDirectory?: st
 }
 
 /** Tensors bound to the graph's leaves. `y` holds int32 labels. */
-export interface TfBindings {
+export interface TfBindings extends OpContext {
   X: TfTensor;
   y: TfTensor;
   params: ReadonlyMap<string, TfTensor>;
-  /** A training step's dropout draw; absent at evaluation, where every dropout mask is 1. */
-  dropout?: DropoutDraw;
 }
 
 /** Builds the graph's output with TensorFlow.js ops; call inside tf.tidy or a gradient function. */
@@ -183,6 +183,20 @@ function buildNode(tf: Tf, node: IrNode, inputs: TfTensor[], bindings: TfBinding
       const mask = new Float32Array(a.size);
       fillDropoutMask(mask, node.keep as number, node.salt as number, bindings.dropout);
       return tf.tensor(mask, a.shape);
+    }
+    case "batchmean":
+    case "batchvar": {
+      const statistic = node.statistic as string;
+      const running = bindings.statistics?.running;
+      if (running) {
+        const value = new Float32Array(a.shape[a.rank - 1] as number);
+        runningValue(node.op, statistic, running, value);
+        return tf.tensor(value, [1, value.length]);
+      }
+      const mean = tf.mean(a, 0, true);
+      const value = node.op === "batchmean" ? mean : tf.mean(tf.square(tf.sub(a, mean)), 0, true);
+      bindings.statistics?.observed?.set(statistic, Float32Array.from(value.dataSync() as Float32Array));
+      return value;
     }
   }
 }
