@@ -154,3 +154,41 @@ test("a run keeps running averages of its batch statistics and evaluates with th
   const other = train(runtime, slower, { onPoint: () => {}, cancelled: () => false });
   assert.notDeepEqual(other.statistics?.get("mu#0"), result.statistics?.get("mu#0"), "the momentum decides the averages");
 });
+
+test("with dropout and batch normalization, the kernel executor's run follows TensorFlow.js's step for step, evaluations included", async () => {
+  const data = blobs({ classes: 3, points: 40, dims: 12, seed: 5 });
+  assert.ok(data.ok);
+  const text = `data d = blobs(classes=3, points=40, dims=12)
+param W1: [16, D] = randn * 0.3
+param gamma: [16] = ones
+param beta: [16] = zeros
+param W2: [C, 16] = randn * 0.1
+score z = X @ W1^T
+score h = relu(gamma * (z - batch_mean(z)) / sqrt(batch_var(z) + 1e-5) + beta)
+score m = dropout_mask(h, keep=0.7)
+score s = (h * m) @ W2^T
+loss L = mean(logsumexp(s, axis=1) - s[y]) + 1e-3 * (sum(W1^2) + sum(W2^2))
+optimizer opt = momentum { lr 0.05, batch 16 }
+run r { minimize L; on d.train; by opt; steps 30; eval d.train; every 10; bn_momentum 0.8 }
+`;
+  const analysis = analyze(text, { dataFacts: () => ({ features: 12, classes: 3 }) });
+  assert.deepEqual(analysis.findings.filter((finding) => finding.severity === "error"), []);
+  const run = analysis.document.declarations.find((declaration) => declaration.kind === "run") as RunDeclaration;
+  const planned = planRun(analysis, run, () => ({ train: data.value }));
+  assert.ok(planned.ok, planned.ok ? "" : planned.message);
+  const runOn = (runtime: Parameters<typeof train>[0]) => {
+    const points: { loss: number; evalLoss?: number }[] = [];
+    const result = train(runtime, planned.spec, { onPoint: (point) => points.push(point), cancelled: () => false });
+    return { points, result };
+  };
+  const ours = runOn(loadKernels());
+  const theirs = runOn(await loadTfjs("cpu"));
+  assert.equal(ours.points.length, 30);
+  ours.points.forEach((point, i) => {
+    const other = theirs.points[i];
+    // The same masks and statistics on both: the curves differ by float32 rounding only.
+    assert.ok(Math.abs(point.loss - other.loss) <= 2e-3 * Math.max(1, Math.abs(other.loss)), `step ${i}: loss ${point.loss} vs ${other.loss}`);
+    if (other.evalLoss !== undefined) assert.ok(Math.abs((point.evalLoss ?? NaN) - other.evalLoss) <= 2e-3 * Math.max(1, other.evalLoss), `step ${i}: eval loss ${point.evalLoss} vs ${other.evalLoss}`);
+  });
+  for (const [name, average] of theirs.result.statistics ?? []) average.forEach((value, j) => close((ours.result.statistics?.get(name) as Float32Array)[j], value, `${name}[${j}]`));
+});
