@@ -20,7 +20,7 @@ interface Case {
   shapes: number[][];
   /** Draws an input value; smooth-point cases keep away from kinks and domain edges. */
   draw?: (next: () => number, input: number) => number;
-  attributes?: { axis?: number; exponent?: number; classes?: number };
+  attributes?: { axis?: number; exponent?: number; classes?: number; keep?: number; salt?: number; statistic?: string };
 }
 
 const awayFromZero = (next: () => number) => (next() < 0.5 ? -1 : 1) * (0.2 + next());
@@ -55,6 +55,11 @@ const cases: Case[] = [
   { op: "softmax", shapes: [[3, 4]], attributes: { axis: 1 } },
   { op: "logsoftmax", shapes: [[3, 4]], attributes: { axis: 1 } },
   { op: "logsumexp", shapes: [[3, 4]], attributes: { axis: 0 } },
+  // Drawn in training (the bindings' draw): the mask does not move with its input.
+  { op: "dropoutmask", shapes: [[3, 4]], attributes: { keep: 0.5, salt: 1 } },
+  // The batch's statistics (no running averages bound).
+  { op: "batchmean", shapes: [[5, 3]], attributes: { statistic: "mu" } },
+  { op: "batchvar", shapes: [[5, 3]], attributes: { statistic: "var" } },
 ];
 
 /** output = sum(op(A, B, …) * R) with a fixed random R, so every output entry gets a different weight. */
@@ -72,7 +77,7 @@ function setup(testCase: Case, seed: number) {
     for (let k = 0; k < values.data.length; k++) values.data[k] = testCase.draw ? testCase.draw(next, i) : 2 * next() - 1;
     params.set(`p${i}`, values);
   });
-  const bindings: Bindings = { X: tensor([1, 1]), y: tensor([1]), params };
+  const bindings: Bindings = { X: tensor([1, 1]), y: tensor([1]), params, dropout: { seed: 1, step: 0 } };
   const outShape = evaluate(graph, { ...bindings, params: new Map([...params, ["R", tensor([1])]]) })[result].shape;
   const R = tensor(outShape);
   for (let k = 0; k < R.data.length; k++) R.data[k] = 2 * next() - 1;

@@ -77,12 +77,67 @@ ${head === "svm" ? svmScores : ""}loss L = ${head === "svm" ? svmLoss : softmaxL
   };
 }
 
+/** Dropout on the hidden layer: hd = h * m, the mask drawn once for the whole check. */
+function withDropout(): Derivation {
+  return {
+    model: `${header}param W1: [6, D] = randn * 2
+param W2: [C, 6] = randn * 2
+score z1 = X @ W1^T
+score h = relu(z1)
+score m = dropout_mask(h, keep=0.5)
+score hd = h * m
+score s = hd @ W2^T
+loss L = ${softmaxLoss} + reg * (sum(W1^2) + sum(W2^2))
+`,
+    links: {
+      "dL/ds": softmaxHead,
+      "dL/dW2": "dL/ds^T @ hd + 2 * reg * W2",
+      "dL/dhd": "dL/ds @ W2",
+      "dL/dh": "dL/dhd * m",
+      "dL/dz1": "dL/dh * (z1 > 0)",
+      "dL/dW1": "dL/dz1^T @ X + 2 * reg * W1",
+    },
+  };
+}
+
+/** Batch normalization before the ReLU, the course's backward pass through the batch's mean and variance. */
+function withBatchNorm(): Derivation {
+  return {
+    model: `${header}param W1: [6, D] = randn * 2
+param gamma: [6] = ones
+param beta: [6] = zeros
+param W2: [C, 6] = randn * 2
+score z1 = X @ W1^T
+score mu = batch_mean(z1)
+score var = batch_var(z1)
+score zhat = (z1 - mu) / sqrt(var + 1e-5)
+score bn = gamma * zhat + beta
+score h = relu(bn)
+score s = h @ W2^T
+loss L = ${softmaxLoss} + reg * (sum(W1^2) + sum(W2^2))
+`,
+    links: {
+      "dL/ds": softmaxHead,
+      "dL/dW2": "dL/ds^T @ h + 2 * reg * W2",
+      "dL/dh": "dL/ds @ W2",
+      "dL/dbn": "dL/dh * (bn > 0)",
+      "dL/dgamma": "sum(dL/dbn * zhat, axis=0)",
+      "dL/dbeta": "sum(dL/dbn, axis=0)",
+      "dL/dzhat": "dL/dbn * gamma",
+      "dL/dz1": "(N * dL/dzhat - sum(dL/dzhat, axis=0) - zhat * sum(dL/dzhat * zhat, axis=0)) / (N * sqrt(var + 1e-5))",
+      "dL/dW1": "dL/dz1^T @ X + 2 * reg * W1",
+    },
+  };
+}
+
 const derivations: Record<string, Derivation> = {
   "softmax, relu, W [out, in]": rowsLayout("relu", "softmax"),
   "softmax, tanh, W [out, in]": rowsLayout("tanh", "softmax"),
   "svm, relu, W [out, in]": rowsLayout("relu", "svm"),
   "softmax, relu, W [in, out]": columnsLayout("relu", "softmax"),
   "svm, tanh, W [in, out]": columnsLayout("tanh", "svm"),
+  "softmax, relu, dropout": withDropout(),
+  "softmax, batch normalization, relu": withBatchNorm(),
 };
 
 function source(derivation: Derivation, replaced: Record<string, string> = {}): string {
@@ -123,6 +178,11 @@ const wrongLinks: { derivation: string; link: string; value: string; inheritedBy
   { derivation: "svm, relu, W [out, in]", link: "dL/ds", value: "active / N", inheritedBy: ["dL/dW2", "dL/dh", "dL/dz1", "dL/dW1"] },
   { derivation: "softmax, relu, W [in, out]", link: "dL/dh", value: "dL/ds @ W2^T * 2", inheritedBy: ["dL/dz1", "dL/dW1"] },
   { derivation: "svm, tanh, W [in, out]", link: "dL/dW2", value: "h^T @ dL/ds + reg * W2", inheritedBy: [] },
+  { derivation: "softmax, relu, dropout", link: "dL/dh", value: "dL/dhd", inheritedBy: ["dL/dz1", "dL/dW1"] },
+  { derivation: "softmax, relu, dropout", link: "dL/dW2", value: "dL/ds^T @ h + 2 * reg * W2", inheritedBy: [] },
+  // The batch's statistics taken for constants: right only if they did not depend on z1.
+  { derivation: "softmax, batch normalization, relu", link: "dL/dz1", value: "dL/dzhat / sqrt(var + 1e-5)", inheritedBy: ["dL/dW1"] },
+  { derivation: "softmax, batch normalization, relu", link: "dL/dgamma", value: "sum(dL/dbn, axis=0)", inheritedBy: [] },
 ];
 
 for (const { derivation, link, value, inheritedBy } of wrongLinks) {

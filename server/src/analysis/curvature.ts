@@ -288,6 +288,21 @@ export class CurvatureAnalysis {
       }
       case "onehot":
         return { curvature: "constant", range: { low: 0, high: 1 }, reason: "constant" };
+      case "batch_mean": {
+        // A mean over the batch's rows: linear in its argument, as mean is.
+        const inner = this.judge(positional[0] ?? expr);
+        return inner.curvature === "constant" || inner.curvature === "affine" ? inner : { curvature: inner.curvature, range: inner.range, reason: inner.reason };
+      }
+      case "batch_var": {
+        // A mean of squared deviations: convex in an affine argument.
+        const inner = this.judge(positional[0] ?? expr);
+        if (inner.curvature === "constant") return { curvature: "constant", range: { low: 0, high: Infinity }, reason: "constant" };
+        if (inner.curvature === "affine") return { curvature: "convex", range: { low: 0, high: Infinity }, reason: "a batch variance of affine functions" };
+        return { curvature: "unknown", range: { low: 0, high: Infinity }, reason: inner.curvature === "unknown" ? inner.reason : `a batch variance of ${withArticle(inner.curvature)} function` };
+      }
+      case "dropout_mask":
+        // mask/keep or 1: a nonnegative constant of the params.
+        return { curvature: "constant", range: { low: 0, high: Infinity }, reason: "constant" };
       case "softmax": {
         const inner = this.judge(positional[0] ?? expr);
         return { curvature: inner.curvature === "constant" ? "constant" : "unknown", range: { low: 0, high: 1 }, reason: "a softmax, which is neither convex nor concave" };

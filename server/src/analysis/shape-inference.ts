@@ -244,7 +244,9 @@ export class ShapeInference {
         continue;
       }
       const value = this.constants.fold(argument.value, true);
-      if (value !== undefined && value !== 0 && value !== 1) this.context.error("bad-value", argument.value.span, `axis is 0 (down the rows) or 1 (across each row), not ${value}`);
+      if (argument.name.text === "keep") {
+        if (value === undefined || !(value > 0 && value <= 1)) this.context.error("bad-value", argument.value.span, `keep is a constant probability in (0, 1]${value === undefined ? "" : `, not ${value}`}`);
+      } else if (value !== undefined && value !== 0 && value !== 1) this.context.error("bad-value", argument.value.span, `axis is 0 (down the rows) or 1 (across each row), not ${value}`);
       else axis = value;
     }
     if (positional.length < builtin.minArgs || positional.length > (builtin.shape === "broadcast2" ? 2 : 1)) {
@@ -274,6 +276,12 @@ export class ShapeInference {
         if (builtin.shape === "rowwise") return { shape: first.shape };
         return { shape: first.shape.map((dim, i) => (i === chosen ? constDim(1) : dim)) };
       }
+      case "batchStatistic":
+        if (first.shape.length !== 2) {
+          this.context.error("shape-mismatch", expr.span, `${name} needs a batch of rows, [N, H], but its argument has shape ${shapeText(first.shape)}`);
+          return undefined;
+        }
+        return { shape: [constDim(1), first.shape[1]] };
       case "onehot":
         if (!first.labels) {
           this.context.error("bad-arguments", expr.span, "onehot takes the labels: onehot(y)");

@@ -71,7 +71,8 @@ export async function trainFile(file: string, options: TrainOptions, output: Cli
         }
       },
     });
-    const { params: _params, ...summary } = result;
+    // Params and running averages are weights, not a summary.
+    const { params: _params, statistics: _statistics, ...summary } = result;
     store.finish(summary);
     results.push({ run: run.name.text, folder: store.folder, description: planned.description, ...summary });
     if (result.status === "diverged") {

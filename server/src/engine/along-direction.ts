@@ -6,7 +6,7 @@
 // direction by forward mode. Each step then recomputes only the nodes past
 // the affine part, so the products with the examples, the costly part of a
 // linear classifier's loss, run once per direction instead of once per step.
-import type { Graph, IrNode } from "./ir";
+import { movesWithInputs, type Graph, type IrNode } from "./ir";
 import { ops } from "./ops";
 import type { Values } from "./reference";
 import { map2, tensor, type Tensor } from "./tensor";
@@ -21,7 +21,7 @@ function scaledBy(tangent: Tensor, factor: number): Tensor {
 /** The tangent of one node given its inputs' tangents, or "moved" when the node is not affine in them. */
 function tangentOf(node: IrNode, tangents: Tangents, center: Values): Tensor | "moved" | undefined {
   const inputs = node.inputs.map((input) => tangents[input]);
-  if (inputs.every((input) => input === undefined)) return undefined;
+  if (inputs.every((input) => input === undefined) || !movesWithInputs(node)) return undefined;
   if (inputs.some((input) => input === "moved")) return "moved";
   const [a, b] = inputs as (Tensor | undefined)[];
   const out = center[node.id];

@@ -19,6 +19,7 @@ import { initialValue } from "./init";
 import type { Graph } from "./ir";
 import { constantFolder, splitTerms, svmMargin } from "./loss-terms";
 import { explainMismatch } from "./mismatch-patterns";
+import { checkDraw } from "./dropout";
 import { evaluate, gradients, type Bindings, type Values } from "./reference";
 import { tensor, type Tensor } from "./tensor";
 import { TrueGradients } from "./true-gradients";
@@ -116,7 +117,8 @@ export function initialParams(analysis: Analysis, random: (stream: string) => Ra
 }
 
 function bindingsFor(examples: CheckExamples, params: Map<string, Tensor>): Bindings {
-  return { X: tensor([examples.n, examples.d], examples.X), y: tensor([examples.n], examples.y), params };
+  // One training step's dropout masks for the whole check: f(x+h), f(x−h) and the grads all see them.
+  return { X: tensor([examples.n, examples.d], examples.X), y: tensor([examples.n], examples.y), params, dropout: checkDraw };
 }
 
 function lossKind(graph: Graph): "softmax" | "svm" | undefined {

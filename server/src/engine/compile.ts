@@ -7,6 +7,7 @@ import { dimValue } from "../analysis/dims";
 import { dependencyOrder } from "../analysis/dependencies";
 import type { CheckedModel } from "../analysis/model";
 import { forEachSubexpression } from "../syntax/walk";
+import { dropoutSalt } from "./dropout";
 import { GraphBuilder, type Graph, type OpName } from "./ir";
 
 export type Compiled = { ok: true; graph: Graph } | { ok: false; message: string; span: ast.Span };
@@ -35,6 +36,8 @@ class Compiler {
   private readonly builder = new GraphBuilder();
   private readonly compiled = new Map<ast.Declaration, number>();
   private readonly compiling = new Set<ast.Declaration>();
+  /** The declaration being compiled and how many dropout and statistic calls it has had: what names each (a dropout call's salt, a statistic's running average). */
+  private current = { name: "", calls: 0 };
 
   constructor(
     private readonly model: CheckedModel,
@@ -92,9 +95,13 @@ class Compiler {
         break;
       case "score":
       case "loss":
-      case "grad":
+      case "grad": {
+        const outer = this.current;
+        this.current = { name: declaration.name.text, calls: 0 };
         id = this.expression(declaration.value);
+        this.current = outer;
         break;
+      }
       default:
         throw new CompileError(`${declaration.kind} ${declaration.name.text} is not a value`, declaration.name.span);
     }
@@ -198,6 +205,16 @@ class Compiler {
         return this.builder.add(name, [this.expression(positional[0])], { axis: axis ?? 1 });
       case "onehot":
         return this.builder.add("onehot", [this.builder.add("labels")], { classes: this.dim("C", expr.span) });
+      case "dropout_mask": {
+        const keepArgument = expr.args.find((argument) => argument.name?.text === "keep");
+        const keep = keepArgument ? this.constValue(this.expression(keepArgument.value)) : 0.5;
+        if (keep === undefined || !(keep > 0 && keep <= 1)) throw new CompileError("keep is a constant probability in (0, 1]", keepArgument?.value.span ?? expr.span);
+        const salt = dropoutSalt(this.current.name, this.current.calls++);
+        return this.builder.add("dropoutmask", [this.expression(positional[0])], { keep, salt });
+      }
+      case "batch_mean":
+      case "batch_var":
+        return this.builder.add(name === "batch_mean" ? "batchmean" : "batchvar", [this.expression(positional[0])], { statistic: `${this.current.name}#${this.current.calls++}` });
       default:
         throw new CompileError(`'${name}' cannot be computed here`, expr.callee.span);
     }

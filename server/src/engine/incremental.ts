@@ -8,7 +8,7 @@
 // Every evaluation also says whether any kinked op (max, relu, abs, a
 // comparison) changed branch relative to the centre: the finite difference
 // then spans a kink.
-import type { Graph, IrNode, OpName } from "./ir";
+import { movesWithInputs, type Graph, type IrNode, type OpName } from "./ir";
 import { ops } from "./ops";
 import { tangentsAlong, valuesAlong, type Tangents } from "./along-direction";
 import { branchSignature, evaluate, type Bindings, type Values } from "./reference";
@@ -129,7 +129,7 @@ export class IncrementalEvaluator {
         }
         continue;
       }
-      if (node.inputs.length === 0 || node.inputs.every((input) => changes[input] === undefined)) continue;
+      if (node.inputs.length === 0 || node.inputs.every((input) => changes[input] === undefined) || !movesWithInputs(node)) continue;
       const result = this.propagate(node, changes);
       changes[node.id] = result.change;
       kinked ||= result.kinked;

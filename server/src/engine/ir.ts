@@ -40,7 +40,12 @@ export type OpName =
   | "softmax" // along an axis
   | "logsoftmax" // log(softmax(x)), computed stably
   | "pick" // s[y]: each row's entry at its label, [N, 1]
-  | "onehot"; // labels [N] to [N, classes]
+  | "onehot" // labels [N] to [N, classes]
+  // random
+  | "dropoutmask" // mask/keep in training (entries Bernoulli(keep)), 1 at evaluation; shaped like its input
+  // batch statistics: [N, H] to [1, H], the batch's in training, the run's running averages at evaluation
+  | "batchmean"
+  | "batchvar";
 
 export interface IrNode {
   id: number;
@@ -56,6 +61,12 @@ export interface IrNode {
   exponent?: number;
   /** onehot: the number of classes. */
   classes?: number;
+  /** dropoutmask: the probability of keeping an entry. */
+  keep?: number;
+  /** dropoutmask: which call it is, so each call draws its own mask (dropout.ts). */
+  salt?: number;
+  /** batchmean, batchvar: the statistic's name, under which a run keeps its running average. */
+  statistic?: string;
 }
 
 export interface Graph {
@@ -63,6 +74,11 @@ export interface Graph {
   output: number;
   /** Names of the params the graph reads. */
   params: string[];
+}
+
+/** Whether a node's value follows its inputs' values: a dropout mask reads only their shape, so a change of them never reaches it. */
+export function movesWithInputs(node: IrNode): boolean {
+  return node.op !== "dropoutmask";
 }
 
 /** Builds graphs bottom-up, sharing identical nodes. */
@@ -90,7 +106,7 @@ export class GraphBuilder {
 export function graphToString(graph: Graph): string {
   return graph.nodes
     .map((node) => {
-      const attributes = [node.name, node.value, node.axis !== undefined ? `axis=${node.axis}` : undefined, node.exponent !== undefined ? `^${node.exponent}` : undefined, node.classes !== undefined ? `classes=${node.classes}` : undefined].filter((part) => part !== undefined);
+      const attributes = [node.name, node.value, node.axis !== undefined ? `axis=${node.axis}` : undefined, node.exponent !== undefined ? `^${node.exponent}` : undefined, node.classes !== undefined ? `classes=${node.classes}` : undefined, node.keep !== undefined ? `keep=${node.keep}` : undefined, node.statistic].filter((part) => part !== undefined);
       const args = [...node.inputs.map((input) => `%${input}`), ...attributes].join(", ");
       return `%${node.id} = ${node.op}(${args})${node.id === graph.output ? "  # output" : ""}`;
     })

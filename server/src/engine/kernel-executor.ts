@@ -12,12 +12,15 @@
 // products is never built: the product reads its input the other way round.
 // And gradients flow only towards params, so no product is spent on the
 // gradient of X.
-import type { Graph, IrNode } from "./ir";
+import { runningValue, type StatisticOp } from "./batch-statistics";
+import { fillDropoutMask } from "./dropout";
+import { movesWithInputs, type Graph, type IrNode } from "./ir";
+import type { OpContext } from "./ops";
 import { copyOut, float32Ops, Step, type ElementwiseOp, type Float32Tensor } from "./kernel-ops";
 import { Kernels } from "./kernels/kernels";
 
 /** Tensors bound to the graph's leaves; X is best placed in the kernel memory, a batch as rows of the examples (see batchRows). `y` holds the labels as numbers. */
-export interface KernelBindings {
+export interface KernelBindings extends OpContext {
   X: Float32Tensor;
   y: Float32Tensor;
   params: ReadonlyMap<string, Float32Tensor>;
@@ -66,7 +69,7 @@ function planOf(graph: Graph): Plan {
   for (const node of graph.nodes) for (const input of node.inputs) consumers[input].push(node);
   const fused = graph.nodes.map((node) => node.op === "transpose" && node.id !== graph.output && consumers[node.id].length > 0 && consumers[node.id].every((consumer) => consumer.op === "matmul"));
   const needsGradient: boolean[] = [];
-  for (const node of graph.nodes) needsGradient[node.id] = node.op === "param" || node.inputs.some((input) => needsGradient[input]);
+  for (const node of graph.nodes) needsGradient[node.id] = node.op === "param" || (movesWithInputs(node) && node.inputs.some((input) => needsGradient[input]));
   const productsReadX = graph.nodes.every((node) => node.op !== "input" || (node.id !== graph.output && consumers[node.id].every((consumer) => consumer.op === "matmul" || fused[consumer.id])));
   const sumOfSquares = graph.nodes.map((node) => {
     if (node.op !== "sum" || node.axis !== undefined) return -1;
@@ -115,6 +118,30 @@ function forwardCall(graph: Graph, plan: Plan, node: IrNode): ForwardCall | unde
   if (node.op === "transpose") {
     return (step, values) => {
       values[id] = step.transpose(values[inputs[0]]);
+    };
+  }
+  if (node.op === "dropoutmask") {
+    // The reference's mask (dropout.ts), drawn entry by entry with the same integer arithmetic.
+    return (step, values, bindings) => {
+      const mask = step.tensor(values[inputs[0]].shape);
+      fillDropoutMask(mask.data, node.keep as number, node.salt as number, bindings.dropout);
+      values[id] = mask;
+    };
+  }
+  if (node.op === "batchmean" || node.op === "batchvar") {
+    const statistic = node.statistic as string;
+    const batch = float32Ops[node.op];
+    return (step, values, bindings) => {
+      const running = bindings.statistics?.running;
+      const a = values[inputs[0]];
+      if (running) {
+        const out = step.tensor([1, a.shape[a.shape.length - 1]]);
+        runningValue(node.op as StatisticOp, statistic, running, out.data);
+        values[id] = out;
+        return;
+      }
+      values[id] = batch.forward(step, [a], node);
+      bindings.statistics?.observed?.set(statistic, copyOut(values[id].data));
     };
   }
   if (node.op === "matmul") {

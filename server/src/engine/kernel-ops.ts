@@ -5,6 +5,7 @@
 // ops with broadcasting, the sums a broadcast's gradient needs, exp and
 // log-sum-exp) runs in WebAssembly, products go to the kernels, and only the
 // ops no kernel covers (pick, onehot, the rarer functions) loop in JavaScript.
+import { batchValue, statisticVjp, type StatisticOp } from "./batch-statistics";
 import type { IrNode, OpName } from "./ir";
 import type { BinaryKernelOp, Kernels, Matrix, Strided } from "./kernels/kernels";
 import { asMatrix, broadcastShape, shapeString, sizeOf } from "./tensor";
@@ -237,7 +238,7 @@ function axisLength(shape: number[], axis: number | undefined): number {
   return asMatrix(shape)[axis];
 }
 
-export type ElementwiseOp = Exclude<OpName, "input" | "labels" | "batch" | "const" | "param" | "matmul" | "transpose">;
+export type ElementwiseOp = Exclude<OpName, "input" | "labels" | "batch" | "const" | "param" | "matmul" | "transpose" | "dropoutmask">;
 
 interface Float32Op {
   forward(step: Step, inputs: Float32Tensor[], node: IrNode): Float32Tensor;
@@ -286,6 +287,23 @@ function extremum(op: "max" | "min", picked: "ge" | "le"): Float32Op {
   };
 }
 
+/** A batch statistic from the batch's rows (the executor reads the running averages at evaluation instead). */
+function batchStatistic(op: StatisticOp): Float32Op {
+  return {
+    forward: (step, [a]) => {
+      const [rows, columns] = asMatrix(a.shape);
+      const out = step.tensor([1, columns]);
+      batchValue(op, a.data, rows, columns, out.data);
+      return out;
+    },
+    vjp: (step, g, [a]) => {
+      const [rows, columns] = asMatrix(a.shape);
+      const grad = step.tensor(a.shape);
+      statisticVjp(op, g.data, a.data, rows, columns, grad.data);
+      return [grad];
+    },
+  };
+}
 
 // The reference's ops (ops.ts) in float32; matmul and transpose are handled by the executor itself.
 export const float32Ops: Record<ElementwiseOp, Float32Op> = {
@@ -403,4 +421,6 @@ export const float32Ops: Record<ElementwiseOp, Float32Op> = {
     },
     vjp: () => [null],
   },
+  batchmean: batchStatistic("batchmean"),
+  batchvar: batchStatistic("batchvar"),
 };

@@ -3,11 +3,47 @@
 // kink every element is on, so a gradient check can tell when a finite
 // difference stepped across one. This table is the living definition of the
 // language's numerics; the TensorFlow.js executor is tested against it.
+import { batchValue, runningValue, statisticVjp, type BatchStatistics, type StatisticOp } from "./batch-statistics";
+import { fillDropoutMask, type DropoutDraw } from "./dropout";
 import type { IrNode, OpName } from "./ir";
 import { asMatrix, map1, map2, matmul, scalar, tensor, transpose, unbroadcast, type Tensor } from "./tensor";
 
+/**
+ * What an op may read besides its inputs: a training step's dropout draw
+ * (absent at evaluation), and the batch statistics' running averages at
+ * evaluation (absent in training and checks, where they are the batch's).
+ */
+export interface OpContext {
+  dropout?: DropoutDraw;
+  statistics?: BatchStatistics;
+}
+
+/** A batch statistic: the batch's, left in `observed` when asked, or the running average at evaluation. */
+function batchStatistic(op: StatisticOp): OpDefinition {
+  return {
+    forward: ([a], node, context) => {
+      const [rows, columns] = asMatrix(a.shape);
+      const out = tensor([1, columns]);
+      const running = context?.statistics?.running;
+      if (running) runningValue(op, node.statistic as string, running, out.data);
+      else {
+        batchValue(op, a.data, rows, columns, out.data);
+        context?.statistics?.observed?.set(node.statistic as string, Float32Array.from(out.data));
+      }
+      return out;
+    },
+    // Differentiated only where the statistic is the batch's (training, checks).
+    vjp: (g, [a]) => {
+      const [rows, columns] = asMatrix(a.shape);
+      const grad = tensor(a.shape);
+      statisticVjp(op, g.data, a.data, rows, columns, grad.data);
+      return [grad];
+    },
+  };
+}
+
 export interface OpDefinition {
-  forward(inputs: Tensor[], node: IrNode): Tensor;
+  forward(inputs: Tensor[], node: IrNode, context?: OpContext): Tensor;
   /** Gradients for each input given the gradient of the output; null where an input gets none. */
   vjp(gradient: Tensor, inputs: Tensor[], output: Tensor, node: IrNode): (Tensor | null)[];
   /** For kinked ops: one byte per element saying which piece of the function is active. */
@@ -224,4 +260,16 @@ export const ops: Record<Exclude<OpName, "input" | "labels" | "batch" | "const" 
     },
     vjp: () => [null],
   },
+  // Its input gives only the shape: the mask does not move with it, so no
+  // gradient flows back through it and it has no kinks.
+  dropoutmask: {
+    forward: ([a], node, context) => {
+      const out = tensor(a.shape);
+      fillDropoutMask(out.data, node.keep as number, node.salt as number, context?.dropout);
+      return out;
+    },
+    vjp: () => [null],
+  },
+  batchmean: batchStatistic("batchmean"),
+  batchvar: batchStatistic("batchvar"),
 };

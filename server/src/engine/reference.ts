@@ -1,10 +1,10 @@
 // The float64 reference executor: forward evaluation of a graph and
 // reverse-mode gradients, one op-table entry at a time.
 import type { Graph, IrNode } from "./ir";
-import { ops } from "./ops";
+import { ops, type OpContext } from "./ops";
 import { scalar, tensor, type Tensor } from "./tensor";
 
-export interface Bindings {
+export interface Bindings extends OpContext {
   X: Tensor;
   y: Tensor;
   params: ReadonlyMap<string, Tensor>;
@@ -40,7 +40,7 @@ function isLeaf(node: IrNode): boolean {
 export function evaluate(graph: Graph, bindings: Bindings): Values {
   const values: Values = new Array(graph.nodes.length);
   for (const node of graph.nodes) {
-    values[node.id] = isLeaf(node) ? leaf(node, bindings) : ops[node.op as keyof typeof ops].forward(node.inputs.map((input) => values[input]), node);
+    values[node.id] = isLeaf(node) ? leaf(node, bindings) : ops[node.op as keyof typeof ops].forward(node.inputs.map((input) => values[input]), node, bindings);
   }
   return values;
 }

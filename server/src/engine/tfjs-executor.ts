@@ -6,7 +6,10 @@
 // executor.
 import { join } from "node:path";
 import type * as tfjs from "@tensorflow/tfjs";
+import { runningValue } from "./batch-statistics";
+import { fillDropoutMask } from "./dropout";
 import type { Graph, IrNode } from "./ir";
+import type { OpContext } from "./ops";
 
 type Tf = typeof tfjs;
 type TfTensor = tfjs.Tensor;
@@ -71,7 +74,7 @@ export function loadTfjs(preference: TfjsPreference = "wasm", wasmDirectory?: st
 }
 
 /** Tensors bound to the graph's leaves. `y` holds int32 labels. */
-export interface TfBindings {
+export interface TfBindings extends OpContext {
   X: TfTensor;
   y: TfTensor;
   params: ReadonlyMap<string, TfTensor>;
@@ -175,6 +178,26 @@ function buildNode(tf: Tf, node: IrNode, inputs: TfTensor[], bindings: TfBinding
     }
     case "onehot":
       return tf.cast(tf.oneHot(tf.cast(a, "int32"), node.classes as number), "float32");
+    case "dropoutmask": {
+      // The reference's mask (dropout.ts), drawn here and uploaded: a constant, so no gradient flows through it.
+      const mask = new Float32Array(a.size);
+      fillDropoutMask(mask, node.keep as number, node.salt as number, bindings.dropout);
+      return tf.tensor(mask, a.shape);
+    }
+    case "batchmean":
+    case "batchvar": {
+      const statistic = node.statistic as string;
+      const running = bindings.statistics?.running;
+      if (running) {
+        const value = new Float32Array(a.shape[a.rank - 1] as number);
+        runningValue(node.op, statistic, running, value);
+        return tf.tensor(value, [1, value.length]);
+      }
+      const mean = tf.mean(a, 0, true);
+      const value = node.op === "batchmean" ? mean : tf.mean(tf.square(tf.sub(a, mean)), 0, true);
+      bindings.statistics?.observed?.set(statistic, Float32Array.from(value.dataSync() as Float32Array));
+      return value;
+    }
   }
 }
 

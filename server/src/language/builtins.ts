@@ -9,6 +9,7 @@ export type BuiltinShapeRule =
   | "rowwise" // softmax: same shape, along an axis
   | "reduceKeep" // logsumexp: the axis kept as size 1
   | "onehot" // labels [N] to [N, C]
+  | "batchStatistic" // batch_mean, batch_var: [N, H] to [1, H]
   | "initialiser"; // only in a param's initialiser
 
 export interface BuiltinFunction {
@@ -163,6 +164,39 @@ export const builtinFunctions: BuiltinFunction[] = [
     shape: "rowwise",
     minArgs: 1,
     maxArgs: 2,
+  },
+  {
+    name: "dropout_mask",
+    signature: "dropout_mask(h, keep=0.5)",
+    parameters: [
+      { name: "h", doc: "the activations to drop out; only their shape is read" },
+      { name: "keep", doc: "the probability of keeping an entry, a constant in (0, 1]", named: true },
+    ],
+    formula: "dropout_mask(h)ᵢⱼ = mᵢⱼ / keep in training, mᵢⱼ ~ Bernoulli(keep); 1 at evaluation and test",
+    doc: "Inverted dropout's mask, shaped like h: write `score hd = h * m` and `grad dL/dh = dL/dhd * m`. Drawn afresh at each training step from the run's seed (the same mask in every part of one gradient check); all ones at evaluation and test. No gradient flows through it.",
+    shape: "elementwise",
+    minArgs: 1,
+    maxArgs: 2,
+  },
+  {
+    name: "batch_mean",
+    signature: "batch_mean(z)",
+    parameters: [{ name: "z", doc: "a batch of activations, [N, H]" }],
+    formula: "batch_mean(z)ⱼ = μⱼ = (1/N) Σᵢ zᵢⱼ in training; the running average at evaluation and test",
+    doc: "Each column's mean over the batch, [1, H], for batch normalization: `score zhat = (z - mu) / sqrt(var + 1e-5)`. In training and gradient checks it is the batch's own; the run keeps a running average (`bn_momentum`), which evaluation and test use.",
+    shape: "batchStatistic",
+    minArgs: 1,
+    maxArgs: 1,
+  },
+  {
+    name: "batch_var",
+    signature: "batch_var(z)",
+    parameters: [{ name: "z", doc: "a batch of activations, [N, H]" }],
+    formula: "batch_var(z)ⱼ = σ²ⱼ = (1/N) Σᵢ (zᵢⱼ − μⱼ)² in training; the running average at evaluation and test",
+    doc: "Each column's variance over the batch (biased: divided by N), [1, H], for batch normalization. In training and gradient checks it is the batch's own; the run keeps a running average (`bn_momentum`), which evaluation and test use.",
+    shape: "batchStatistic",
+    minArgs: 1,
+    maxArgs: 1,
   },
   {
     name: "onehot",

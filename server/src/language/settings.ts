@@ -281,6 +281,7 @@ export const experimentSettings: Record<"run" | "sweep" | "landscape" | "gradche
     { name: "eval", value: { kind: "split" }, doc: "A split to measure loss and accuracy on while training, such as `fmnist.val`." },
     { name: "every", value: positiveInteger, doc: "Steps between evaluations.", defaultText: "100" },
     { name: "test", value: { kind: "split" }, doc: "A split to measure once the run ends, with the best weights." },
+    { name: "bn_momentum", value: { kind: "number", min: 0, max: 1 }, doc: "How slowly the running averages of `batch_mean` and `batch_var` follow the batches: r ← m·r + (1 − m)·batch after each step. Evaluation and test use them.", defaultText: "0.9" },
     first,
     seed,
   ],

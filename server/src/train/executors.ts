@@ -4,6 +4,7 @@
 // per executor: TensorFlow.js (tfjs-executor.ts) and our own kernels
 // (kernel-executor.ts).
 import type { Graph } from "../engine/ir";
+import type { OpContext } from "../engine/ops";
 import { buildOutput, loadNativeTfjs, loadTfjs, lossAndGradients as tfjsLossAndGradients, lossValue as tfjsLossValue, type TfjsRuntime } from "../engine/tfjs-executor";
 import { batchRows, kernelMatrix, Kernels, lossAndGradients as kernelLossAndGradients, lossValue as kernelLossValue, outputValue, type Float32Tensor, type KernelBindings } from "../engine/kernel-executor";
 import type { TrainExamples } from "./trainer";
@@ -97,11 +98,15 @@ export type Params = ReadonlyMap<string, Float32Array>;
 
 /** Examples bound to an executor; `rows` picks some of them, all when absent. Release when done. */
 export interface BoundExamples {
-  /** The loss and every param's gradient, written into the arrays of `into` where given (see param-store.ts). */
-  lossAndGradients(graph: Graph, rows: Int32Array | undefined, params: Params, into?: ReadonlyMap<string, Float32Array>): { loss: number; gradients: Map<string, Float32Array> };
-  loss(graph: Graph, rows: Int32Array | undefined, params: Params): number;
-  /** The loss and, given a score graph, the index of each row's largest score, from one upload of the rows. */
-  evaluate(graph: Graph, score: Graph | undefined, rows: Int32Array | undefined, params: Params): { loss: number; predictions?: ArrayLike<number> };
+  /**
+   * The loss and every param's gradient, written into the arrays of `into`
+   * where given (see param-store.ts). `context`: a training step's dropout
+   * draw (else every mask is 1), and where to leave the batch statistics.
+   */
+  lossAndGradients(graph: Graph, rows: Int32Array | undefined, params: Params, into?: ReadonlyMap<string, Float32Array>, context?: OpContext): { loss: number; gradients: Map<string, Float32Array> };
+  loss(graph: Graph, rows: Int32Array | undefined, params: Params, context?: OpContext): number;
+  /** The loss and, given a score graph, the index of each row's largest score, from one upload of the rows; `context` holds the running averages of batch statistics. */
+  evaluate(graph: Graph, score: Graph | undefined, rows: Int32Array | undefined, params: Params, context?: OpContext): { loss: number; predictions?: ArrayLike<number> };
   release(): void;
 }
 
@@ -122,18 +127,18 @@ function bindToTfjs({ tf }: TfjsRuntime, examples: TrainExamples, shapes: Readon
     }
     return { X: tf.tensor2d(X, [rows.length, examples.d]), y: tf.tensor1d(y, "int32") };
   };
-  const run = <T>(rows: Int32Array | undefined, params: Params, work: (bindings: Parameters<typeof tfjsLossValue>[2]) => T): T => {
+  const run = <T>(rows: Int32Array | undefined, params: Params, work: (bindings: Parameters<typeof tfjsLossValue>[2]) => T, context?: OpContext): T => {
     const batch = rows ? upload(rows) : (all ??= { X: tf.tensor2d(examples.X, [examples.n, examples.d]), y: tf.tensor1d(examples.y, "int32") });
     const tensors = new Map([...params].map(([name, value]) => [name, tf.tensor(value, shapes.get(name))]));
     try {
-      return work({ X: batch.X, y: batch.y, params: tensors });
+      return work({ X: batch.X, y: batch.y, params: tensors, ...context });
     } finally {
       tf.dispose([...tensors.values(), ...(rows ? [batch.X, batch.y] : [])]);
     }
   };
   return {
-    lossAndGradients: (graph, rows, params, into) => {
-      const result = run(rows, params, (bindings) => tfjsLossAndGradients(tf, graph, bindings));
+    lossAndGradients: (graph, rows, params, into, context) => {
+      const result = run(rows, params, (bindings) => tfjsLossAndGradients(tf, graph, bindings), context);
       for (const [name, gradient] of result.gradients) {
         const target = into?.get(name);
         if (!target) continue;
@@ -142,12 +147,17 @@ function bindToTfjs({ tf }: TfjsRuntime, examples: TrainExamples, shapes: Readon
       }
       return result;
     },
-    loss: (graph, rows, params) => run(rows, params, (bindings) => tfjsLossValue(tf, graph, bindings)),
-    evaluate: (graph, score, rows, params) =>
-      run(rows, params, (bindings) => ({
-        loss: tfjsLossValue(tf, graph, bindings),
-        predictions: score ? tf.tidy(() => tf.argMax(buildOutput(tf, score, bindings), 1).dataSync()) : undefined,
-      })),
+    loss: (graph, rows, params, context) => run(rows, params, (bindings) => tfjsLossValue(tf, graph, bindings), context),
+    evaluate: (graph, score, rows, params, context) =>
+      run(
+        rows,
+        params,
+        (bindings) => ({
+          loss: tfjsLossValue(tf, graph, bindings),
+          predictions: score ? tf.tidy(() => tf.argMax(buildOutput(tf, score, bindings), 1).dataSync()) : undefined,
+        }),
+        context,
+      ),
     release: () => {
       if (all) tf.dispose([all.X, all.y]);
       all = undefined;
@@ -184,23 +194,28 @@ function bindToKernels(kernels: Kernels, examples: TrainExamples, shapes: Readon
     }
     return lastTensors;
   };
-  const run = <T>(rows: Int32Array | undefined, params: Params, work: (bindings: KernelBindings) => T): T => {
+  const run = <T>(rows: Int32Array | undefined, params: Params, work: (bindings: KernelBindings) => T, context?: OpContext): T => {
     const mark = kernels.mark();
     try {
       const y = rows ? labelsOf(rows) : labels;
-      return work({ X: rows ? rowsOf(rows) : X, y: { shape: [y.length], data: y }, params: tensorsOf(params) });
+      return work({ X: rows ? rowsOf(rows) : X, y: { shape: [y.length], data: y }, params: tensorsOf(params), ...context });
     } finally {
       kernels.release(mark);
     }
   };
   return {
-    lossAndGradients: (graph, rows, params, into) => run(rows, params, (bindings) => kernelLossAndGradients(kernels, graph, bindings, into)),
-    loss: (graph, rows, params) => run(rows, params, (bindings) => kernelLossValue(kernels, graph, bindings)),
-    evaluate: (graph, score, rows, params) =>
-      run(rows, params, (bindings) => ({
-        loss: kernelLossValue(kernels, graph, bindings),
-        predictions: score ? largestOfEachRow(outputValue(kernels, score, bindings)) : undefined,
-      })),
+    lossAndGradients: (graph, rows, params, into, context) => run(rows, params, (bindings) => kernelLossAndGradients(kernels, graph, bindings, into), context),
+    loss: (graph, rows, params, context) => run(rows, params, (bindings) => kernelLossValue(kernels, graph, bindings), context),
+    evaluate: (graph, score, rows, params, context) =>
+      run(
+        rows,
+        params,
+        (bindings) => ({
+          loss: kernelLossValue(kernels, graph, bindings),
+          predictions: score ? largestOfEachRow(outputValue(kernels, score, bindings)) : undefined,
+        }),
+        context,
+      ),
     release: () => kernels.release(bound),
   };
 }

@@ -147,6 +147,7 @@ export function planSetup(analysis: Analysis, declaration: RunDeclaration, data:
       test: test ? asTrain(test) : undefined,
       evalEvery: constant(settings.get("every"), analysis) ?? 100,
       random,
+      bnMomentum: constant(settings.get("bn_momentum"), analysis),
     },
   };
 }

@@ -10,6 +10,7 @@ import { createParamStore } from "./param-store";
 import { createBatchSampler } from "../data/batches";
 import { createOptimizer } from "./optimizers";
 import { stepSize, type ScheduleSpec } from "./schedules";
+import { createRunningStatistics } from "./running-statistics";
 
 export interface TrainExamples {
   X: Float32Array;
@@ -37,6 +38,8 @@ export interface TrainSpec {
   steps: number;
   evalEvery: number;
   random: (stream: string) => RandomSource;
+  /** How slowly the running averages of batch statistics follow the batches (`bn_momentum`); 0.9 when absent. */
+  bnMomentum?: number;
 }
 
 /** Everything of a spec but how to train: what landscapes and sweeps start from. */
@@ -64,6 +67,8 @@ export interface TrainResult {
   best?: { step: number; evalAccuracy?: number; evalLoss?: number };
   final: { trainLoss: number; trainAccuracy?: number; evalLoss?: number; evalAccuracy?: number; testLoss?: number; testAccuracy?: number };
   params: Map<string, Float32Array>;
+  /** The running averages of the loss's batch statistics that go with `params`, by statistic; absent when it has none. */
+  statistics?: Map<string, Float32Array>;
 }
 
 export interface TrainIO {
@@ -78,7 +83,7 @@ export interface TrainIO {
  * bounded; on the examples as `bound` already holds them where given, else
  * bound for this call.
  */
-export function evaluateOn(runtime: TrainingRuntime, spec: Pick<TrainSpec, "loss" | "score" | "shapes">, params: Map<string, Float32Array>, examples: TrainExamples, given?: BoundExamples): { loss: number; accuracy?: number } {
+export function evaluateOn(runtime: TrainingRuntime, spec: Pick<TrainSpec, "loss" | "score" | "shapes">, params: Map<string, Float32Array>, examples: TrainExamples, given?: BoundExamples, running?: ReadonlyMap<string, Float32Array>): { loss: number; accuracy?: number } {
   const chunk = 2000;
   let lossSum = 0;
   let correct = 0;
@@ -86,7 +91,7 @@ export function evaluateOn(runtime: TrainingRuntime, spec: Pick<TrainSpec, "loss
   try {
     for (let start = 0; start < examples.n; start += chunk) {
       const rows = Int32Array.from({ length: Math.min(chunk, examples.n - start) }, (_, i) => start + i);
-      const { loss, predictions } = bound.evaluate(spec.loss, spec.score, rows, params);
+      const { loss, predictions } = bound.evaluate(spec.loss, spec.score, rows, params, running && { statistics: { running } });
       // The loss is a mean over examples plus terms that do not depend on them; weight chunks by size.
       lossSum += loss * rows.length;
       if (predictions) for (let i = 0; i < rows.length; i++) if (predictions[i] === examples.y[rows[i]]) correct++;
@@ -118,6 +123,9 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
   const started = performance.now();
   let params = copyParams(spec.params);
   let bestParams = copyParams(params);
+  // The running averages of the loss's batch statistics, if it has any, and those of the best weights.
+  const statistics = spec.strategy.kind === "gradient" ? createRunningStatistics(spec.loss, spec.bnMomentum ?? 0.9) : undefined;
+  let bestRunning = statistics?.snapshot();
   let best: TrainResult["best"];
   let bestLoss = Infinity;
   let status: TrainResult["status"] = "finished";
@@ -132,13 +140,14 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
 
   const evaluate = (point: CurvePoint) => {
     if (!spec.evaluation) return;
-    const result = evaluateOn(runtime, spec, params, spec.evaluation, evalExamples);
+    const result = evaluateOn(runtime, spec, params, spec.evaluation, evalExamples, statistics?.running);
     point.evalLoss = result.loss;
     point.evalAccuracy = result.accuracy;
     const better = result.accuracy !== undefined ? best?.evalAccuracy === undefined || result.accuracy > best.evalAccuracy : best?.evalLoss === undefined || result.loss < best.evalLoss;
     if (better) {
       best = { step: point.step, evalAccuracy: result.accuracy, evalLoss: result.loss };
       bestParams = copyParams(params);
+      bestRunning = statistics?.snapshot();
     }
   };
 
@@ -155,6 +164,8 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
       // Minibatches from the data layer's sampler: every row once per epoch, seeded.
       const sampler = batchSize < rowsPerEpoch ? createBatchSampler(rowsPerEpoch, batchSamplerSeed(spec)) : undefined;
       const nextBatch = (): Int32Array | undefined => (sampler?.ok ? sampler.value.nextBatch(batchSize) : undefined);
+      // Dropout's masks: drawn afresh at each step from the run's seed (engine/dropout.ts).
+      const dropoutSeed = Math.floor(spec.random("dropout").uniform() * 2 ** 32);
       let smoothed: number | undefined;
       let initialLoss: number | undefined;
       try {
@@ -163,7 +174,8 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
             status = "cancelled";
             break;
           }
-          const { loss } = trainExamples.lossAndGradients(spec.loss, nextBatch(), params, store.gradients);
+          const { loss } = trainExamples.lossAndGradients(spec.loss, nextBatch(), params, store.gradients, { dropout: { seed: dropoutSeed, step }, statistics: statistics && { observed: statistics.observed } });
+          statistics?.update();
           // Minibatch losses are noisy: compare a moving average with its best, and
           // ignore bests below 1% of the start, where tiny losses make ratios meaningless.
           // The smaller the batch, the noisier its loss and the longer the average (about 1,000 examples).
@@ -230,14 +242,15 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
       }
     }
     const finalParams = best ? bestParams : params;
+    const finalRunning = best ? bestRunning : statistics?.running;
     if (status === "cancelled") {
       // Stop now: a cancelled run reports what it last measured instead of evaluating again.
       const last = lastPoint ?? { loss: NaN };
-      return { status, steps: step, best, final: { trainLoss: last.loss, evalLoss: best?.evalLoss, evalAccuracy: best?.evalAccuracy }, params: finalParams };
+      return { status, steps: step, best, final: { trainLoss: last.loss, evalLoss: best?.evalLoss, evalAccuracy: best?.evalAccuracy }, params: finalParams, statistics: finalRunning && new Map(finalRunning) };
     }
-    const trainMetrics = evaluateOn(runtime, spec, finalParams, spec.train, trainExamples);
-    const evalMetrics = spec.evaluation ? evaluateOn(runtime, spec, finalParams, spec.evaluation, evalExamples) : undefined;
-    const testMetrics = spec.test ? evaluateOn(runtime, spec, finalParams, spec.test) : undefined;
+    const trainMetrics = evaluateOn(runtime, spec, finalParams, spec.train, trainExamples, finalRunning);
+    const evalMetrics = spec.evaluation ? evaluateOn(runtime, spec, finalParams, spec.evaluation, evalExamples, finalRunning) : undefined;
+    const testMetrics = spec.test ? evaluateOn(runtime, spec, finalParams, spec.test, undefined, finalRunning) : undefined;
     return {
       status,
       steps: step,
@@ -245,6 +258,7 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
       best,
       final: { trainLoss: trainMetrics.loss, trainAccuracy: trainMetrics.accuracy, evalLoss: evalMetrics?.loss, evalAccuracy: evalMetrics?.accuracy, testLoss: testMetrics?.loss, testAccuracy: testMetrics?.accuracy },
       params: finalParams,
+      statistics: finalRunning && new Map(finalRunning),
     };
   } finally {
     evalExamples?.release();

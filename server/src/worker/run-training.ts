@@ -53,7 +53,8 @@ async function trainJob(job: TrainJob, wasmDirectory: string, onPoint: (point: C
       onPoint(point);
     },
   });
-  const { params: _params, ...summary } = result;
+  // Params and running averages are weights, not a summary.
+  const { params: _params, statistics: _statistics, ...summary } = result;
   store.finish(summary);
   const final = result.final;
   const accuracy = final.evalAccuracy ?? final.trainAccuracy;
