@@ -94,6 +94,11 @@ function expressionOf(node: IrNode, v: (id: number) => string): string {
       return `jnp.take_along_axis(as_matrix(${a}), ${b}.astype(jnp.int32).reshape(-1, 1), axis=1)`;
     case "onehot":
       return `jax.nn.one_hot(${a}, ${node.classes as number}, dtype=DTYPE)`;
+    case "dropoutmask":
+    case "batchmean":
+    case "batchvar":
+      // Refused by the export's plan (export-plan.ts) before any script is written.
+      throw new Error(`the JAX export does not support ${node.op}`);
   }
 }
 
