@@ -37,7 +37,7 @@ test("a run streams its curve, finishes and is saved in its folder", async () =>
   await client.open(uri, model(200));
   const result = (await client.connection.sendRequest("optim/runExperiment", { uri, name: "fit" })) as RunExperimentRequest.Result;
   assert.equal(result.status, "finished", result.message);
-  assert.match(result.message, /^fit finished after 200 steps: train loss [\d.]+, eval accuracy [\d.]+$/);
+  assert.match(result.message, /^fit finished after 200 steps: train loss [\d.]+, eval accuracy [\d.]+ \(best weights, step \d+\)$/);
   const points = client.received<RunProgressNotification.Params>("optim/runProgress").filter((params) => params.uri === uri);
   assert.ok(points.length >= 4, `${points.length} progress notifications`);
   assert.ok(points.some((params) => params.point.evalAccuracy !== undefined));
