@@ -30,8 +30,10 @@ export interface SavedRun {
 }
 
 export function trainAndSave(runtime: TrainingRuntime, spec: TrainSpec, request: SaveRequest, io: { cancelled: () => boolean; onPoint: (point: CurvePoint) => void }): SavedRun {
+  // A resumed run keeps what its folder recorded (when it started, its resumes), but not the overrides it was run with.
+  const { overrides: _overrides, ...kept } = request.previous ?? ({} as Partial<RunMeta>);
   const meta: RunMeta = {
-    ...(request.previous ?? {}),
+    ...kept,
     run: request.run,
     file: request.file,
     description: request.description,

@@ -48,6 +48,7 @@ async function trainJob(job: TrainJob, wasmDirectory: string, onPoint: (point: C
   if (!inputs.ok) return failed(inputs.message);
   const previous = inputs.value.previous;
   if (previous && previous.run !== job.run) return failed(`${job.resume} holds a run of ${previous.run}, not ${job.run}`);
+  if (previous && job.seed !== undefined && job.seed !== previous.seed) return failed(`the saved run used seed ${previous.seed}; going on with seed ${job.seed} would not continue it`);
   const planned = planRun(prepared.analysis, run, prepared.data, job.seed ?? previous?.seed, inputs.value.saved);
   if (!planned.ok) return failed(planned.message);
   const request = { runsFolder: job.runsFolder, run: job.run, file: job.uri, text: job.text, description: planned.description, seed: planned.seed, resumeFolder: job.resume, previous };
