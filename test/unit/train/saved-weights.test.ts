@@ -4,9 +4,10 @@
 // patience that stops a run that no longer improves, saying which weights
 // its figures come from.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { analyze } from "../../../server/src/analysis/analyze";
 import { loadNpyInputs } from "../../../server/src/data/npy";
 import { loadTfjs } from "../../../server/src/engine/tfjs-executor";
 import { loadKernels, type TrainingRuntime } from "../../../server/src/train/executors";
@@ -186,4 +187,24 @@ test("resuming a run that took all its steps, or with another optimizer, says wh
   assert.equal(done.error, "the saved run already took 10 of its 10 steps: raise steps to go on");
   const other = (await startRun(runtime, net("run fit { minimize L; on d.train; by slow; steps 20; eval d.val; every 5 }"), runs, { resume: saved?.folder })) as { error?: string };
   assert.match(other.error ?? "", /optimizer state for W1 is not what momentum keeps/);
+});
+
+test("a run stopped between the two renames of a checkpoint goes on from the one it replaced", async () => {
+  const runs = scratchFolder("resume-old");
+  const runtime = loadKernels();
+  const text = net("run fit { minimize L; on d.train; by opt; steps 30; eval d.val; every 10 }");
+  const whole = await startRun(runtime, text, scratchFolder("resume-old-whole"));
+  const { saved } = await startRun(runtime, text, runs, { cancelAfter: 12 });
+  const folder = saved?.folder as string;
+  renameSync(join(folder, "weights", "final"), join(folder, "weights", "final.old"));
+  const resumed = await startRun(runtime, text, runs, { resume: folder });
+  assert.equal(resumed.saved?.result.status, "finished");
+  assert.deepEqual(savedCurve(folder), savedCurve(whole.saved?.folder as string));
+});
+
+test("patience and start_from are run settings the checker knows and checks", () => {
+  const errors = (run: string) => analyze(net(run), { dataFacts: () => ({ features: 6, classes: 3 }) }).findings.filter((finding) => finding.severity === "error").map((finding) => finding.message);
+  assert.deepEqual(errors(`run fit { minimize L; on d.train; by opt; steps 10; eval d.val; patience 3; start_from "runs/fit" }`), []);
+  assert.equal(errors("run fit { minimize L; on d.train; by opt; steps 10; patience 0 }").length, 1);
+  assert.match(errors("run fit { minimize L; on d.train; by opt; steps 10; start_from 3 }")[0] ?? "", /'start_from' needs a string/);
 });
