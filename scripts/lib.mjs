@@ -67,6 +67,18 @@ export function setupData() {
   run("bash", [join(root, "scripts", "ensure-debian-packages.sh"), "dataset-fashion-mnist"]);
 }
 
+/** Where the JAX export's test finds Python with jax and numpy. */
+export const jaxVenv = join(root, ".cache", "jax-venv");
+
+/** A virtual environment with JAX for the CPU and NumPy, for the test that runs exported scripts; kept once jax imports in it. */
+export function setupJax() {
+  const python = join(jaxVenv, "bin", "python");
+  if (existsSync(python) && spawnSync(python, ["-c", "import jax, numpy"], { stdio: "ignore" }).status === 0) return;
+  step("setting up JAX (CPU) in .cache/jax-venv for the export test");
+  run("python3", ["-m", "venv", jaxVenv]);
+  run(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "jax[cpu]", "numpy"]);
+}
+
 /** Debian's chromium, for the panels' browser tests. */
 export function setupBrowser() {
   step("setting up Chromium for the panels' browser tests");

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build, ensureDependencies, packageExtension, root, run, setupBrowser, setupCodeServer, setupData, setupNeovim, step } from "./lib.mjs";
+import { build, ensureDependencies, packageExtension, root, run, setupBrowser, setupCodeServer, setupData, setupJax, setupNeovim, step } from "./lib.mjs";
 
 const levels = process.argv.slice(2);
 const all = ["unit", "lsp", "browser", "e2e"];
@@ -17,6 +17,7 @@ if (unknown.length > 0) {
 
 ensureDependencies();
 setupData();
+if (selected.includes("unit")) setupJax();
 if (selected.includes("lsp")) setupNeovim();
 step("type-checking");
 run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"]);

@@ -175,6 +175,11 @@ async function runExperiment(languageClient: LanguageClient, panels: { curves: R
   if (series) panels.curves.end(series, result);
   if (!result) return;
   if (result.status !== "failed") panels.experiments.show(target, result);
+  // A finished run whose curve is on screen says so in its panel; a toast would cover the plots.
+  if (series && result.status === "finished" && panels.curves.host.isVisible) {
+    vscode.window.setStatusBarMessage(`$(check) ${result.message}`, 15_000);
+    return;
+  }
   const show = result.status === "finished" || result.status === "cancelled" ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
   const action = result.folder ? await show(result.message, "Reveal Run Folder") : await show(result.message);
   if (action === "Reveal Run Folder" && result.folder) await vscode.commands.executeCommand("revealInExplorer", vscode.Uri.file(result.folder));

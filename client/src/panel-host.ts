@@ -32,6 +32,11 @@ export class PanelHost<Message> {
     return this.panel !== undefined;
   }
 
+  /** Open and on screen (not a hidden tab). */
+  get isVisible(): boolean {
+    return this.panel?.visible === true;
+  }
+
   /** Opens the panel beside the editor, or brings it forward, and sends its content. */
   show(title = this.kind.title, preserveFocus = true): void {
     if (this.panel) {

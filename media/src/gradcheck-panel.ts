@@ -31,8 +31,9 @@ function histogram(grad: GradCheckSummary): HTMLElement {
   grad.histogram.forEach((count, bin) => {
     const column = element("div", undefined, "column");
     const bar = element("div", undefined, `bar ${zoneOf(bin)}`);
-    // Square-root heights, so a few bad entries next to thousands of good ones still show.
-    bar.style.height = `${count === 0 ? 0 : Math.max(2, Math.round((Math.sqrt(count) / Math.sqrt(most)) * 100))}px`;
+    // Square-root lengths, so a few bad entries next to thousands of good ones still show; as a share of
+    // the longest bar, which charts.css makes 100 px high in columns or the full width in rows.
+    bar.style.setProperty("--share", String(count === 0 ? 0 : Math.max(0.02, Math.sqrt(count) / Math.sqrt(most))));
     bar.title = `${count} entries`;
     bar.dataset.count = String(count);
     column.append(element("span", count === 0 ? "" : String(count), "count"), bar, element("span", decadeLabels[bin] ?? "", "decade"));

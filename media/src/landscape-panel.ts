@@ -9,7 +9,7 @@ import { heatColour, onThemeChange, readTheme, type ChartTheme } from "./chart-t
 import { element, vscodeApi } from "./dom";
 import { exportCsv, exportPng } from "./export";
 import type { FromWebview, LandscapeResult, ToLandscapePanel } from "./messages";
-import { axis, drawGuide, followWidth, formatValue, widthOf } from "./plot";
+import { axis, drawGuides, followWidth, formatValue, widthOf } from "./plot";
 
 const vscode = vscodeApi<FromWebview>();
 const root = document.getElementById("root") as HTMLElement;
@@ -87,7 +87,7 @@ function drawRay(container: HTMLElement, landscape: LandscapeResult): uPlot {
       { label: "a", value: (_chart, value) => formatValue(value) },
       { label: "loss", stroke: theme.palette[0], width: 2, points: { show: landscape.axis.length <= 101, size: 4, fill: theme.palette[0] }, value: (_chart, value) => formatValue(value) },
     ],
-    hooks: { draw: [(chart) => drawGuide(chart, "x", 0, theme.muted, `W: ${formatValue(landscape.center)}`)] },
+    hooks: { draw: [(chart) => drawGuides(chart, [{ orientation: "x", value: 0, color: theme.muted, label: `W: ${formatValue(landscape.center)}` }])] },
   };
   const losses = landscape.losses.map((loss) => (Number.isFinite(loss) ? loss : null));
   return new uPlot(options, [landscape.axis, losses], container);

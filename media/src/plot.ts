@@ -57,11 +57,51 @@ export function followWidth(container: HTMLElement, charts: () => { chart: uPlot
   }).observe(container);
 }
 
-/** A dashed line across the plotting area at x (vertical) or y (horizontal), with a label. */
-export function drawGuide(chart: uPlot, orientation: "x" | "y", value: number, color: string, label: string, scaleKey = orientation): void {
+/** A reference line: a value on the x axis (a vertical line) or the y axis (a horizontal one), with its label. */
+export interface Guide {
+  orientation: "x" | "y";
+  value: number;
+  color: string;
+  label: string;
+  scaleKey?: string;
+}
+
+/** Where a guide's label was drawn, in CSS pixels from the canvas's top left. */
+export interface LabelBox {
+  label: string;
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+/**
+ * Draws the guides (from a draw hook) and keeps where their labels went on
+ * the chart's root as data-guides, so tests and tools can check that no
+ * label runs off the plot.
+ */
+export function drawGuides(chart: uPlot, guides: Guide[]): void {
+  const boxes: LabelBox[] = [];
+  for (const guide of guides) {
+    const box = drawGuide(chart, guide);
+    if (box) boxes.push(box);
+  }
+  chart.root.dataset.guides = JSON.stringify(boxes);
+}
+
+/**
+ * A dashed line across the plotting area with its label inside the area: a
+ * vertical line's label beside it, on the left when the right has no room; a
+ * horizontal line's label at the right end, above the line when there is no
+ * room below.
+ */
+export function drawGuide(chart: uPlot, guide: Guide): LabelBox | undefined {
   const { ctx, bbox } = chart;
-  const position = chart.valToPos(value, scaleKey, true);
-  if (!Number.isFinite(position)) return;
+  const { orientation, color, label } = guide;
+  const position = chart.valToPos(guide.value, guide.scaleKey ?? orientation, true);
+  if (!Number.isFinite(position)) return undefined;
+  const inside = orientation === "x" ? position >= bbox.left && position <= bbox.left + bbox.width : position >= bbox.top && position <= bbox.top + bbox.height;
+  if (!inside) return undefined;
   const scale = window.devicePixelRatio || 1;
   ctx.save();
   ctx.strokeStyle = color;
@@ -70,19 +110,36 @@ export function drawGuide(chart: uPlot, orientation: "x" | "y", value: number, c
   ctx.setLineDash([6 * scale, 4 * scale]);
   ctx.beginPath();
   if (orientation === "x") {
-    if (position < bbox.left || position > bbox.left + bbox.width) return ctx.restore();
     ctx.moveTo(position, bbox.top);
     ctx.lineTo(position, bbox.top + bbox.height);
   } else {
-    if (position < bbox.top || position > bbox.top + bbox.height) return ctx.restore();
     ctx.moveTo(bbox.left, position);
     ctx.lineTo(bbox.left + bbox.width, position);
   }
   ctx.stroke();
   ctx.setLineDash([]);
   ctx.font = `${11 * scale}px sans-serif`;
+  // uPlot leaves its own alignment on the context; the label's box below assumes this one.
+  ctx.textAlign = "left";
   ctx.textBaseline = "top";
-  if (orientation === "x") ctx.fillText(label, position + 4 * scale, bbox.top + 4 * scale);
-  else ctx.fillText(label, bbox.left + bbox.width - ctx.measureText(label).width - 4 * scale, position + 2 * scale);
+  const width = ctx.measureText(label).width;
+  const height = 13 * scale;
+  const gap = 4 * scale;
+  const right = bbox.left + bbox.width;
+  const bottom = bbox.top + bbox.height;
+  let x: number;
+  let y: number;
+  if (orientation === "x") {
+    x = position + gap + width <= right ? position + gap : position - gap - width;
+    y = bbox.top + gap;
+  } else {
+    x = right - width - gap;
+    y = position + 2 * scale + height <= bottom ? position + 2 * scale : position - 2 * scale - height;
+  }
+  // A label wider than the room on either side still stays on the plot, over its line.
+  x = Math.max(bbox.left, Math.min(x, right - width));
+  y = Math.max(bbox.top, Math.min(y, bottom - height));
+  ctx.fillText(label, x, y);
   ctx.restore();
+  return { label, left: x / scale, top: y / scale, right: (x + width) / scale, bottom: (y + height) / scale };
 }

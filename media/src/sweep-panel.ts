@@ -8,7 +8,7 @@ import { onThemeChange, readTheme, type ChartTheme } from "./chart-theme";
 import { element, vscodeApi } from "./dom";
 import { exportCsv, exportPng } from "./export";
 import type { FromWebview, ToSweepPanel } from "./messages";
-import { axis, drawGuide, followWidth, formatValue, shortTicks, widthOf } from "./plot";
+import { axis, drawGuides, followWidth, formatValue, shortTicks, widthOf, type Guide } from "./plot";
 
 const vscode = vscodeApi<FromWebview>();
 const root = document.getElementById("root") as HTMLElement;
@@ -71,7 +71,9 @@ function render(message: ToSweepPanel): void {
   const finite = sweep.rows.map((row) => (!row.diverged && Number.isFinite(row.loss) && (!logY || row.loss > 0) ? row.loss : null));
   const top = Math.max(sweep.start, ...finite.filter((value): value is number => value !== null));
   const diverged = sweep.rows.map((row) => (row.diverged || !Number.isFinite(row.loss) ? top : null));
-  const data: uPlot.AlignedData = [sweep.rows.map((row) => row.lr), finite, diverged];
+  // The legend lists only what is drawn: no "diverged" entry when none did.
+  const anyDiverged = diverged.some((value) => value !== null);
+  const data: uPlot.AlignedData = [sweep.rows.map((row) => row.lr), finite, ...(anyDiverged ? [diverged] : [])];
   const options: uPlot.Options = {
     width: widthOf(container),
     height,
@@ -81,13 +83,14 @@ function render(message: ToSweepPanel): void {
     series: [
       { label: "step size", value: (_chart, value) => formatValue(value) },
       { label: "loss", stroke: theme.palette[0], width: 2, points: { show: true, size: 7, fill: theme.palette[0] }, value: (_chart, value) => formatValue(value) },
-      { label: "diverged", stroke: theme.error, width: 0, paths: () => null, points: { show: true, size: 9, fill: theme.error, stroke: theme.error }, value: (_chart, value) => (value === null ? "–" : "yes") },
+      ...(anyDiverged ? [{ label: "diverged", stroke: theme.error, width: 0, paths: () => null, points: { show: true, size: 9, fill: theme.error, stroke: theme.error }, value: (_chart: uPlot, value: number | null) => (value === null ? "–" : "yes") }] : []),
     ],
     hooks: {
       draw: [
         (plot) => {
-          drawGuide(plot, "y", sweep.start, theme.muted, `start ${formatValue(sweep.start)}`);
-          if (sweep.suggestion) drawGuide(plot, "x", sweep.suggestion.lr, theme.good, `suggested ${formatValue(sweep.suggestion.lr)}`);
+          const guides: Guide[] = [{ orientation: "y", value: sweep.start, color: theme.muted, label: `start ${formatValue(sweep.start)}` }];
+          if (sweep.suggestion) guides.push({ orientation: "x", value: sweep.suggestion.lr, color: theme.good, label: `suggested ${formatValue(sweep.suggestion.lr)}` });
+          drawGuides(plot, guides);
         },
       ],
     },

@@ -174,6 +174,40 @@ export class PanelPage {
     );
   }
 
+  /**
+   * How the text of each shown element matching the selector is laid out:
+   * its lines (its text's boxes, grouped by their top), its height against
+   * the height of one line of its text, and whether its content is wider
+   * than its box (clipped or scrolled).
+   */
+  async textLayout(selector: string): Promise<TextLayout[]> {
+    return this.page.$$eval(selector, (elements) =>
+      elements
+        .filter((element) => element.getClientRects().length > 0)
+        .map((element) => {
+          const boxes: DOMRect[] = [];
+          const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            if (!node.textContent?.trim()) continue;
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            boxes.push(...Array.from(range.getClientRects()).filter((box) => box.width > 0 && box.height > 0));
+          }
+          const lineHeight = Math.max(0, ...boxes.map((box) => box.height));
+          const tops: number[] = [];
+          for (const box of boxes.sort((a, b) => a.top - b.top)) if (!tops.some((top) => Math.abs(top - box.top) < lineHeight / 2)) tops.push(box.top);
+          // An inline element has no client width to compare with.
+          const overflows = element.clientWidth > 0 && element.scrollWidth > element.clientWidth;
+          return { text: (element.textContent ?? "").trim(), lines: tops.length, height: element.getBoundingClientRect().height, lineHeight, overflows };
+        }),
+    );
+  }
+
+  /** How far the page is wider than the window (0 when nothing sticks out sideways). */
+  horizontalOverflow(): Promise<number> {
+    return this.page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth));
+  }
+
   text(selector: string): Promise<string> {
     return this.page.locator(selector).first().innerText();
   }
@@ -189,6 +223,14 @@ export class PanelPage {
   close(): Promise<void> {
     return this.page.context().close();
   }
+}
+
+export interface TextLayout {
+  text: string;
+  lines: number;
+  height: number;
+  lineHeight: number;
+  overflows: boolean;
 }
 
 export { launchBrowser };

@@ -163,6 +163,18 @@ test("rename changes the declaration, its uses and the grads that name it", asyn
   ]);
 });
 
+test("a grad used by name: definition goes to the grad, hover gives its shape, rename of its score reaches it", async () => {
+  const text = `${svm}grad dL/ds = (softmax(s, axis=1) - onehot(y)) / N\ngrad dL/dW = dL/ds^T @ X / N + reg * W\n`;
+  const { uri, position } = await openMarked(at(text, "dL/ds^T", 1));
+  const location = await request<Location>("textDocument/definition", { textDocument: { uri }, position });
+  assert.deepEqual(location.range, { start: { line: 7, character: 5 }, end: { line: 7, character: 10 } });
+  const hover = await request<Hover>("textDocument/hover", { textDocument: { uri }, position });
+  assert.match(hover?.contents.value ?? "", /the gradient of L with respect to s: \[N, 10\]/);
+  const renamed = await request<{ changes: Record<string, { range: { start: Position }; newText: string }[]> }>("textDocument/rename", { textDocument: { uri }, position: { line: 3, character: 6 }, newName: "scores" });
+  const lines = renamed.changes[uri].map((change) => change.range.start.line);
+  assert.ok(lines.includes(7) && lines.includes(8), `the grad's header and its use are renamed: ${JSON.stringify(lines)}`);
+});
+
 test("rename refuses a built-in or taken name", async () => {
   const { uri, position } = await openMarked(at(svm, "W: [10"));
   await assert.rejects(request("textDocument/rename", { textDocument: { uri }, position, newName: "relu" }), /built-in/);

@@ -85,3 +85,37 @@ test("hover and completion answer while a long check runs", async () => {
   assert.match(hover.contents.value, /param \*\*W\*\*/);
   await pending;
 });
+
+// A two-layer net's backward pass written link by link: grads of scores, each using the one before by name.
+const linkByLink = `data d = blobs(classes=3, points=20, dims=4) { bias_trick }
+hyper reg = 0.01
+param W1: [6, D] = randn * 0.5
+param W2: [C, 6] = randn * 0.5
+score z1 = X @ W1^T
+score h = relu(z1)
+score s = h @ W2^T
+loss L = mean(logsumexp(s, axis=1) - s[y]) + reg * (sum(W1^2) + sum(W2^2))
+grad dL/ds = (softmax(s, axis=1) - onehot(y)) / N
+grad dL/dW2 = dL/ds^T @ h + 2 * reg * W2
+grad dL/dh = dL/ds @ W2
+grad dL/dz1 = dL/dh * (z1 > 0)
+grad dL/dW1 = dL/dz1^T @ X + 2 * reg * W1
+`;
+
+test("a backward pass written link by link is quiet; one wrong link is the one error, on its line, and the link after it inherits it", async () => {
+  const uri = "file:///work/link-by-link.optim";
+  await client.open(uri, linkByLink, 1);
+  const right = await client.waitFor<CheckResults>("optim/checkResults", (params) => params.uri === uri && params.version === 1, 20_000);
+  assert.deepEqual(right.grads.map((grad) => [grad.name, grad.passed]), ["dL/ds", "dL/dW2", "dL/dh", "dL/dz1", "dL/dW1"].map((name) => [name, true]));
+  const quiet = client.received<PublishedDiagnostics>("textDocument/publishDiagnostics").filter((params) => params.uri === uri && params.version === 1);
+  assert.deepEqual(quiet[quiet.length - 1].diagnostics.filter((diagnostic) => diagnostic.severity === 1), []);
+
+  await client.change(uri, 2, linkByLink.replace("dL/dh * (z1 > 0)", "dL/dh * (z1 < 0)"));
+  const flagged = await client.waitFor<PublishedDiagnostics>("textDocument/publishDiagnostics", (params) => params.uri === uri && params.version === 2 && gradDiagnostics(params).length > 0, 20_000);
+  const errors = flagged.diagnostics.filter((diagnostic) => diagnostic.severity === 1);
+  assert.deepEqual(errors.map((diagnostic) => diagnostic.range.start), [{ line: 11, character: 5 }], "one error, on the wrong link's dL/dz1");
+  assert.match(errors[0].message, /^analytic dL\/dz1 disagrees with the numerical gradient/);
+  const inherited = flagged.diagnostics.filter((diagnostic) => diagnostic.code === "gradcheck-inherited");
+  assert.deepEqual(inherited.map((diagnostic) => [diagnostic.range.start.line, diagnostic.severity]), [[12, 3]]);
+  assert.match(inherited[0].message, /^dL\/dW1 is wrong because dL\/dz1 \(line 12\), which it uses, is wrong/);
+});

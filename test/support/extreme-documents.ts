@@ -56,6 +56,11 @@ export function extremeDocuments(scale = Number(process.env.EXTREME_SCALE ?? 1))
       text: `${header}${repeat(parentheses / 2, (i) => `hyper a${i} = a${i + 1} + 1`, "\n")}\nhyper a${parentheses / 2} = 1\n${tail}`,
       expected: { message: /defined through more than 200 other declarations/, at: "a201" },
     },
+    {
+      // In order, so each score's shape is known before the next names it; what follows the chain must not recurse along it.
+      name: `${parentheses / 4} scores, each defined by the one before`,
+      text: `${header}score t0 = s\n${repeat(parentheses / 4, (i) => `score t${i + 1} = t${i} + 1`, "\n")}\nloss M = sum(t${parentheses / 4})\n${tail}`,
+    },
     { name: "30 hypers, each twice the one before", text: `${header}hyper b0 = 1\n${repeat(30, (i) => `hyper b${i + 1} = b${i} + b${i}`, "\n")}\n${tail}` },
   );
   return documents;

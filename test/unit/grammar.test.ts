@@ -68,6 +68,8 @@ function expectedScopes(type: TokenType): string[] {
   switch (type) {
     case tokens.Identifier:
       return ["entity.name.", "variable.", "support.function.", "keyword.operator.transpose."];
+    case tokens.GradName:
+      return ["entity.name.function.gradient.", "keyword.operator.arithmetic."];
     case tokens.NumberLiteral:
       return ["constant.numeric."];
     case tokens.StringLiteral:
@@ -150,6 +152,14 @@ test("a declaration keyword ends an unclosed block, call, list or parenthesis", 
     await assertScope(source, line, "W1", "variable.other");
     await assertScope(source, line + 1, "h", "variable.other.constant.hyper");
   }
+});
+
+test("a grad used in an expression is a grad's name; with spaces around its slash it divides", async () => {
+  const source = "grad dL/dh = dL/ds @ W2 + dx / dy";
+  await assertScope(source, 1, "dL", "entity.name.function.gradient", 1);
+  await assertScope(source, 1, "ds", "entity.name.function.gradient");
+  await assertScope(source, 1, "dx", "variable.other");
+  await assertScope(source, 1, "dy", "variable.other");
 });
 
 test("every declaration names what it declares", async () => {

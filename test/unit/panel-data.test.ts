@@ -1,11 +1,12 @@
 // The panels' numbers and their guard at the boundary: the smoothing against
-// its closed form, the CSV export and import, and the validation of what a
-// webview sends or saved.
+// its closed form, the CSV export and import, the validation of what a
+// webview sends or saved, and what the loss-curve panel draws and calls it.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { csvField, curvesCsv, forLogAxis, parseCurveCsv, smooth } from "../../media/src/curves";
 import { maxExportLength, parseFromWebview, parseSavedRuns, parseSeries, type RunSeries } from "../../media/src/messages";
 import { heatColour } from "../../media/src/chart-theme";
+import { drawable, fullName, indexAt, lastValue, plotSeries, runNames, type Measure } from "../../media/src/run-series";
 
 test("smoothing is the debiased exponential moving average", () => {
   const w = 0.6;
@@ -106,4 +107,49 @@ test("the heatmap runs from blue (low) to red (high)", () => {
   assert.ok(highR > highB + 100);
   assert.deepEqual(heatColour(NaN), heatColour(1), "a non-finite loss shows as high");
   assert.deepEqual(heatColour(-3), heatColour(0));
+});
+
+test("runs are named short: numbered only when a file started one twice, and files told apart only when several", () => {
+  const sameFile = [
+    { run: "train_svm", file: "a.optim" },
+    { run: "train_svm", file: "a.optim" },
+    { run: "softmax", file: "a.optim" },
+  ];
+  const oneFile = runNames(sameFile);
+  assert.deepEqual(oneFile, { names: ["train_svm #1", "train_svm #2", "softmax"], severalFiles: false });
+  assert.equal(fullName(oneFile, sameFile, 1), "train_svm #2", "one file: no file in the name");
+  const runs = [
+    { run: "train_svm", file: "a.optim" },
+    { run: "train_svm", file: "b.optim" },
+  ];
+  const twoFiles = runNames(runs);
+  assert.deepEqual(twoFiles, { names: ["train_svm", "train_svm"], severalFiles: true }, "the file, not a number, tells these apart");
+  assert.equal(fullName(twoFiles, runs, 1), "train_svm (b.optim)");
+});
+
+test("a plot draws a run's measure only where the run has a drawable value of it", () => {
+  const accuracy: Measure[] = [
+    { key: "train", value: (point) => point.trainAccuracy, dashed: false },
+    { key: "val", value: (point) => point.evalAccuracy, dashed: true },
+  ];
+  const point = { step: 0, epoch: 0, seconds: 0, loss: 1 };
+  const runs = [{ points: [point, { ...point, step: 1, evalAccuracy: 0.5 }] }, { points: [point] }, { points: [{ ...point, trainAccuracy: NaN, evalAccuracy: 0 }] }];
+  assert.deepEqual(plotSeries(runs, [0, 1, 2], accuracy, false), [
+    { run: 0, measure: 1 },
+    { run: 2, measure: 1 },
+  ]);
+  assert.deepEqual(plotSeries(runs, [0, 1, 2], accuracy, true), [{ run: 0, measure: 1 }], "0 cannot be drawn on a log axis");
+  assert.deepEqual(plotSeries(runs, [2], accuracy, false), [{ run: 2, measure: 1 }], "only the runs shown");
+  assert.equal(drawable(undefined, false), false);
+  assert.equal(drawable(-1, false), true);
+});
+
+test("the runs table reads a run at the cursor: the last point at or before it, and the last sparse value up to there", () => {
+  const steps = [0, 10, 20, 30];
+  const at = (x: number) => indexAt(steps, x, (step) => step);
+  assert.deepEqual([at(-5), at(0), at(9), at(10), at(29), at(30), at(1e9)], [0, 0, 0, 1, 2, 3, 3]);
+  assert.equal(indexAt([], 3, (step: number) => step), -1);
+  const points = steps.map((step) => ({ step, epoch: 0, seconds: 0, loss: 1, ...(step === 10 ? { evalLoss: 2 } : {}) }));
+  assert.equal(lastValue(points, 3, (point) => point.evalLoss), 2);
+  assert.equal(lastValue(points, 0, (point) => point.evalLoss), undefined);
 });

@@ -68,6 +68,8 @@ export class ConstantFolder {
       }
       case "missing":
         return undefined;
+      case "gradRef":
+        return fail(`${expr.name} names a grad; a number is needed here (to divide, write ${expr.name.replace("/", " / ")})`);
       default:
         return fail("a number is needed here");
     }

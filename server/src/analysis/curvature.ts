@@ -114,7 +114,13 @@ export class CurvatureAnalysis {
 
   constructor(private readonly context: CurvatureContext) {}
 
-  judgeDeclaration(declaration: ast.Declaration): Judgement {
+  /**
+   * `order` is the declarations it is computed from, each after those it
+   * names (dependencies.ts): judged first in that order, so following a name
+   * finds its judgement and never recurses along a chain of declarations.
+   */
+  judgeDeclaration(declaration: ast.Declaration, order: ast.Declaration[] = []): Judgement {
+    for (const each of order) if (each !== declaration) this.judgeDeclaration(each);
     const known = this.memo.get(declaration);
     if (known) return known;
     if (this.visiting.has(declaration)) return { curvature: "unknown", range: anything, reason: "defined in terms of itself" };

@@ -5,6 +5,7 @@ import type * as ast from "../syntax/ast";
 import { forEachSubexpression } from "../syntax/walk";
 import type { CheckContext } from "./check-context";
 import { CurvatureAnalysis, isConvexLike } from "./curvature";
+import { dependencyOrder, namedDeclarations } from "./dependencies";
 import type { CheckedModel, CurvatureFact } from "./model";
 
 export function checkCurvature(context: CheckContext): void {
@@ -27,12 +28,12 @@ export function checkCurvature(context: CheckContext): void {
     if (!context.facts(declaration).shape) continue;
     const dependsOn = params.filter((param) => parametersOf(model, declaration, dependencies).has(param));
     const facts: CurvatureFact[] = dependsOn.map((param) => {
-      const judgement = new CurvatureAnalysis({ lookup, hyperValue, variables: new Set([param]) }).judgeDeclaration(declaration);
+      const judgement = new CurvatureAnalysis({ lookup, hyperValue, variables: new Set([param]) }).judgeDeclaration(declaration, dependencyOrder(model, declaration));
       return { wrt: param, curvature: judgement.curvature, reason: judgement.reason };
     });
     let joint: CurvatureFact | undefined;
     if (dependsOn.length > 1) {
-      const judgement = new CurvatureAnalysis({ lookup, hyperValue, variables: new Set(dependsOn) }).judgeDeclaration(declaration);
+      const judgement = new CurvatureAnalysis({ lookup, hyperValue, variables: new Set(dependsOn) }).judgeDeclaration(declaration, dependencyOrder(model, declaration));
       joint = { wrt: "all", curvature: judgement.curvature, reason: judgement.reason };
       facts.push(joint);
     }
@@ -48,16 +49,14 @@ export function checkCurvature(context: CheckContext): void {
 
 /** The params a declaration depends on, through the scores and losses it names; `memo` holds those already known. */
 function parametersOf(model: CheckedModel, declaration: ast.Declaration, memo: Map<ast.Declaration, Set<string>>): Set<string> {
-  const known = memo.get(declaration);
-  if (known) return known;
-  const result = new Set<string>();
-  memo.set(declaration, result); // also breaks cycles
-  if (declaration.kind === "param") result.add(declaration.name.text);
-  if (declaration.kind === "score" || declaration.kind === "loss") {
-    forEachSubexpression(declaration.value, (expr) => {
-      const symbol = expr.kind === "name" ? model.symbols.get(expr.name) : undefined;
-      if (symbol) for (const param of parametersOf(model, symbol.declaration, memo)) result.add(param);
-    });
+  for (const each of dependencyOrder(model, declaration)) {
+    if (memo.has(each)) continue;
+    const result = new Set<string>();
+    if (each.kind === "param") result.add(each.name.text);
+    if (each.kind === "score" || each.kind === "loss") {
+      for (const named of namedDeclarations(model, each)) for (const param of memo.get(named) ?? []) result.add(param);
+    }
+    memo.set(each, result);
   }
-  return result;
+  return memo.get(declaration) ?? new Set();
 }

@@ -33,8 +33,8 @@ export interface DeclarationFacts {
   value?: number;
   /** Curvature of a loss in each parameter it depends on. */
   curvature?: CurvatureFact[];
-  /** For a grad: the loss and the parameter it differentiates. */
-  gradOf?: { loss: SymbolInfo; param: SymbolInfo };
+  /** For a grad: the loss, and the param or score it is differentiated with respect to. */
+  gradOf?: { loss: SymbolInfo; wrt: SymbolInfo };
 }
 
 export interface DataDims {

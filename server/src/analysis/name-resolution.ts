@@ -55,6 +55,18 @@ export function resolveValueName(context: CheckContext, expr: Extract<ast.Expr, 
   return symbol;
 }
 
+/** The grad a `dL/ds` in a calculation names, recorded as a reference; undefined, and reported, when none is declared. */
+export function resolveGradReference(context: CheckContext, expr: Extract<ast.Expr, { kind: "gradRef" }>): SymbolInfo | undefined {
+  const symbol = context.model.grads.get(expr.name);
+  if (!symbol) {
+    const division = context.model.symbols.has(`d${expr.loss.text}`) || context.model.symbols.has(`d${expr.wrt.text}`) ? `; to divide, write ${expr.name.replace("/", " / ")}` : "";
+    context.unknownWord("unknown-name", expr.span, `no grad ${expr.name} is declared`, expr.name, context.model.grads.keys(), division);
+    return undefined;
+  }
+  context.reference(expr.name, expr.span, symbol);
+  return symbol;
+}
+
 function knownNames(model: CheckedModel): string[] {
   return [...model.symbols.keys(), ...implicitNamesByName.keys(), ...builtinFunctionsByName.keys()];
 }

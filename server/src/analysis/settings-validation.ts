@@ -6,6 +6,7 @@ import type * as ast from "../syntax/ast";
 import { schedulesByName, strategiesByName, type CallSpec, type SettingSpec, type ValueKind } from "../language/settings";
 import type { CheckContext } from "./check-context";
 import type { ConstantFolder } from "./constant-folding";
+import type { SymbolKind } from "./model";
 import { namesOfKind } from "./name-resolution";
 import { withArticle } from "./suggest";
 
@@ -101,19 +102,20 @@ export class SettingsValidator {
     else if (kind.max !== undefined && number > kind.max) this.context.error("bad-value", value.span, `'${name}' must be at most ${kind.max}, not ${number}`);
   }
 
-  private checkRef(value: ast.Expr, to: "loss" | "param" | "optimizer" | "run"): void {
+  private checkRef(value: ast.Expr, to: SymbolKind[]): void {
+    const wanted = to.map(withArticle).join(" or ");
     if (value.kind !== "name") {
-      this.context.error("bad-value", value.span, `expected the name of ${withArticle(to)}`);
+      this.context.error("bad-value", value.span, `expected the name of ${wanted}`);
       return;
     }
-    const table = to === "run" ? this.context.model.experiments : this.context.model.symbols;
+    const table = to.includes("run") ? this.context.model.experiments : this.context.model.symbols;
     const symbol = table.get(value.name);
     if (!symbol) {
-      this.context.unknownWord("unknown-name", value.span, `unknown ${to} '${value.name}'`, value.name, namesOfKind(table, to));
+      this.context.unknownWord("unknown-name", value.span, `unknown ${to.join(" or ")} '${value.name}'`, value.name, to.flatMap((kind) => namesOfKind(table, kind)));
       return;
     }
     this.context.reference(value.name, value.span, symbol);
-    if (symbol.kind !== to) this.context.error("bad-value", value.span, `'${value.name}' is ${withArticle(symbol.kind)}, not ${withArticle(to)}`);
+    if (!to.includes(symbol.kind)) this.context.error("bad-value", value.span, `'${value.name}' is ${withArticle(symbol.kind)}, not ${wanted}`);
   }
 
   private checkSplit(value: ast.Expr): void {
@@ -144,7 +146,7 @@ export class SettingsValidator {
     }
     // A bare strategy name uses its defaults.
     if (value.kind === "name" && strategiesByName.has(value.name)) return;
-    this.checkRef(value, "optimizer");
+    this.checkRef(value, ["optimizer"]);
   }
 
   private checkScheduleValue(value: ast.Expr): void {
@@ -235,7 +237,7 @@ function describeKind(kind: ValueKind): string {
     case "countOrFile":
       return "a number of examples or a file name";
     case "ref":
-      return `the name of ${withArticle(kind.to)}`;
+      return `the name of ${kind.to.map(withArticle).join(" or ")}`;
     case "split":
       return "a data split such as fmnist.train";
     case "strategy":

@@ -6,7 +6,7 @@ import { builtinFunctionsByName, initialisersByName } from "../language/builtins
 import type { CheckContext } from "./check-context";
 import type { ConstantFolder } from "./constant-folding";
 import { constDim, dimText, dimValue, isOne, resolve, shapeText, unify, type Dim, type Shape } from "./dims";
-import { resolveValueName } from "./name-resolution";
+import { resolveGradReference, resolveValueName } from "./name-resolution";
 import { withArticle } from "./suggest";
 
 export interface Typed {
@@ -23,7 +23,7 @@ export class ShapeInference {
     private readonly constants: ConstantFolder,
   ) {}
 
-  /** The shape of a score's or loss's value, inferred once; also its fact. */
+  /** The shape of a score's, loss's or grad's value, inferred once; also its fact. */
   typeOfDeclaration(declaration: ast.Declaration): Typed | undefined {
     const context = this.context;
     if (this.memo.has(declaration)) return this.memo.get(declaration);
@@ -34,7 +34,7 @@ export class ShapeInference {
     if (context.tooManyReferences(declaration.name.span)) return undefined;
     context.visiting.add(declaration);
     let typed: Typed | undefined;
-    if (declaration.kind === "score" || declaration.kind === "loss") typed = this.typeOf(declaration.value);
+    if (declaration.kind === "score" || declaration.kind === "loss" || declaration.kind === "grad") typed = this.typeOf(declaration.value);
     context.visiting.delete(declaration);
     this.memo.set(declaration, typed);
     if (typed) context.facts(declaration).shape = typed.shape;
@@ -87,6 +87,8 @@ export class ShapeInference {
         return undefined;
       case "name":
         return this.typeOfName(expr);
+      case "gradRef":
+        return this.typeOfGradReference(expr);
       case "negate":
         return this.typeOf(expr.operand);
       case "transpose": {
@@ -131,6 +133,18 @@ export class ShapeInference {
         this.context.error("bad-expression", expr.span, `'${expr.name}' is ${withArticle(symbol.kind === "data" ? "data set" : symbol.kind)} and cannot be part of a calculation`);
         return undefined;
     }
+  }
+
+  /** A grad used by name, as a backward pass is written: only inside another grad's expression. */
+  private typeOfGradReference(expr: Extract<ast.Expr, { kind: "gradRef" }>): Typed | undefined {
+    const symbol = resolveGradReference(this.context, expr);
+    if (!symbol) return undefined;
+    const within = [...this.context.visiting].pop();
+    if (within?.kind !== "grad") {
+      this.context.error("bad-expression", expr.span, `a grad such as ${expr.name} can only be used in another grad's expression (to divide, write ${expr.name.replace("/", " / ")})`);
+      return undefined;
+    }
+    return this.typeOfDeclaration(symbol.declaration);
   }
 
   private typeOfIndex(expr: Extract<ast.Expr, { kind: "index" }>): Typed | undefined {

@@ -7,7 +7,7 @@ import { analyze, type Analysis } from "../analysis/analyze";
 import type { Severity } from "../analysis/diagnostic";
 import { LineIndex } from "../analysis/line-index";
 import type { ChanceResult } from "../engine/check-gradients";
-import { pointText, whereText } from "../engine/check-findings";
+import { pointText, usesText, whereText } from "../engine/check-findings";
 import { formatNumber } from "../engine/gradcheck";
 import { dataLoader } from "../worker/load-examples";
 import { readSource } from "./read-source";
@@ -32,6 +32,10 @@ export interface JsonGrad {
   points: { label: string; verdict: string; maxRelativeError: number; sides: string | null }[];
   /** "right at the start, wrong at …" when only a later point shows the error. */
   failedAt: string | null;
+  /** For a wrong grad that uses wrong grads: "dL/dz1 (line 14), which it uses, is wrong". */
+  wrongUses: string | null;
+  /** Whether it is wrong only through those grads (right with their true values in their place). */
+  inherits: boolean;
 }
 
 /**
@@ -64,7 +68,7 @@ export async function gradcheckFiles(files: string[], options: { all: boolean; s
   const reports: JsonGradcheckFile[] = [];
   for (const file of files) reports.push(await gradcheckFile(file, options));
   // Wrong grads, grads not checked, and the errors (such as unreadable data) that stopped a check.
-  const failed = reports.reduce((count, report) => count + report.grads.filter((grad) => grad.verdict === "error" || grad.problem).length + fileErrors(report).length, 0);
+  const failed = reports.reduce((count, report) => count + report.grads.filter((grad) => (grad.verdict === "error" && !grad.inherits) || grad.problem).length + fileErrors(report).length, 0);
   return { version: 1, files: reports, failed };
 }
 
@@ -83,7 +87,7 @@ function verdictOf(report: Omit<JsonGradcheckFile, "file" | "status" | "reason">
   if (errors.length > 0) return { status: "error", reason: `${plural(errors.length, "error")} to fix first; the first, at ${errors[0].line}:${errors[0].column}: ${errors[0].message}` };
   const unchecked = report.grads.filter((grad) => grad.problem);
   if (unchecked.length > 0) return { status: "error", reason: `${unchecked.map((grad) => grad.name).join(", ")} not checked: ${unchecked[0].problem}` };
-  const wrong = report.grads.filter((grad) => grad.verdict === "error");
+  const wrong = report.grads.filter((grad) => grad.verdict === "error" && !grad.inherits);
   if (wrong.length > 0) return { status: "failed", reason: `${wrong.map((grad) => grad.name).join(", ")} ${wrong.length === 1 ? "disagrees" : "disagree"} with the numerical gradient` };
   if (report.grads.length === 0) return { status: "skipped", reason: report.note ?? "no grads to check" };
   return { status: "passed", reason: null };
@@ -119,6 +123,8 @@ async function gradcheckFile(file: string, options: { all: boolean; seed?: numbe
     where: grad.check?.verdict === "error" ? whereText(grad.param, grad.check) : null,
     points: (grad.points ?? []).map((point) => ({ label: point.label, verdict: point.verdict, maxRelativeError: point.maxRelativeError, sides: point.sides ?? null })),
     failedAt: pointText(grad) ?? null,
+    wrongUses: usesText(grad, (offset) => position(offset).line + 1) ?? null,
+    inherits: grad.wrongUses?.inherits ?? false,
   }));
   const errors = fileErrors({ diagnostics });
   const whyNot = errors.length > 0 ? `the file has ${plural(errors.length, "error")} to fix first` : (outcome.note ?? "the check did not run");
@@ -149,6 +155,8 @@ function unchecked(analysis: Analysis, lines: LineIndex, problem: string): JsonG
     where: null,
     points: [],
     failedAt: null,
+    wrongUses: null,
+    inherits: false,
   }));
 }
 
@@ -166,16 +174,17 @@ export function formatGradcheck(report: JsonGradcheckReport): string {
     const stopped = file.status === "error" || file.status === "skipped";
     out.push(file.status === "error" ? `${file.file}:${errorPlace(file)}: error: ${file.reason}` : `${file.file}: ${stopped ? file.reason : (file.note ?? `checked on ${file.examples} examples`)}`);
     for (const grad of file.grads) {
-      const label = grad.verdict === "good" || grad.verdict === "acceptable" ? "ok" : grad.verdict;
+      const label = grad.inherits ? "inherited" : grad.verdict === "good" || grad.verdict === "acceptable" ? "ok" : grad.verdict;
+      const why = grad.wrongUses ? (grad.inherits ? `wrong because ${grad.wrongUses}` : `its own expression is wrong, not only because ${grad.wrongUses}`) : undefined;
       const detail = grad.problem
         ? `not checked: ${grad.problem}`
-        : `max relative error ${formatNumber(grad.maxRelativeError ?? 0)} over ${grad.checked} entries${grad.points.length > 1 ? ` at ${grad.points.length} points` : ""}${grad.kinks ? ` (${grad.kinks} at kinks)` : ""}${[grad.where, grad.failedAt, grad.pattern].filter((part) => part).map((part) => `; ${part}`).join("")}`;
+        : `max relative error ${formatNumber(grad.maxRelativeError ?? 0)} over ${grad.checked} entries${grad.points.length > 1 ? ` at ${grad.points.length} points` : ""}${grad.kinks ? ` (${grad.kinks} at kinks)` : ""}${[why, grad.where, grad.failedAt, grad.pattern].filter((part) => part).map((part) => `; ${part}`).join("")}`;
       out.push(`  ${file.file}:${grad.line}: ${grad.name.padEnd(8)} ${label.padEnd(10)} ${detail}`);
     }
     for (const autodiff of file.autodiff) out.push(`  autodiff d${autodiff.loss}/d${autodiff.param}: ${autodiff.verdict} (max relative error ${formatNumber(autodiff.maxRelativeError)})`);
     // Far from chance is a note among the diagnostics below; near it is worth a line too.
     for (const chance of file.chance.filter((entry) => !entry.far)) out.push(`  the data part of ${chance.loss} is ${formatNumber(chance.value)} at initialisation, near chance for ${chance.kind} (${chance.expectedText})`);
-    for (const diagnostic of file.diagnostics.filter((d) => d.code !== "gradcheck" && d.severity !== "hint")) out.push(`  ${file.file}:${diagnostic.line}:${diagnostic.column}: ${diagnostic.severity}: ${diagnostic.message} [${diagnostic.code}]`);
+    for (const diagnostic of file.diagnostics.filter((d) => !d.code.startsWith("gradcheck") && d.severity !== "hint")) out.push(`  ${file.file}:${diagnostic.line}:${diagnostic.column}: ${diagnostic.severity}: ${diagnostic.message} [${diagnostic.code}]`);
   }
   const grads = report.files.reduce((count, file) => count + file.grads.filter((grad) => grad.verdict !== "unchecked").length, 0);
   out.push(`${report.files.length} file${report.files.length === 1 ? "" : "s"}, ${grads} grad${grads === 1 ? "" : "s"} checked: ${report.failed} failed`);

@@ -5,6 +5,7 @@ import { checkFiles, formatReport } from "./check";
 import { backendPreferences, describeBackend, loadRuntime, type BackendPreference } from "../train/executors";
 import { formatGradcheck, gradcheckFiles } from "./gradcheck";
 import { experimentFile } from "./experiments";
+import { exportFile } from "./export";
 import { listRuns } from "./runs";
 import { trainFile } from "./train";
 
@@ -25,6 +26,9 @@ Commands:
   sweep FILE        run the file's step-size sweeps (or --run NAME)
   landscape FILE    compute the file's loss landscapes (or --run NAME)
   runs [FOLDER]     list saved runs side by side (default ./runs)
+  export FILE       write run --run NAME as a script for --to jax, with the
+                    weights it starts from, in --out FOLDER (default jax-NAME
+                    beside the file; docs/export.md)
   backend           start the executor training uses and print which it is
 
 Options:
@@ -33,7 +37,9 @@ Options:
   --no-data         only analyse the text, reading no data (check)
   --all             check every entry, not a sample (gradcheck)
   --seed S          seed of the initial weights and the samples
-  --run NAME        only this run (train, search)
+  --run NAME        only this run (train, search; the run to export)
+  --to TARGET       what export writes: jax
+  --out FOLDER      where export writes
   --resume FOLDER   go on with the saved run in FOLDER from its last
                     checkpoint (train, search)
   --set NAME=VALUE  a number in place of a hyper's value or of a setting of
@@ -48,7 +54,7 @@ Exit codes: 0 no errors, 1 errors found, a gradient wrong or not checked,
 2 the command line was wrong.
 `;
 
-const commands = ["check", "gradcheck", "train", "search", "sweep", "landscape", "runs", "backend"];
+const commands = ["check", "gradcheck", "train", "search", "sweep", "landscape", "runs", "export", "backend"];
 
 export interface CliOutput {
   stdout: (text: string) => void;
@@ -71,6 +77,8 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
         run: { type: "string" },
         resume: { type: "string" },
         set: { type: "string", multiple: true },
+        to: { type: "string" },
+        out: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -112,6 +120,18 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
       return 2;
     }
     return listRuns(files[0] ?? "runs", values.json ?? false, output);
+  }
+  if (command === "export") {
+    if (files.length !== 1) {
+      output.stderr("optim export: name one .optim file\n");
+      return 2;
+    }
+    const seed = values.seed === undefined ? undefined : Number(values.seed);
+    if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) {
+      output.stderr(`optim: --seed takes a whole number, not '${values.seed}'\n`);
+      return 2;
+    }
+    return exportFile(files[0], { run: values.run, to: values.to, out: values.out, seed }, output);
   }
   if (command === "train" || command === "search" || command === "sweep" || command === "landscape") {
     const preference = values.backend ?? "auto";

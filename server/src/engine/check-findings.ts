@@ -43,7 +43,21 @@ export function pointText(grad: GradResult): string | undefined {
   return `right at the start, wrong at ${grad.failedAt.label}${grad.failedAt.sides ? ` (${grad.failedAt.sides})` : ""}`;
 }
 
-export function checkFindings(report: CheckReport): Finding[] {
+/** "dL/dz1, which it uses, is wrong (line 14)", or several such grads. */
+export function usesText(grad: GradResult, lineOf?: (offset: number) => number): string | undefined {
+  const uses = grad.wrongUses?.grads;
+  if (!uses) return undefined;
+  const named = uses.map((use) => `${use.name}${lineOf ? ` (line ${lineOf(use.span.start)})` : ""}`);
+  const list = named.length === 1 ? named[0] : `${named.slice(0, -1).join(", ")} and ${named[named.length - 1]}`;
+  return `${list}, which it uses, ${named.length === 1 ? "is" : "are"} wrong`;
+}
+
+/**
+ * Findings on the grads, the autodiff checks, chance and the losses.
+ * `lineOf` (1-based lines) lets a grad wrong through another name that
+ * grad's line.
+ */
+export function checkFindings(report: CheckReport, lineOf?: (offset: number) => number): Finding[] {
   const findings: Finding[] = [];
   for (const grad of report.grads) {
     if (grad.problem) {
@@ -52,7 +66,14 @@ export function checkFindings(report: CheckReport): Finding[] {
     }
     const check = grad.check;
     if (!check || check.verdict !== "error") continue;
-    const parts = [`analytic ${grad.name} disagrees with the numerical gradient: max relative error ${formatNumber(check.maxRelativeError)} ${whereText(grad.param, check)}`, pointText(grad), check.pattern].filter((part) => part !== undefined);
+    const uses = usesText(grad, lineOf);
+    // Only the first wrong link of a chain is an error; the links wrong through it say so.
+    if (grad.wrongUses?.inherits) {
+      findings.push({ span: grad.span, severity: "information", code: "gradcheck-inherited", message: `${grad.name} is wrong because ${uses}; with the true ${grad.wrongUses.grads.length === 1 ? "value in its place" : "values in their places"} ${grad.name} is right` });
+      continue;
+    }
+    const own = uses ? `${grad.name}'s own expression is wrong, not only because ${uses}` : undefined;
+    const parts = [`analytic ${grad.name} disagrees with the numerical gradient: max relative error ${formatNumber(check.maxRelativeError)} ${whereText(grad.param, check)}`, own, pointText(grad), check.pattern].filter((part) => part !== undefined);
     findings.push({ span: grad.span, severity: "error", code: "gradcheck", message: parts.join("; ") });
   }
   for (const autodiff of report.autodiff) {

@@ -7,6 +7,8 @@
 import type * as ast from "../syntax/ast";
 import type { Analysis } from "../analysis/analyze";
 import { dimValue } from "../analysis/dims";
+import { dependencyOrder, namedDeclarations } from "../analysis/dependencies";
+import type { CheckedModel, DeclarationFacts, SymbolInfo } from "../analysis/model";
 import { kinkSides, describeSides, scaledPoint, type KinkSides } from "./check-points";
 import { compileDeclaration, compileExpression } from "./compile";
 import { checkEntry } from "./difference";
@@ -19,6 +21,7 @@ import { constantFolder, splitTerms, svmMargin } from "./loss-terms";
 import { explainMismatch } from "./mismatch-patterns";
 import { evaluate, gradients, type Bindings, type Values } from "./reference";
 import { tensor, type Tensor } from "./tensor";
+import { TrueGradients } from "./true-gradients";
 
 
 export interface CheckExamples {
@@ -34,6 +37,7 @@ export interface GradResult {
   name: string;
   span: ast.Span;
   loss: string;
+  /** The param or score it is the gradient with respect to: its entries are named after it. */
   param: string;
   /** The check that decides: the first point where the grad is wrong, else the start's. */
   check?: ParamCheck;
@@ -41,6 +45,12 @@ export interface GradResult {
   points?: PointResult[];
   /** Set when the grad is right at the start and wrong at a later point. */
   failedAt?: { label: string; sides?: string };
+  /**
+   * For a wrong grad that uses wrong grads: those grads, and whether it is
+   * wrong only through them (right when checked again with their true
+   * values in their place) or its own expression is wrong too.
+   */
+  wrongUses?: { grads: { name: string; span: ast.Span }[]; inherits: boolean };
   /** Why the grad could not be checked. */
   problem?: string;
   /** Milliseconds its check took, the loss's evaluation points included when it was the first to need them. */
@@ -177,10 +187,43 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
     return entry;
   };
 
+  const scoreGraphs = new Map<string, LossEntry | undefined>();
+
+  /**
+   * The loss as a function of a score: the score an input like a param,
+   * bound at each of the loss's points to its value there, so what is
+   * upstream of it is held and what is downstream recomputed. The param
+   * checks' machinery (differences, kinks, locating, patterns) then applies
+   * as it is.
+   */
+  const lossOfScore = (name: string, score: ast.Declaration): LossEntry | undefined => {
+    const key = `${name}/${score.name.text}`;
+    if (scoreGraphs.has(key)) return scoreGraphs.get(key);
+    const loss = lossGraph(name);
+    const declaration = model.symbols.get(name)?.declaration;
+    let entry: LossEntry | undefined;
+    if (loss && declaration) {
+      const held = compileDeclaration(model, declaration, new Set([score]));
+      const value = compileDeclaration(model, score);
+      if (held.ok && value.ok) {
+        const points = loss.points.map((point) => {
+          const at = evaluate(value.graph, point.bindings)[value.graph.output];
+          return atPoint(held.graph, point.label, { ...point.bindings, params: new Map([...point.bindings.params, [score.name.text, at]]) });
+        });
+        let autodiff: Map<string, Tensor> | undefined;
+        entry = { graph: held.graph, points, autodiff: () => (autodiff ??= gradients(held.graph, points[0].evaluator.center)) };
+      }
+    }
+    scoreGraphs.set(key, entry);
+    return entry;
+  };
+
+  const lossFor = (name: string, wrt: SymbolInfo) => (wrt.kind === "score" ? lossOfScore(name, wrt.declaration) : lossGraph(name));
+
   /** One grad's check at the start and, while it holds, at the other points. */
-  const checkGrad = (result: GradResult, declaration: ast.Declaration): "cancelled" | undefined => {
+  const checkGrad = (result: GradResult, declaration: ast.Declaration, wrt: SymbolInfo): "cancelled" | undefined => {
     const param = result.param;
-    const loss = lossGraph(result.loss);
+    const loss = lossFor(result.loss, wrt);
     const compiled = compileDeclaration(model, declaration);
     if (!loss) {
       result.problem = `${result.loss} could not be evaluated`;
@@ -190,7 +233,7 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
       result.problem = compiled.message;
       return;
     }
-    const expected = params.get(param) as Tensor;
+    const expected = loss.points[0].bindings.params.get(param) as Tensor;
     result.points = [];
     // The start first; a grad already wrong there needs no other point.
     for (const [k, point] of loss.points.entries()) {
@@ -206,7 +249,7 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
           n: examples.n,
           regularisation: regularisationGradient(loss, point.bindings, param),
           alternatives: () => hingeVariants(loss.graph).map((variant) => ({ description: variant.description, gradient: gradients(variant.graph, evaluate(variant.graph, point.bindings)).get(param) as Tensor })),
-        }) ?? correctClassPattern(loss.graph, compiled.graph, point.bindings, param, classes, options(`${result.name}:one`));
+        }) ?? (wrt.kind === "param" ? correctClassPattern(loss.graph, compiled.graph, point.bindings, param, classes, options(`${result.name}:one`)) : undefined);
       // Past the start a hinge's mistakes are spread over the entries the samples see; half the
       // projections there (each costs a product with the examples) keep the check near one point's cost.
       const projections = k === 0 ? settings.projections : Math.ceil(settings.projections / 2);
@@ -228,20 +271,73 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
     return undefined;
   };
 
+  const checked = new Map<ast.Declaration, { result: GradResult; gradOf: GradOf }>();
+  const truth = new TrueGradients(model);
+
+  /**
+   * A wrong grad that uses wrong grads, checked again with the true
+   * gradients in their place: right then, it is wrong only through them
+   * (`inherits`); still wrong, its own expression is.
+   */
+  const diagnoseChain = (result: GradResult, declaration: ast.Declaration, gradOf: GradOf): "cancelled" | undefined => {
+    const wrongUses = namedDeclarations(model, declaration).flatMap((used) => {
+      const use = checked.get(used);
+      return use && use.result.check?.verdict === "error" ? [{ declaration: used, ...use }] : [];
+    });
+    const loss = lossFor(result.loss, gradOf.wrt);
+    if (wrongUses.length === 0 || !loss) return undefined;
+    const compiled = compileDeclaration(model, declaration, new Set(wrongUses.map((use) => use.declaration)));
+    if (!compiled.ok) return undefined;
+    const expected = loss.points[0].bindings.params.get(result.param) as Tensor;
+    const grads = wrongUses.map((use) => ({ name: use.result.name, span: use.result.span }));
+    for (const [k, point] of loss.points.entries()) {
+      const params = new Map(point.bindings.params);
+      for (const use of wrongUses) {
+        const value = truth.at(use.gradOf.loss, use.gradOf.wrt, point.bindings);
+        if (!value) return undefined;
+        params.set(use.result.name, value);
+      }
+      const analytic = evaluate(compiled.graph, { ...point.bindings, params })[compiled.graph.output];
+      const projections = k === 0 ? settings.projections : Math.ceil(settings.projections / 2);
+      const check = checkParam(loss.graph, point.bindings, result.param, { shape: expected.shape, data: analytic.data }, { ...options(`${result.name}:uses@${k}`), projections }, point.evaluator);
+      if (check.cancelled) {
+        report.cancelled = true;
+        return "cancelled";
+      }
+      if (check.verdict === "error") {
+        result.wrongUses = { grads, inherits: false };
+        return undefined;
+      }
+    }
+    result.wrongUses = { grads, inherits: true };
+    return undefined;
+  };
+
+  /** The grads in document order, whatever order they were checked in. */
+  const finish = () => {
+    report.grads.sort((a, b) => a.span.start - b.span.start);
+    return report;
+  };
+
+  // A grad checked alone brings the grads it uses, so that its check can tell whether it is wrong only through them.
+  const only = settings.only?.grad ? model.grads.get(settings.only.grad) : undefined;
+  const wanted = only ? new Set(dependencyOrder(model, only.declaration).filter((declaration) => declaration.kind === "grad")) : undefined;
   const covered = new Set<string>();
-  for (const symbol of model.grads.values()) {
+  for (const symbol of gradsInDependencyOrder(model)) {
     const declaration = symbol.declaration;
     const gradOf = model.facts.get(declaration)?.gradOf;
     if (declaration.kind !== "grad" || !gradOf) continue;
-    if (settings.only?.grad && settings.only.grad !== symbol.name) continue;
-    if (settings.only?.param && settings.only.param !== gradOf.param.name) continue;
-    const param = gradOf.param.name;
+    if (settings.only?.grad && !wanted?.has(declaration)) continue;
+    if (settings.only?.param && settings.only.param !== gradOf.wrt.name) continue;
+    const param = gradOf.wrt.name;
     covered.add(`${gradOf.loss.name}/${param}`);
     const result: GradResult = { name: symbol.name, span: declaration.name.span, loss: gradOf.loss.name, param };
     report.grads.push(result);
+    checked.set(declaration, { result, gradOf });
     const startedAt = performance.now();
     try {
-      if (checkGrad(result, declaration) === "cancelled") return report;
+      if (checkGrad(result, declaration, gradOf.wrt) === "cancelled") return finish();
+      if (result.check?.verdict === "error" && diagnoseChain(result, declaration, gradOf) === "cancelled") return finish();
     } finally {
       result.durationMs = performance.now() - startedAt;
     }
@@ -260,7 +356,7 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
       report.autodiff.push({ loss: symbol.name, span: symbol.declaration.name.span, check });
       if (check.cancelled) {
         report.cancelled = true;
-        return report;
+        return finish();
       }
     }
     const kind = lossKind(loss.graph);
@@ -282,7 +378,24 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
       });
     }
   }
-  return report;
+  return finish();
+}
+
+type GradOf = NonNullable<DeclarationFacts["gradOf"]>;
+
+/** The grads, each after the grads its expression uses, so a grad's uses are checked before it. */
+function gradsInDependencyOrder(model: CheckedModel): SymbolInfo[] {
+  const order: SymbolInfo[] = [];
+  const seen = new Set<ast.Declaration>();
+  for (const grad of model.grads.values()) {
+    for (const declaration of dependencyOrder(model, grad.declaration)) {
+      const symbol = declaration.kind === "grad" ? model.grads.get(declaration.name.text) : undefined;
+      if (!symbol || symbol.declaration !== declaration || seen.has(declaration)) continue;
+      seen.add(declaration);
+      order.push(symbol);
+    }
+  }
+  return order;
 }
 
 /** The gradient of the loss's regularisation terms with respect to `param` at a point, when they read it. */

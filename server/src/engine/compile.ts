@@ -4,7 +4,9 @@
 // construct the executors cannot run, reported with its range.
 import type * as ast from "../syntax/ast";
 import { dimValue } from "../analysis/dims";
+import { dependencyOrder } from "../analysis/dependencies";
 import type { CheckedModel } from "../analysis/model";
+import { forEachSubexpression } from "../syntax/walk";
 import { GraphBuilder, type Graph, type OpName } from "./ir";
 
 export type Compiled = { ok: true; graph: Graph } | { ok: false; message: string; span: ast.Span };
@@ -32,8 +34,13 @@ const fold: Partial<Record<OpName, (a: number, b: number) => number>> = {
 class Compiler {
   private readonly builder = new GraphBuilder();
   private readonly compiled = new Map<ast.Declaration, number>();
+  private readonly compiling = new Set<ast.Declaration>();
 
-  constructor(private readonly model: CheckedModel) {}
+  constructor(
+    private readonly model: CheckedModel,
+    /** Declarations read as inputs, like params, instead of computed: the score a loss is checked as a function of. */
+    private readonly held: ReadonlySet<ast.Declaration> = new Set(),
+  ) {}
 
   private constValue(id: number): number | undefined {
     const node = this.builder.nodes[id];
@@ -52,9 +59,26 @@ class Compiler {
     return this.builder.add(op, [left, right]);
   }
 
-  declaration(declaration: ast.Declaration): number {
+  /**
+   * Compiles a declaration after everything it is computed from, in
+   * dependency order, so inlining a name finds it compiled and compilation
+   * never recurses along a chain of declarations.
+   */
+  declarationInOrder(declaration: ast.Declaration): number {
+    for (const each of dependencyOrder(this.model, declaration, this.held)) this.declaration(each);
+    return this.declaration(declaration);
+  }
+
+  private declaration(declaration: ast.Declaration): number {
     const known = this.compiled.get(declaration);
     if (known !== undefined) return known;
+    if (this.held.has(declaration)) {
+      const input = this.builder.add("param", [], { name: declaration.name.text });
+      this.compiled.set(declaration, input);
+      return input;
+    }
+    if (this.compiling.has(declaration)) throw new CompileError(`${declaration.name.text} is defined in terms of itself`, declaration.name.span);
+    this.compiling.add(declaration);
     let id: number;
     switch (declaration.kind) {
       case "hyper": {
@@ -74,6 +98,7 @@ class Compiler {
       default:
         throw new CompileError(`${declaration.kind} ${declaration.name.text} is not a value`, declaration.name.span);
     }
+    this.compiling.delete(declaration);
     this.compiled.set(declaration, id);
     return id;
   }
@@ -90,6 +115,12 @@ class Compiler {
         return this.constant(expr.value);
       case "name":
         return this.name(expr);
+      case "gradRef": {
+        // A grad used in another grad's expression is inlined like a score.
+        const grad = this.model.grads.get(expr.name);
+        if (!grad) throw new CompileError(`no grad ${expr.name} is declared`, expr.span);
+        return this.declaration(grad.declaration);
+      }
       case "negate": {
         const inner = this.expression(expr.operand);
         const value = this.constValue(inner);
@@ -177,8 +208,8 @@ class Compiler {
   }
 }
 
-function compileWith(model: CheckedModel, root: (compiler: Compiler) => number): Compiled {
-  const compiler = new Compiler(model);
+function compileWith(model: CheckedModel, root: (compiler: Compiler) => number, held?: ReadonlySet<ast.Declaration>): Compiled {
+  const compiler = new Compiler(model, held);
   try {
     return { ok: true, graph: compiler.build(root(compiler)) };
   } catch (failure) {
@@ -187,12 +218,23 @@ function compileWith(model: CheckedModel, root: (compiler: Compiler) => number):
   }
 }
 
-/** Compiles a loss, score or grad declaration into a graph of its own. */
-export function compileDeclaration(model: CheckedModel, declaration: ast.Declaration): Compiled {
-  return compileWith(model, (compiler) => compiler.declaration(declaration));
+/**
+ * Compiles a loss, score or grad declaration into a graph of its own. The
+ * declarations in `held` (scores) become inputs named as they are, read from
+ * the params' bindings: the loss as a function of a score, what is upstream
+ * of it held and what is downstream recomputed.
+ */
+export function compileDeclaration(model: CheckedModel, declaration: ast.Declaration, held?: ReadonlySet<ast.Declaration>): Compiled {
+  return compileWith(model, (compiler) => compiler.declarationInOrder(declaration), held);
 }
 
 /** Compiles an expression over the model's names (for parts of a loss, such as its data term). */
 export function compileExpression(model: CheckedModel, expr: ast.Expr): Compiled {
-  return compileWith(model, (compiler) => compiler.expression(expr));
+  return compileWith(model, (compiler) => {
+    forEachSubexpression(expr, (inner) => {
+      const symbol = inner.kind === "name" ? model.symbols.get(inner.name) : undefined;
+      if (symbol) compiler.declarationInOrder(symbol.declaration);
+    });
+    return compiler.expression(expr);
+  });
 }

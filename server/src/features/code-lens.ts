@@ -37,6 +37,7 @@ export function gradLensTitle(state: GradCheckState): string {
   const error = formatNumber(check.maxRelativeError);
   if (check.verdict === "good" || check.verdict === "acceptable") return `✓ gradient checked: ${check.verdict} (${error})`;
   if (check.verdict === "warning") return `⚠ gradient doubtful: max relative error ${error} — re-check`;
+  if (result.wrongUses?.inherits) return `✗ wrong through ${result.wrongUses.grads.map((grad) => grad.name).join(", ")}, which it uses — re-check`;
   return `✗ gradient wrong: max relative error ${error} — re-check`;
 }
 

@@ -145,8 +145,8 @@ export function completionsAt(analysis: Analysis, text: string, offset: number):
   }
 
   if (keyword === "grad" && previousKind !== "Equals" && !inDeclaration.some((token) => token.tokenType.name === "Equals")) {
-    const target = previousKind === "Slash" ? "param" : "loss";
-    return names([target]).map((item) => ({ ...item, label: `d${item.label}` }));
+    const targets: SymbolKind[] = previousKind === "Slash" ? ["param", "score"] : ["loss"];
+    return names(targets).map((item) => ({ ...item, label: `d${item.label}` }));
   }
   const equals = inDeclaration.findIndex((token) => token.tokenType.name === "Equals");
   if (keyword === "data" && equals >= 0) return dataSources.map(callSnippet);
@@ -155,15 +155,34 @@ export function completionsAt(analysis: Analysis, text: string, offset: number):
     if (equals >= 0) return initialisers.map((initialiser) => ({ label: initialiser.name, kind: "function", detail: initialiser.formula, documentation: initialiser.doc }));
     if (innermost?.tokenType.name === "LBracket") return [...names(["hyper"]), { label: "C", kind: "variable", detail: "number of classes" }, { label: "D", kind: "variable", detail: "number of features" }];
   }
+  if (keyword === "grad" && equals >= 0) {
+    const grads = gradItems(analysis, inDeclaration[0].startOffset);
+    // Half-typed `dL/dz`: the word being typed is the part after the slash, so only that part is inserted.
+    const numerator = inDeclaration[inDeclaration.length - 2];
+    const typingGrad = previousKind === "Slash" && previous.startOffset + 1 === wordStart && numerator?.tokenType.name === "Identifier" && numerator.startOffset + numerator.image.length === previous.startOffset;
+    if (typingGrad) return grads.filter((item) => item.label.startsWith(`${numerator.image}/`)).map((item) => ({ ...item, insertText: item.label.slice(numerator.image.length + 1) }));
+    return [...expressionItems(), ...grads];
+  }
   if (equals >= 0) return expressionItems();
   return [];
+}
+
+/** In a grad's expression, the other grads, usable by their dL/ds as a backward pass is written. */
+function gradItems(analysis: Analysis, declarationStart: number): CompletionEntry[] {
+  const { model } = analysis;
+  return [...model.grads.values()]
+    .filter((grad) => grad.declaration.span.start !== declarationStart)
+    .map((grad) => {
+      const gradOf = model.facts.get(grad.declaration)?.gradOf;
+      return { label: grad.name, kind: "function", detail: gradOf ? `grad of ${gradOf.loss.name} with respect to ${gradOf.wrt.name}` : "grad" };
+    });
 }
 
 function valueCompletions(spec: SettingSpec, names: (kinds: SymbolKind[]) => CompletionEntry[]): CompletionEntry[] {
   const kind = spec.value;
   switch (kind.kind) {
     case "ref":
-      return names([kind.to]);
+      return names(kind.to);
     case "split":
       return names(["data"]).flatMap((item) => ["train", "val", "test"].map((split) => ({ label: `${item.label}.${split}`, kind: "module" as const, detail: "split" })));
     case "strategy":

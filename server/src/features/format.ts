@@ -80,9 +80,8 @@ export function formatText(text: string): string | undefined {
       line = "  ".repeat(Math.max(0, indent));
       line += token.image;
     } else if (previous) {
-      // The target of a grad is written dL/dW, without spaces.
-      const inGradTarget = kind === "Slash" ? tokens[i - 2] !== undefined && tokens[i - 2].tokenType.name === "Grad" : previous.tokenType.name === "Slash" && tokens[i - 3]?.tokenType.name === "Grad";
-      const space = inGradTarget || compactDivision(tokens, i) || compactDivision(tokens, i - 1) ? "" : gap(previous, token, parenDepth, previousIsUnary);
+      // A grad's dL/dW is one token; a target written `dL / dW` keeps its spaces, which joined would make it that token.
+      const space = compactDivision(tokens, i) || compactDivision(tokens, i - 1) ? "" : gap(previous, token, parenDepth, previousIsUnary);
       line += (space === "" && wouldMerge(previous, token) ? " " : space) + token.image;
     }
     // In a block, `key -2` is a key and a negative value.

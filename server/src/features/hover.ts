@@ -8,7 +8,7 @@ import { builtinFunctionsByName, implicitNamesByName, initialisersByName } from 
 import { settingSpecsFor, callSpecFor } from "../language/lookup";
 import { optimizerRulesByName } from "../language/settings";
 import type { Summary } from "../data/summary";
-import { pointText, whereText } from "../engine/check-findings";
+import { pointText, usesText, whereText } from "../engine/check-findings";
 import type { GradResult } from "../engine/check-gradients";
 import { formatNumber } from "../engine/gradcheck";
 import { contains, declarationAt, expressionPath, settingAt, symbolAt } from "./locate";
@@ -62,7 +62,7 @@ function describeSymbol(model: CheckedModel, symbol: SymbolInfo, text: string): 
       lines.push(...curvatureLines(model, declaration));
       break;
     case "grad":
-      if (facts.gradOf) lines.push(`the gradient of ${facts.gradOf.loss.name} with respect to ${facts.gradOf.param.name}${facts.shape ? `: ${shapeText(facts.shape)}` : ""}`);
+      if (facts.gradOf) lines.push(`the gradient of ${facts.gradOf.loss.name} with respect to ${facts.gradOf.wrt.name}${facts.shape ? `: ${shapeText(facts.shape)}` : ""}`);
       break;
     case "data": {
       const source = declaration.source.kind === "call" ? callSpecFor("data", declaration.source.callee.text) : undefined;
@@ -107,6 +107,8 @@ function describeCheck(result: GradResult): string {
   const lines = [`Last check: **${check.verdict}**, max relative error ${formatNumber(check.maxRelativeError)} (the notes' band: ${check.band}) over ${check.checked} entries and ${check.projections.length} random directions${points}${check.kinks.length ? `; ${check.kinks.length} entries at kinks` : ""}.`];
   const where = pointText(result);
   if (where) lines.push(`It is ${where}.`);
+  const uses = usesText(result);
+  if (uses) lines.push(result.wrongUses?.inherits ? `It is wrong only because ${uses}: with the true values of the grads it uses, it is right.` : `Its own expression is wrong, not only because ${uses}.`);
   if (check.verdict === "error") lines.push(`Worst: ${whereText(result.param, check)}.`);
   if (check.pattern) lines.push(`It looks like ${check.pattern}.`);
   if (check.worst.length > 0) {

@@ -91,6 +91,12 @@ export function semanticTokens(analysis: Analysis, text: string, lines: LineInde
     else if (kind === "NumberLiteral") classification = { type: "number", modifiers: [] };
     else if (kind === "StringLiteral" || kind === "UnterminatedString") classification = { type: "string", modifiers: [] };
     else if (kind === "Identifier") classification = names.get(token.startOffset);
+    else if (kind === "GradName") {
+      // `dL/ds` is one token but reads as two names and a slash, as the grammar colours it.
+      const known = names.get(token.startOffset);
+      if (known) result.push(...gradNamePieces(token.startOffset, token.image, known, lines));
+      continue;
+    }
     else if (token.tokenType.CATEGORIES?.some((category) => category.name === "DeclarationKeyword")) classification = { type: "keyword", modifiers: [] };
     else if (/Operator$|^(Plus|Minus|Star|Slash|At|Caret|DotDot)$/.test(kind) || token.tokenType.CATEGORIES?.some((category) => /Operator$/.test(category.name))) classification = { type: "operator", modifiers: [] };
     if (!classification) continue;
@@ -98,4 +104,14 @@ export function semanticTokens(analysis: Analysis, text: string, lines: LineInde
     result.push({ line: start.line, character: start.character, length: token.image.length, ...classification });
   }
   return result;
+}
+
+function gradNamePieces(start: number, image: string, name: Classification, lines: LineIndex): SemanticToken[] {
+  const slash = image.indexOf("/");
+  const pieces: [number, number, Classification][] = [
+    [start, slash, name],
+    [start + slash, 1, { type: "operator", modifiers: [] }],
+    [start + slash + 1, image.length - slash - 1, name],
+  ];
+  return pieces.map(([offset, length, classification]) => ({ ...lines.positionAt(offset), length, ...classification }));
 }

@@ -7,7 +7,8 @@ export type ValueKind =
   | { kind: "number"; min?: number; exclusiveMin?: boolean; max?: number; integer?: boolean }
   | { kind: "string" }
   | { kind: "countOrFile" } // a number of examples, or a file name
-  | { kind: "ref"; to: "loss" | "param" | "optimizer" | "run" }
+  /** A declared name of one of these kinds. */
+  | { kind: "ref"; to: ("loss" | "param" | "score" | "optimizer" | "run")[] }
   | { kind: "split" } // fmnist.train
   | { kind: "strategy" } // an optimizer name, or random_search(...) / random_local_search(...)
   | { kind: "schedule" }
@@ -266,7 +267,7 @@ export const strategies: CallSpec[] = [
 
 // ---- experiments --------------------------------------------------------------
 
-const minimize: SettingSpec = { name: "minimize", value: { kind: "ref", to: "loss" }, doc: "The loss to minimize.", required: true };
+const minimize: SettingSpec = { name: "minimize", value: { kind: "ref", to: ["loss"] }, doc: "The loss to minimize.", required: true };
 const on: SettingSpec = { name: "on", value: { kind: "split" }, doc: "The examples to use: a data set's split, such as `fmnist.train`.", required: true };
 const first: SettingSpec = { name: "first", value: positiveInteger, doc: "Use only the first k examples." };
 
@@ -288,7 +289,7 @@ export const experimentSettings: Record<"run" | "sweep" | "landscape" | "gradche
   sweep: [
     minimize,
     on,
-    { name: "by", value: { kind: "ref", to: "optimizer" }, doc: "The optimizer whose step size is swept.", required: true },
+    { name: "by", value: { kind: "ref", to: ["optimizer"] }, doc: "The optimizer whose step size is swept.", required: true },
     { name: "lr", value: { kind: "range", positive: true }, doc: "The step sizes to try, e.g. `1e-10 .. 1e-1`.", required: true },
     { name: "points", value: positiveInteger, doc: "How many step sizes, spaced evenly on a log scale.", defaultText: "10" },
     { name: "method", value: { kind: "choice", options: ["table", "range_test"] }, doc: "`table`: the loss after `steps` steps from the same start, per step size (the notes' table). `range_test`: one short run whose step size grows until the loss diverges.", defaultText: "table" },
@@ -297,20 +298,20 @@ export const experimentSettings: Record<"run" | "sweep" | "landscape" | "gradche
     seed,
   ],
   landscape: [
-    { name: "of", value: { kind: "ref", to: "loss" }, doc: "The loss to slice.", required: true },
+    { name: "of", value: { kind: "ref", to: ["loss"] }, doc: "The loss to slice.", required: true },
     on,
     first,
     { name: "directions", value: { kind: "number", min: 1, max: 2, integer: true }, doc: "1 for a line L(W + a·W₁), 2 for a plane L(W + a·W₁ + b·W₂).", defaultText: "1" },
     { name: "range", value: { kind: "range" }, doc: "The values of a (and b).", defaultText: "-1 .. 1" },
     { name: "points", value: { kind: "number", min: 2, integer: true }, doc: "Points along each direction.", defaultText: "51" },
     { name: "normalize", value: { kind: "choice", options: ["none", "row"] }, doc: "`row`: scale each row of a random direction to the norm of the same row of W (filter normalisation).", defaultText: "none" },
-    { name: "along", value: { kind: "ref", to: "run" }, doc: "Slice along the line from the initial to the trained weights of this run, instead of a random direction." },
-    { name: "trajectory", value: { kind: "ref", to: "run" }, doc: "Draw this run's weights, projected onto the plane." },
+    { name: "along", value: { kind: "ref", to: ["run"] }, doc: "Slice along the line from the initial to the trained weights of this run, instead of a random direction." },
+    { name: "trajectory", value: { kind: "ref", to: ["run"] }, doc: "Draw this run's weights, projected onto the plane." },
     seed,
   ],
   gradcheck: [
-    { name: "of", value: { kind: "ref", to: "loss" }, doc: "The loss whose gradients are checked.", required: true },
-    { name: "wrt", value: { kind: "ref", to: "param" }, doc: "Check only this parameter.", defaultText: "every parameter" },
+    { name: "of", value: { kind: "ref", to: ["loss"] }, doc: "The loss whose gradients are checked.", required: true },
+    { name: "wrt", value: { kind: "ref", to: ["param", "score"] }, doc: "Check only the grads with respect to this param or score (and, for a param, the engine's own gradient).", defaultText: "every grad and param" },
     on,
     first,
     { name: "samples", value: positiveInteger, doc: "Coordinates sampled per parameter (all of them when the parameter is small).", defaultText: "20" },

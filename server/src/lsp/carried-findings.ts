@@ -109,7 +109,7 @@ class Inputs {
       if (!facts.gradOf) continue;
       let used = this.uses.get(declaration);
       if (!used) this.uses.set(declaration, (used = new Set()));
-      used.add(facts.gradOf.loss.declaration).add(facts.gradOf.param.declaration);
+      used.add(facts.gradOf.loss.declaration).add(facts.gradOf.wrt.declaration);
     }
   }
 

@@ -219,7 +219,7 @@ export function startServer(connection: Connection, workerPath: string): void {
   }
 
   function checkResults(doc: AnalysedDocument, result: CheckDone) {
-    const messages = new Map(result.findings.filter((finding) => finding.code === "gradcheck").map((finding) => [doc.text.slice(finding.span.start, finding.span.end), finding.message]));
+    const messages = new Map(result.findings.filter((finding) => finding.code === "gradcheck" || finding.code === "gradcheck-inherited").map((finding) => [doc.text.slice(finding.span.start, finding.span.end), finding.message]));
     return toCheckResults(result.report, doc.lines, result.uri, result.version, messages, result.note, result.durationMs);
   }
 

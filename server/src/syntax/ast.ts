@@ -19,6 +19,8 @@ export type Expr =
   | { kind: "number"; value: number; text: string; span: Span }
   | { kind: "string"; value: string; terminated: boolean; span: Span }
   | { kind: "name"; name: string; span: Span }
+  /** `dL/ds` written without spaces: the grad of L with respect to s, by its `name`; `loss` and `wrt` are L and s. */
+  | { kind: "gradRef"; name: string; loss: Name; wrt: Name; span: Span }
   | { kind: "list"; items: Expr[]; span: Span }
   | { kind: "call"; callee: Name; args: Argument[]; span: Span }
   | { kind: "binary"; op: BinaryOperator; left: Expr; right: Expr; opSpan: Span; span: Span }

@@ -147,6 +147,8 @@ export function lowerExpr(node: CstNode, fallback: number, errors: ast.SyntaxErr
       // Nested too deep to parse: reported where the nesting was cut (nesting.ts).
       const tooDeep = firstToken(children, "TooDeep");
       if (tooDeep) return { kind: "missing", span: tokenSpan(tooDeep) };
+      const grad = firstToken(children, "GradName");
+      if (grad) return gradReference(grad);
       const string = firstToken(children, "StringLiteral") ?? firstToken(children, "UnterminatedString");
       if (string) {
         const terminated = string.tokenType.name === "StringLiteral";
@@ -262,8 +264,10 @@ export function lowerDeclaration(declaration: CstNode, fallback: number, errors:
     case "lossDecl":
       return { ...base, kind: "loss", name, value: childExpr(children, "value", at, errors) };
     case "gradDecl": {
-      const numerator = childExpr(children, "numerator", keywordSpan.end, errors);
-      const denominator = childExpr(children, "denominator", numerator.span.end, errors);
+      const target = firstToken(children, "target");
+      const parts = target ? gradTargetParts(gradReference(target)) : undefined;
+      const numerator = parts?.numerator ?? childExpr(children, "numerator", keywordSpan.end, errors);
+      const denominator = parts?.denominator ?? childExpr(children, "denominator", numerator.span.end, errors);
       const targetSpan = { start: numerator.span.start, end: Math.max(numerator.span.end, denominator.span.end) };
       return {
         ...base,
@@ -289,4 +293,26 @@ export function lowerDeclaration(declaration: CstNode, fallback: number, errors:
 function gradTargetText(numerator: ast.Expr, denominator: ast.Expr): string {
   const text = (expr: ast.Expr) => (expr.kind === "name" ? expr.name : "?");
   return `${text(numerator)}/${text(denominator)}`;
+}
+
+/** `dL/ds` as one token: the grad of L with respect to s. */
+function gradReference(token: IToken): Extract<ast.Expr, { kind: "gradRef" }> {
+  const span = tokenSpan(token);
+  const slash = token.image.indexOf("/");
+  return {
+    kind: "gradRef",
+    name: token.image,
+    loss: { text: token.image.slice(1, slash), span: { start: span.start + 1, end: span.start + slash } },
+    wrt: { text: token.image.slice(slash + 2), span: { start: span.start + slash + 2, end: span.end } },
+    span,
+  };
+}
+
+/** A grad header's `dL` and `dW` as the names the legacy quotient form lowers to. */
+function gradTargetParts(reference: Extract<ast.Expr, { kind: "gradRef" }>): { numerator: ast.Expr; denominator: ast.Expr } {
+  const { loss, wrt } = reference;
+  return {
+    numerator: { kind: "name", name: `d${loss.text}`, span: { start: loss.span.start - 1, end: loss.span.end } },
+    denominator: { kind: "name", name: `d${wrt.text}`, span: { start: wrt.span.start - 1, end: wrt.span.end } },
+  };
 }

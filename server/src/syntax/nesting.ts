@@ -29,7 +29,7 @@ export const tooDeepMessage = "this expression is nested deeper than 1,000 level
 
 const openers = new Set([t.LParen, t.LBracket, t.LCurly]);
 const closers = new Set([t.RParen, t.RBracket, t.RCurly]);
-const operandStarts = new Set([t.Identifier, t.NumberLiteral, t.StringLiteral, t.UnterminatedString]);
+const operandStarts = new Set([t.Identifier, t.GradName, t.NumberLiteral, t.StringLiteral, t.UnterminatedString]);
 const operandEnds = new Set([...operandStarts, t.RParen, t.RBracket, t.TooDeep]);
 const separators = new Set([t.Comma, t.Semicolon, t.DotDot, t.Equals, t.Colon, t.LCurly, t.RCurly]);
 

@@ -9,6 +9,7 @@ const expressionStarts: TokenType[] = [
   t.StringLiteral,
   t.UnterminatedString,
   t.Identifier,
+  t.GradName,
   t.LParen,
   t.LBracket,
   t.Minus,
@@ -81,12 +82,20 @@ export class OptimParser extends CstParser {
     this.SUBRULE(this.expression, { LABEL: "value" });
   });
 
-  // grad dL/dW = ...: the target is read as a quotient of two names.
+  // grad dL/dW = ...: one GradName; anything else before the `=` is read as a
+  // quotient of two expressions, so analysis can say what a grad is written as.
   gradDecl = this.RULE("gradDecl", () => {
     this.CONSUME(t.Grad);
-    this.SUBRULE(this.postfix, { LABEL: "numerator" });
-    this.CONSUME(t.Slash);
-    this.SUBRULE2(this.postfix, { LABEL: "denominator" });
+    this.OR([
+      { GATE: () => this.LA(2).tokenType === t.Equals, ALT: () => this.CONSUME(t.GradName, { LABEL: "target" }) },
+      {
+        ALT: () => {
+          this.SUBRULE(this.postfix, { LABEL: "numerator" });
+          this.CONSUME(t.Slash);
+          this.SUBRULE2(this.postfix, { LABEL: "denominator" });
+        },
+      },
+    ]);
     this.CONSUME(t.Equals);
     this.SUBRULE(this.expression, { LABEL: "value" });
   });
@@ -215,6 +224,7 @@ export class OptimParser extends CstParser {
       { ALT: () => this.CONSUME(t.StringLiteral) },
       { ALT: () => this.CONSUME(t.UnterminatedString) },
       { ALT: () => this.CONSUME(t.TooDeep) },
+      { ALT: () => this.CONSUME(t.GradName) },
       { ALT: () => this.SUBRULE(this.nameOrCall) },
       { ALT: () => this.SUBRULE(this.parenthesized) },
       { ALT: () => this.SUBRULE(this.list) },

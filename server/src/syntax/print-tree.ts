@@ -18,6 +18,9 @@ function printExpr(expr: ast.Expr, depth: number, lines: string[], label = ""): 
     case "name":
       lines.push(`${pad}name ${expr.name} ${at(expr.span)}`);
       return;
+    case "gradRef":
+      lines.push(`${pad}gradRef ${expr.name} ${at(expr.span)}`);
+      return;
     case "missing":
       lines.push(`${pad}missing ${at(expr.span)}`);
       return;

@@ -7,6 +7,13 @@ export const Comment = createToken({ name: "Comment", pattern: /#[^\r\n]*/, grou
 
 export const Identifier = createToken({ name: "Identifier", label: "a name", pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
 
+/**
+ * `dL/ds` without spaces names a grad, in a grad's header and in an
+ * expression; with spaces, `dL / ds` divides. Lexed before the keywords, so a
+ * `d` followed by a keyword's other letters is still one grad's name.
+ */
+export const GradName = createToken({ name: "GradName", label: "a grad such as dL/dW", pattern: /d[A-Za-z_][A-Za-z0-9_]*\/d[A-Za-z_][A-Za-z0-9_]*/ });
+
 /** Every declaration starts with one of these; they are reserved words. */
 export const DeclarationKeyword = createToken({ name: "DeclarationKeyword", pattern: Lexer.NA });
 
@@ -80,6 +87,7 @@ export const TooDeep = createToken({ name: "TooDeep", label: "an expression", pa
 export const allTokens: TokenType[] = [
   WhiteSpace,
   Comment,
+  GradName,
   // Longest first, so `gradcheck` is not read as `grad` followed by `check`.
   ...[...declarationKeywords].sort((a, b) => String(b.PATTERN).length - String(a.PATTERN).length),
   Identifier,

@@ -154,6 +154,11 @@ export function evaluateOn(runtime: TrainingRuntime, spec: Pick<TrainSpec, "loss
   return { loss: lossSum / examples.n, accuracy: spec.score ? correct / examples.n : undefined };
 }
 
+/** The seed of a run's minibatch sampler, drawn from its "batches" stream (the JAX export replays it). */
+export function batchSamplerSeed(spec: Pick<TrainSpec, "random">): number {
+  return Math.floor(spec.random("batches").uniform() * 2 ** 32);
+}
+
 function copyParams(params: Map<string, Float32Array>): Map<string, Float32Array> {
   return new Map([...params].map(([name, value]) => [name, value.slice()]));
 }
@@ -214,7 +219,7 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
       params = store.params;
       const batchSize = minibatch ?? rowsPerEpoch;
       // Minibatches from the data layer's sampler: every row once per epoch, seeded.
-      const sampler = batchSize < rowsPerEpoch ? createBatchSampler(rowsPerEpoch, Math.floor(spec.random("batches").uniform() * 2 ** 32)) : undefined;
+      const sampler = batchSize < rowsPerEpoch ? createBatchSampler(rowsPerEpoch, batchSamplerSeed(spec)) : undefined;
       let batchesDrawn = 0;
       const nextBatch = (): Int32Array | undefined => {
         if (!sampler?.ok) return undefined;

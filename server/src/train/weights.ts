@@ -1,6 +1,6 @@
 // A run's weights on disk: one NumPy .npy file per array (float32,
 // little-endian, C order, format version 1.0), so NumPy loads them with
-// np.load and nothing else. A checkpoint is a folder of such files plus a
+// np.load and nothing else; the export's data files are written here too. A checkpoint is a folder of such files plus a
 // small JSON file; it replaces the previous one whole (written beside it,
 // then renamed into place), so a run stopped at any moment leaves either the
 // old checkpoint or the new one, never a mixture. The header is read back by
@@ -13,15 +13,17 @@ import { parseNpyHeader } from "../data/npy";
 const PREAMBLE = 10;
 
 /**
- * The bytes of a .npy file holding `values` with `shape`. The header is a
- * Python dict literal padded with spaces and ended by a newline so that the
- * values start at a multiple of 64 bytes, as NumPy writes it.
+ * The bytes of a .npy file holding `values` with `shape` (float32, or int32
+ * for labels). The header is a Python dict literal padded with spaces and
+ * ended by a newline so that the values start at a multiple of 64 bytes, as
+ * NumPy writes it.
  */
-export function npyBytes(shape: readonly number[], values: Float32Array): Uint8Array {
+export function npyBytes(shape: readonly number[], values: Float32Array | Int32Array): Uint8Array {
   const count = shape.reduce((product, size) => product * size, 1);
   if (count !== values.length) throw new RangeError(`shape (${shape.join(", ")}) holds ${count} values, not ${values.length}`);
+  const floats = values instanceof Float32Array;
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  const dict = `{'descr': '${floats ? "<f4" : "<i4"}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const unpadded = PREAMBLE + dict.length + 1;
   const headerLength = dict.length + 1 + ((64 - (unpadded % 64)) % 64);
   const bytes = new Uint8Array(PREAMBLE + headerLength + values.length * 4);
@@ -32,7 +34,8 @@ export function npyBytes(shape: readonly number[], values: Float32Array): Uint8A
   for (let i = 0; i < header.length; i++) bytes[PREAMBLE + i] = header.charCodeAt(i);
   const start = PREAMBLE + headerLength;
   // Explicitly little-endian, whatever the machine's byte order.
-  for (let i = 0; i < values.length; i++) view.setFloat32(start + 4 * i, values[i], true);
+  if (floats) for (let i = 0; i < values.length; i++) view.setFloat32(start + 4 * i, values[i], true);
+  else for (let i = 0; i < values.length; i++) view.setInt32(start + 4 * i, values[i], true);
   return bytes;
 }
 

@@ -19,7 +19,8 @@ const cache: DataCache = createDataCache();
 
 type Setting = { number?: number; text?: string; flag: boolean };
 
-function settingsOf(declaration: DataDeclaration): Map<string, Setting> {
+/** A data declaration's settings: numbers folded, names and strings as text, bare keys as flags (the export reads them too). */
+export function settingsOf(declaration: DataDeclaration): Map<string, Setting> {
   const settings = new Map<string, Setting>();
   for (const setting of declaration.block?.settings ?? []) {
     const value = setting.value;

@@ -5,6 +5,7 @@
 import type * as ast from "../syntax/ast";
 import { analyze, type Analysis } from "../analysis/analyze";
 import type { Finding } from "../analysis/diagnostic";
+import { LineIndex } from "../analysis/line-index";
 import type { DataFacts } from "../analysis/model";
 import { leadingRows } from "../data/stored-bytes";
 import type { Summary } from "../data/summary";
@@ -136,7 +137,9 @@ export async function runCheck(text: string, defaults: CheckRequestSettings, loa
   const examples: CheckExamples = { X: leadingRows(part, rows), y: part.y.subarray(0, rows), n: rows, d: part.d };
   const report = checkGradients(analysis, examples, chosen.settings, seededStreams(chosen.settings.seed), { ...control, cancelled: budget.stop });
   const note = report.cancelled && budget.ranOut ? stoppedAtBudget(report, budget.text) : undefined;
-  return { findings: [...findings, ...checkFindings(report)], report, data, facts, ...(note ? { note } : {}) };
+  const lines = new LineIndex(text);
+  const lineOf = (offset: number) => lines.positionAt(offset).line + 1;
+  return { findings: [...findings, ...checkFindings(report, lineOf)], report, data, facts, ...(note ? { note } : {}) };
 }
 
 /**
