@@ -6,7 +6,7 @@ import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotific
 import { LabPanel, labPanelViewType, SummaryStore } from "./lab-panel";
 import { dataPanelViewType, restoreDataPanel, showDataPreview } from "./data-panel";
 import { ExperimentPanels, GradientReports, panelKinds, RunCurves } from "./result-panels";
-import { findRunFolders, readSavedRun } from "./saved-runs";
+import { findRunFolders, latestResumable, readSavedRun } from "./saved-runs";
 import { ServerStatusBar } from "./status-bar";
 import { GradientTests } from "./test-explorer";
 
@@ -67,6 +67,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (chosen) await showDataPreview(context, languageClient, target, chosen);
     }),
     vscode.commands.registerCommand("optim.runExperiment", (uri?: string, name?: string) => runExperiment(languageClient, { curves, experiments }, uri, name)),
+    vscode.commands.registerCommand("optim.resumeRun", (uri?: string, name?: string) => runExperiment(languageClient, { curves, experiments }, uri, name, true)),
     // Trust granted while running: start again with computation allowed.
     vscode.workspace.onDidGrantWorkspaceTrust(async () => {
       languageClient.clientOptions.initializationOptions = initializationOptions();
@@ -129,8 +130,12 @@ async function openExample(context: vscode.ExtensionContext, name?: string): Pro
   await vscode.window.showTextDocument(target);
 }
 
-/** Starts a run of the active document (chosen from a list when not named), with progress, a cancel button and its panel. */
-async function runExperiment(languageClient: LanguageClient, panels: { curves: RunCurves; experiments: ExperimentPanels }, uri?: string, name?: string): Promise<void> {
+/**
+ * Starts a run of the active document (chosen from a list when not named),
+ * with progress, a cancel button and its panel; with `resume`, goes on with
+ * the run's newest saved folder instead.
+ */
+async function runExperiment(languageClient: LanguageClient, panels: { curves: RunCurves; experiments: ExperimentPanels }, uri?: string, name?: string, resume = false): Promise<void> {
   const target = uri ?? vscode.window.activeTextEditor?.document.uri.toString();
   if (!target || !target.endsWith(".optim")) {
     void vscode.window.showWarningMessage("Open a .optim file to run one of its runs.");
@@ -140,19 +145,29 @@ async function runExperiment(languageClient: LanguageClient, panels: { curves: R
     void vscode.window.showWarningMessage("Runs start only in a trusted workspace: Restricted Mode reads no data and runs no computation.");
     return;
   }
-  const declarations = await declarationsOf(target, ["run", "sweep", "landscape"]);
+  const declarations = await declarationsOf(target, resume ? ["run"] : ["run", "sweep", "landscape"]);
   const runs = declarations.map((declaration) => declaration.name);
   const chosen = name ?? (runs.length === 1 ? runs[0] : await vscode.window.showQuickPick(runs, { placeHolder: "Which run?" }));
   if (!chosen) {
     if (runs.length === 0) void vscode.window.showWarningMessage("This file has no run, sweep or landscape declarations.");
     return;
   }
+  let resumeFolder: string | undefined;
+  if (resume) {
+    const file = vscode.Uri.parse(target);
+    const runsFolders = [...(vscode.workspace.workspaceFolders ?? []).map((folder) => vscode.Uri.joinPath(folder.uri, "runs")), vscode.Uri.joinPath(file, "..", "runs")];
+    resumeFolder = (await latestResumable(runsFolders, chosen))?.fsPath;
+    if (!resumeFolder) {
+      void vscode.window.showInformationMessage(`No saved run of ${chosen} to resume: a run keeps a checkpoint from its first evaluation on.`);
+      return;
+    }
+  }
   // A training run draws its curve as it goes; sweeps and landscapes show their result at the end.
   const training = declarations.some((declaration) => declaration.name === chosen && declaration.kind === "run");
   const series = training ? panels.curves.begin(target, chosen) : undefined;
   let result: RunExperimentRequest.Result | undefined;
   try {
-    result = await startRun(languageClient, target, chosen);
+    result = await startRun(languageClient, target, chosen, resumeFolder);
   } catch (failure) {
     if (series) panels.curves.end(series, { run: chosen, status: "failed", message: String(failure) });
     throw failure;
@@ -171,14 +186,14 @@ async function runExperiment(languageClient: LanguageClient, panels: { curves: R
 }
 
 /** Sends the run request with progress in a notification that has a cancel button. */
-function startRun(languageClient: LanguageClient, target: string, chosen: string): Thenable<RunExperimentRequest.Result | undefined> {
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Running ${chosen}`, cancellable: true }, async (progress, token) => {
+function startRun(languageClient: LanguageClient, target: string, chosen: string, resume?: string): Thenable<RunExperimentRequest.Result | undefined> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${resume ? "Resuming" : "Running"} ${chosen}`, cancellable: true }, async (progress, token) => {
     const workDoneToken = `optim-run-${Date.now()}`;
     const listener = languageClient.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
       if (value.kind === "report" && value.message) progress.report({ message: value.message });
     });
     try {
-      const params: RunExperimentRequest.Params = { uri: target, name: chosen, workDoneToken };
+      const params: RunExperimentRequest.Params = { uri: target, name: chosen, workDoneToken, ...(resume ? { resume } : {}) };
       return await languageClient.sendRequest<RunExperimentRequest.Result>(RunExperimentRequest.method, params, token);
     } finally {
       listener.dispose();

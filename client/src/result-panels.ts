@@ -55,6 +55,7 @@ export class RunCurves {
     this.flush();
     series.status = result?.status ?? "cancelled";
     if (result?.divergence) series.divergence = { step: result.divergence.step, loss: result.divergence.loss };
+    if (result?.reported) series.reported = { weights: result.reported.weights, step: result.reported.step };
     for (const [key, candidate] of this.running) if (candidate === series) this.running.delete(key);
     this.host.post({ type: "run", series: { ...series, points: [] } });
   }

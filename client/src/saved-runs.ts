@@ -42,6 +42,20 @@ export async function readSavedRun(folder: vscode.Uri): Promise<RunSeries | stri
   return series ?? `${folder.fsPath}: its meta.json or final.json is malformed`;
 }
 
+/** The newest saved run of `run` that a resumed run can go on from: its meta.json names it and it has a checkpoint. */
+export async function latestResumable(runsFolders: vscode.Uri[], run: string): Promise<vscode.Uri | undefined> {
+  for (const folder of await findRunFolders(runsFolders)) {
+    const meta = await readText(vscode.Uri.joinPath(folder, "meta.json"));
+    const checkpoint = await readText(vscode.Uri.joinPath(folder, "weights", "final", "weights.json"));
+    try {
+      if (meta !== undefined && checkpoint !== undefined && (JSON.parse(meta) as { run?: unknown }).run === run) return folder;
+    } catch {
+      // a malformed meta.json: not a run to go on with
+    }
+  }
+  return undefined;
+}
+
 /** Run folders (those with a curve.csv) under the runs/ folders near these documents, newest first. */
 export async function findRunFolders(runsFolders: vscode.Uri[]): Promise<vscode.Uri[]> {
   const found: { uri: vscode.Uri; mtime: number }[] = [];

@@ -33,6 +33,8 @@ export interface RunSeries {
   points: RunPoint[];
   /** Where the loss blew up, for the marker. */
   divergence?: { step: number; loss: number };
+  /** Which weights the run's final figures come from (the best evaluation's or the last step's), and that step; set when the run ends. */
+  reported?: { weights: "best" | "final"; step: number };
 }
 
 /** Extension -> loss-curve panel. */

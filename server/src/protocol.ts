@@ -103,6 +103,8 @@ export namespace RunExperimentRequest {
     /** The `run` declaration's name. */
     name: string;
     seed?: number;
+    /** A saved run's folder (under runs/) to go on with from its last checkpoint. */
+    resume?: string;
     workDoneToken?: string;
   }
   export interface Result {
@@ -118,6 +120,10 @@ export namespace RunExperimentRequest {
     landscape?: { directions: number; axis: number[]; losses: number[]; center: number; min: number; max: number; trajectory?: { step: number; a: number; b: number }[] };
     /** Where a diverged run blew up. */
     divergence?: { step: number; loss: number; best: number };
+    /** A run's: which weights its final figures (and its message) come from, the best evaluation's or the last step's, and that step of the curve. */
+    reported?: { weights: "best" | "final"; step: number };
+    /** A run's, when patience stopped it: the evaluation's step and the patience. */
+    earlyStop?: { step: number; patience: number };
   }
 }
 

@@ -83,7 +83,7 @@ test("the run command trains in the run worker, reports progress on a token it c
   assert.ok(result.folder && existsSync(join(result.folder, "curve.csv")));
   const shown = await client.waitFor<ShowMessage>("window/showMessage", (params) => params.message.includes("fit finished"));
   assert.equal(shown.type, 3);
-  assert.match(shown.message, /^Optim: fit finished after 200 steps: train loss [\d.]+, eval accuracy [\d.]+; saved in /);
+  assert.match(shown.message, /^Optim: fit finished after 200 steps: train loss [\d.]+, eval accuracy [\d.]+ \(best weights, step \d+\); saved in /);
   assert.ok(shown.message.endsWith(result.folder));
   const created = client.serverRequests.filter((entry) => entry.method === "window/workDoneProgress/create").map((entry) => (entry.params as { token: string }).token);
   assert.ok(created.length >= 1);

@@ -66,7 +66,7 @@ run long { minimize L; on d.train; by opt; steps 1000000 }
 `, 1);
   const result = (await client.connection.sendRequest("optim/runExperiment", { uri, name: "long" })) as RunExperimentRequest.Result;
   assert.equal(result.status, "cancelled");
-  assert.match(result.message, /^long stopped at its time budget of 500 ms after \d+ steps: train loss .*; raise the limit to let it go on longer$/);
+  assert.match(result.message, /^long stopped at its time budget of 500 ms after \d+ steps: train loss .* \((best|final) weights, step \d+\); raise the limit to let it go on longer$/);
   assert.ok(result.folder);
   assert.equal(JSON.parse(readFileSync(join(result.folder, "final.json"), "utf8")).status, "cancelled");
 });

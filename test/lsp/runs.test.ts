@@ -37,7 +37,7 @@ test("a run streams its curve, finishes and is saved in its folder", async () =>
   await client.open(uri, model(200));
   const result = (await client.connection.sendRequest("optim/runExperiment", { uri, name: "fit" })) as RunExperimentRequest.Result;
   assert.equal(result.status, "finished", result.message);
-  assert.match(result.message, /^fit finished after 200 steps: train loss [\d.]+, eval accuracy [\d.]+$/);
+  assert.match(result.message, /^fit finished after 200 steps: train loss [\d.]+, eval accuracy [\d.]+ \(best weights, step \d+\)$/);
   const points = client.received<RunProgressNotification.Params>("optim/runProgress").filter((params) => params.uri === uri);
   assert.ok(points.length >= 4, `${points.length} progress notifications`);
   assert.ok(points.some((params) => params.point.evalAccuracy !== undefined));
@@ -71,6 +71,29 @@ test("cancelling a run stops it, keeps its curve so far, and editing goes on mea
   assert.equal(final.status, "cancelled");
   const rows = readFileSync(join(result.folder, "curve.csv"), "utf8").trim().split("\n").length - 1;
   assert.ok(rows >= 20 && rows === final.steps, `${rows} rows saved for ${final.steps} steps`);
+});
+
+test("a cancelled run resumed by the request's resume folder goes on in its folder to its last step, and says which weights it reports", async () => {
+  const uri = pathToFileURL(join(folder, "resumed.optim")).toString();
+  await client.open(uri, model(1000));
+  const cancel = new CancellationTokenSource();
+  const pending = client.connection.sendRequest("optim/runExperiment", { uri, name: "fit" }, cancel.token) as Promise<RunExperimentRequest.Result>;
+  await client.waitFor<RunProgressNotification.Params>("optim/runProgress", (params) => params.uri === uri && params.point.step >= 20, 30_000);
+  cancel.cancel();
+  const stopped = await pending;
+  assert.equal(stopped.status, "cancelled", stopped.message);
+  const stoppedAt = JSON.parse(readFileSync(join(stopped.folder as string, "final.json"), "utf8")).steps as number;
+  assert.ok(stoppedAt < 1000, `stopped after ${stoppedAt} steps`);
+  const resumed = (await client.connection.sendRequest("optim/runExperiment", { uri, name: "fit", resume: stopped.folder })) as RunExperimentRequest.Result;
+  assert.equal(resumed.status, "finished", resumed.message);
+  assert.equal(resumed.folder, stopped.folder);
+  assert.deepEqual(resumed.reported?.weights, "best");
+  const steps = readFileSync(join(resumed.folder as string, "curve.csv"), "utf8").trim().split("\n").slice(1).map((line) => Number(line.split(",")[0]));
+  assert.deepEqual(steps, Array.from({ length: 1000 }, (_, step) => step), "the curve is whole, each step once");
+  assert.deepEqual(JSON.parse(readFileSync(join(resumed.folder as string, "meta.json"), "utf8")).resumed.map((entry: { steps: number }) => entry.steps), [stoppedAt]);
+  const missing = (await client.connection.sendRequest("optim/runExperiment", { uri, name: "fit", resume: join(folder, "nowhere") })) as RunExperimentRequest.Result;
+  assert.equal(missing.status, "failed");
+  assert.match(missing.message, /nowhere is not a run's folder/);
 });
 
 test("a sweep and a landscape run from the same request and answer with their results", async () => {

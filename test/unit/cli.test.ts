@@ -1,9 +1,15 @@
 // The CLI as a function: formats and exit codes, without spawning a process.
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runCli } from "../../server/src/cli/main";
+import { loadNpyInputs } from "../../server/src/data/npy";
+import { leadingRows } from "../../server/src/data/stored-bytes";
+import { prepareRuns } from "../../server/src/train/prepare";
+import { npyBytes } from "../../server/src/train/weights";
+import { dataLoader } from "../../server/src/worker/load-examples";
 import { idxImages, idxLabels, pixelsFor } from "./data/write-data";
 import { scratchFolder } from "../support/scratch";
 
@@ -307,4 +313,138 @@ test("runs lists saved runs side by side", async () => {
   assert.match(lines[0], /^folder +kind +status +steps +train loss +eval acc +test acc +backend +seed$/);
   assert.match(lines[1], /^fit-20260101-000000 +run +finished +40 +0\.5 +81\.3% +75\.0% +wasm +3$/);
   assert.match(lines[2], /^unfinished-20260101-000001 +run +unfinished/);
+});
+
+// ---- saved weights, --resume, --set -------------------------------------------
+
+const linearModel = (run = "run fit { minimize L; on d.train; by opt; steps 60; eval d.val; every 10; test d.test }") => `data d = blobs(classes=3, points=80, dims=5, seed=4, spread=2) { val 40; test 60; center; bias_trick }
+hyper reg = 1e-3
+param W: [C, D] = randn * 0.01
+score s = X @ W^T
+loss L = mean(sum(max(0, s - s[y] + 1) * (1 - onehot(y)), axis=1)) + 0.5 * reg * sum(W^2)
+optimizer opt = momentum { lr 0.01, batch 32 }
+${run}
+`;
+
+/** The test split as the run saw it (prepared as the CLI prepares it), written as .npy for NumPy. */
+async function exportTestSplit(text: string, folder: string): Promise<{ X: Float32Array; y: Int32Array; n: number; d: number }> {
+  const prepared = await prepareRuns(text, dataLoader({ baseDirectory: folder }));
+  assert.ok(prepared.ok);
+  const split = prepared.data("d")?.test;
+  assert.ok(split);
+  const X = leadingRows(split, split.n);
+  writeFileSync(join(folder, "x_test.npy"), npyBytes([split.n, split.d], X));
+  writeFileSync(join(folder, "y_test.npy"), npyBytes([split.n], Float32Array.from(split.y)));
+  return { X, y: split.y.subarray(0, split.n), n: split.n, d: split.d };
+}
+
+function hasNumpy(): boolean {
+  return spawnSync("python3", ["-c", "import numpy"], { stdio: "ignore" }).status === 0;
+}
+
+test("after optim train, the saved best weights give the test accuracy the run reports, in Node and in NumPy", async (t) => {
+  const folder = scratchFolder("cli-weights");
+  const file = join(folder, "fit.optim");
+  const text = linearModel();
+  writeFileSync(file, text);
+  const result = await run(["train", "--json", file]);
+  assert.equal(result.code, 0, result.stderr);
+  const [report] = JSON.parse(result.stdout).runs;
+  assert.equal(report.reportedWeights, "best");
+  assert.equal(report.reportedStep, report.best.step);
+  const final = JSON.parse(readFileSync(join(report.folder, "final.json"), "utf8"));
+  assert.equal(final.reportedWeights, "best");
+  assert.equal(final.final.testAccuracy, report.final.testAccuracy);
+  const reported = report.final.testAccuracy as number;
+  assert.ok(reported > 0.5, `test accuracy ${reported}`);
+
+  const test = await exportTestSplit(text, folder);
+  const W = await loadNpyInputs(join(report.folder, "weights", "best", "W.npy"));
+  assert.ok(W.ok);
+  const [classes, d] = W.value.shape;
+  assert.equal(d, test.d);
+  let correct = 0;
+  for (let i = 0; i < test.n; i++) {
+    let best = 0;
+    let bestScore = -Infinity;
+    for (let c = 0; c < classes; c++) {
+      let score = 0;
+      for (let k = 0; k < d; k++) score += test.X[i * d + k] * W.value.X[c * d + k];
+      if (score > bestScore) [best, bestScore] = [c, score];
+    }
+    if (best === test.y[i]) correct++;
+  }
+  assert.equal(correct / test.n, reported, "Node, from the .npy files");
+
+  if (!hasNumpy()) return t.skip("python3 with numpy is not installed");
+  const script = `import json, sys, numpy as np
+folder, run = sys.argv[1], sys.argv[2]
+meta = json.load(open(run + "/meta.json"))
+files = {p["name"]: p["file"] for p in meta["params"]}
+W = np.load(run + "/weights/best/" + files["W"])
+X = np.load(folder + "/x_test.npy").astype(np.float64)
+y = np.load(folder + "/y_test.npy").astype(np.int64)
+print(json.dumps({"dtype": str(W.dtype), "shape": list(W.shape), "accuracy": float(np.mean(np.argmax(X @ W.T.astype(np.float64), axis=1) == y))}))
+`;
+  writeFileSync(join(folder, "accuracy.py"), script);
+  const python = spawnSync("python3", [join(folder, "accuracy.py"), folder, report.folder], { encoding: "utf8" });
+  assert.equal(python.status, 0, python.stderr);
+  const numpy = JSON.parse(python.stdout);
+  assert.deepEqual({ dtype: numpy.dtype, shape: numpy.shape }, { dtype: "float32", shape: [classes, d] });
+  assert.equal(numpy.accuracy, reported, "NumPy, from the .npy files");
+});
+
+test("--resume goes on with a saved run in its folder, with its seed, and says which weights its figures are from", async () => {
+  const folder = scratchFolder("cli-resume");
+  const file = join(folder, "fit.optim");
+  writeFileSync(file, linearModel("run fit { minimize L; on d.train; by opt; steps 30; eval d.val; every 10; test d.test; seed 3 }"));
+  const whole = await run(["train", "--json", "--seed", "5", "--set", "fit.steps=60", file]);
+  assert.equal(whole.code, 0, whole.stderr);
+  const short = await run(["train", "--json", "--seed", "5", file]);
+  const shortFolder = JSON.parse(short.stdout).runs[0].folder as string;
+  const resumed = await run(["train", "--resume", shortFolder, "--set", "fit.steps=60", file]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, /warning: fit\.optim or its --set values changed since .* was saved/);
+  assert.match(resumed.stdout, /seed 5, resumed at step 30/);
+  assert.match(resumed.stdout, /figures from the best weights \(step \d+\); saved in /);
+  const curve = (runFolder: string) => readFileSync(join(runFolder, "curve.csv"), "utf8").trim().split("\n").slice(1).map((line) => line.split(",").filter((_, i) => i !== 2).join(","));
+  // Past the step it went on from, the curve is the uninterrupted run's (before it, the short run evaluated its last step).
+  assert.deepEqual(curve(shortFolder).slice(30), curve(JSON.parse(whole.stdout).runs[0].folder).slice(30));
+  assert.equal(curve(shortFolder).length, 60);
+  const other = await run(["train", "--resume", shortFolder, "--seed", "6", file]);
+  assert.equal(other.code, 2);
+  assert.match(other.stderr, /the saved run used seed 5/);
+  const nowhere = await run(["train", "--resume", join(folder, "nowhere"), file]);
+  assert.equal(nowhere.code, 1);
+  assert.match(nowhere.stderr, /^optim: --resume: .*nowhere is not a run's folder/);
+});
+
+test("--set overrides a hyper and an optimizer's or run's setting, and a wrong name gets a suggestion", async () => {
+  const folder = scratchFolder("cli-set");
+  const file = join(folder, "fit.optim");
+  writeFileSync(file, linearModel("run fit { minimize L; on d.train; by opt; steps 5 }"));
+  const set = await run(["train", "--json", "--set", "reg=0.5", "--set", "opt.lr=0.002", "--set", "opt.mu=0.5", "--set", "fit.steps=3", file]);
+  assert.equal(set.code, 0, set.stderr);
+  const [report] = JSON.parse(set.stdout).runs;
+  assert.equal(report.steps, 3);
+  assert.match(report.description, /by momentum, lr 0\.002, batch 32 for 3 steps/);
+  assert.deepEqual(JSON.parse(readFileSync(join(report.folder, "meta.json"), "utf8")).overrides, { reg: 0.5, "opt.lr": 0.002, "opt.mu": 0.5, "fit.steps": 3 });
+  // The same run without the hyper overridden ends elsewhere.
+  const plain = await run(["train", "--json", "--set", "opt.lr=0.002", "--set", "opt.mu=0.5", "--set", "fit.steps=3", file]);
+  assert.notEqual(JSON.parse(plain.stdout).runs[0].final.trainLoss, report.final.trainLoss);
+  const cases: [string, RegExp][] = [
+    ["rge=1", /^optim: --set rge: there is no hyper named 'rge'; did you mean 'reg'\?\n$/],
+    ["op.lr=1", /^optim: --set op\.lr: there is no optimizer or experiment named 'op'; did you mean 'opt\.lr'\?\n$/],
+    ["opt.rl=1", /^optim: --set opt\.rl: optimizer opt has no setting 'rl'; did you mean 'opt\.lr'\?\n$/],
+    ["reg=big", /^optim: --set reg: 'big' is not a number\n$/],
+    ["reg", /^optim: --set takes NAME=VALUE/],
+  ];
+  for (const [given, message] of cases) {
+    const wrong = await run(["train", "--set", given, file]);
+    assert.equal(wrong.code, 2, given);
+    assert.match(wrong.stderr, message, given);
+  }
+  const sweep = await run(["sweep", "--set", "rge=1", file]);
+  assert.equal(sweep.code, 2);
+  assert.match(sweep.stderr, /did you mean 'reg'/);
 });

@@ -10,6 +10,7 @@ import { dataLoader } from "../worker/load-examples";
 import type { CliOutput } from "./main";
 import { errorLine, errorLines } from "./error-line";
 import { readSource } from "./read-source";
+import { applyOverrides } from "./overrides";
 
 export interface ExperimentOptions {
   kind: "sweep" | "landscape";
@@ -18,6 +19,8 @@ export interface ExperimentOptions {
   json: boolean;
   backend: BackendPreference;
   wasmDirectory: string;
+  /** `--set NAME=VALUE`s. */
+  set?: string[];
 }
 
 export async function experimentFile(file: string, options: ExperimentOptions, output: CliOutput): Promise<number> {
@@ -26,7 +29,12 @@ export async function experimentFile(file: string, options: ExperimentOptions, o
     output.stderr(errorLine(file, undefined, 0, source.message));
     return 1;
   }
-  const text = source.text;
+  const overridden = applyOverrides(source.text, options.set ?? []);
+  if (!overridden.ok) {
+    output.stderr(`optim: ${overridden.message}\n`);
+    return 2;
+  }
+  const text = overridden.text;
   const prepared = await prepareRuns(text, dataLoader({ baseDirectory: dirname(file) }));
   if (!prepared.ok) {
     output.stderr(prepared.errors ? errorLines(file, text, prepared.errors) : errorLine(file, text, prepared.span.start, prepared.message));

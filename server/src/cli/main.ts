@@ -40,6 +40,11 @@ Options:
   --run NAME        only this run (train, search; the run to export)
   --to TARGET       what export writes: jax
   --out FOLDER      where export writes
+  --resume FOLDER   go on with the saved run in FOLDER from its last
+                    checkpoint (train, search)
+  --set NAME=VALUE  a number in place of a hyper's value or of a setting of
+                    an optimizer or experiment (opt.lr=1e-3); repeatable
+                    (train, search, sweep, landscape)
   --backend B       auto (tfjs-node, else our kernels, else TensorFlow.js on
                     wasm, else cpu), tensorflow, kernels, wasm or cpu
   -h, --help        show this help
@@ -70,6 +75,8 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
         seed: { type: "string" },
         backend: { type: "string" },
         run: { type: "string" },
+        resume: { type: "string" },
+        set: { type: "string", multiple: true },
         to: { type: "string" },
         out: { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -141,9 +148,15 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
       output.stderr(`optim: --seed takes a whole number, not '${values.seed}'\n`);
       return 2;
     }
-    const common = { run: values.run, seed, json: values.json ?? false, backend: preference, wasmDirectory: __dirname };
-    if (command === "sweep" || command === "landscape") return experimentFile(files[0], { kind: command, ...common }, output);
-    return trainFile(files[0], { kind: command, ...common }, output);
+    const common = { run: values.run, seed, json: values.json ?? false, backend: preference, wasmDirectory: __dirname, set: values.set };
+    if (command === "sweep" || command === "landscape") {
+      if (values.resume !== undefined) {
+        output.stderr(`optim ${command}: --resume goes on with a training run (train, search)\n`);
+        return 2;
+      }
+      return experimentFile(files[0], { kind: command, ...common }, output);
+    }
+    return trainFile(files[0], { kind: command, ...common, resume: values.resume }, output);
   }
   if (command !== "check" && command !== "gradcheck") {
     const suggestion = closest(command, commands);

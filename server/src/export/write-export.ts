@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { ExportArray, JaxExportPlan } from "./export-plan";
 import { jaxScript } from "./jax-script";
-import { npyBytes } from "./npy-file";
+import { npyBytes } from "../train/weights";
 
 /** The script's file name for a run. */
 export function scriptName(run: string): string {

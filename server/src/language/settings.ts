@@ -282,6 +282,8 @@ export const experimentSettings: Record<"run" | "sweep" | "landscape" | "gradche
     { name: "every", value: positiveInteger, doc: "Steps between evaluations.", defaultText: "100" },
     { name: "test", value: { kind: "split" }, doc: "A split to measure once the run ends, with the best weights." },
     { name: "bn_momentum", value: { kind: "number", min: 0, max: 1 }, doc: "How slowly the running averages of `batch_mean` and `batch_var` follow the batches: r ← m·r + (1 − m)·batch after each step. Evaluation and test use them.", defaultText: "0.9" },
+    { name: "patience", value: positiveInteger, doc: "Stop early when this many evaluations in a row have not improved on the best evaluation accuracy (the loss, without a score).", defaultText: "none: run every step" },
+    { name: "start_from", value: { kind: "string" }, doc: "Start from a saved run's weights instead of the params' initialisers: its folder (its best weights, else its final ones) or one of its weights folders (`\"runs/NAME/weights/final\"`), relative to this file. Every param must be there with the same shape." },
     first,
     seed,
   ],

@@ -307,6 +307,7 @@ export function startServer(connection: Connection, workerPath: string): void {
         runsFolder,
         maxTensorEntries: initOptions.maxTensorEntries,
         timeBudgetMs: (initOptions.runBudgetSeconds ?? defaults.runBudgetSeconds) * 1000,
+        ...(params.resume ? { resume: params.resume } : {}),
       },
       (points) => {
         const point = points[points.length - 1];
@@ -330,7 +331,7 @@ export function startServer(connection: Connection, workerPath: string): void {
         publishDiagnostics(params.uri);
       }
     }
-    return { run: outcome.run, status: outcome.status, message: outcome.message, folder: outcome.folder, backend: outcome.backend, sweep: outcome.sweep, landscape: outcome.landscape, divergence: outcome.divergence };
+    return { run: outcome.run, status: outcome.status, message: outcome.message, folder: outcome.folder, backend: outcome.backend, sweep: outcome.sweep, landscape: outcome.landscape, divergence: outcome.divergence, reported: outcome.reported, earlyStop: outcome.earlyStop };
   }
 
   async function previewData(params: PreviewDataRequest.Params): Promise<PreviewDataRequest.Result> {

@@ -18,9 +18,17 @@ export interface Squares {
   weight: number;
 }
 
+/** The arrays an optimizer keeps for one param between steps (optimizers.ts names them); absent where its rule keeps none. */
+export interface OptimizerArrays {
+  first?: Float32Array;
+  second?: Float32Array;
+}
+
 export interface ParamStore {
   /** The live values, updated in place by `step`. Copy what you keep. */
   readonly params: Map<string, Float32Array>;
+  /** The optimizer's live state per param, for checkpoints. Copy what you keep. */
+  readonly states: Map<string, OptimizerArrays>;
   /** Where the executor writes each param's gradient. */
   readonly gradients: Map<string, Float32Array>;
   /** Updates every param from its gradient at step size `lr`; `t` counts updates from 1. */
@@ -29,18 +37,33 @@ export interface ParamStore {
   release(): void;
 }
 
-export function createParamStore(runtime: TrainingRuntime, optimizer: Optimizer, initial: ReadonlyMap<string, Float32Array>): ParamStore {
-  return runtime.backend === "kernels" ? kernelStore(runtime.kernels, optimizer, initial) : arrayStore(optimizer, initial);
+/** `state`, where given, is the optimizer's state to go on from (a resumed run's); else it starts at zeros. */
+export function createParamStore(runtime: TrainingRuntime, optimizer: Optimizer, initial: ReadonlyMap<string, Float32Array>, state?: ReadonlyMap<string, OptimizerArrays>): ParamStore {
+  const store = runtime.backend === "kernels" ? kernelStore(runtime.kernels, optimizer, initial) : arrayStore(optimizer, initial);
+  for (const [name, arrays] of state ?? []) {
+    const live = store.states.get(name);
+    if (!live) throw new RangeError(`the optimizer state names ${name}, which is no param`);
+    for (const slot of ["first", "second"] as const) {
+      const saved = arrays[slot];
+      const target = live[slot];
+      if (!saved && !target) continue;
+      if (!saved || !target || saved.length !== target.length) throw new RangeError(`the ${slot} optimizer state of ${name} has ${saved?.length ?? 0} entries where ${optimizer.name} keeps ${target?.length ?? 0}`);
+      target.set(saved);
+    }
+  }
+  return store;
 }
 
 function arrayStore(optimizer: Optimizer, initial: ReadonlyMap<string, Float32Array>): ParamStore {
   const params = new Map([...initial].map(([name, value]) => [name, value.slice()]));
   const gradients = new Map([...initial].map(([name, value]) => [name, new Float32Array(value.length)]));
   const states = new Map([...initial].map(([name, value]) => [name, optimizer.newState(value.length)]));
+  const visible = new Map([...states].map(([name, state]) => [name, { first: state.first.length > 0 ? state.first : undefined, second: state.second.length > 0 ? state.second : undefined }]));
   // Each param's values before its update, for the update ratio; reused every step.
   const previous = new Map([...initial].map(([name, value]) => [name, new Float32Array(value.length)]));
   return {
     params,
+    states: visible,
     gradients,
     step(lr, t) {
       const squares = { gradient: 0, update: 0, weight: 0 };
@@ -88,6 +111,7 @@ function kernelStore(kernels: Kernels, optimizer: Optimizer, initial: ReadonlyMa
   let released = false;
   return {
     params,
+    states,
     gradients,
     step(lr, t) {
       const hyper = ruleSettings(optimizer.name, settings, t);

@@ -1,6 +1,8 @@
 // From a `run` declaration to a training spec: the loss and score graphs, the
-// initial params, the examples of each split, the strategy with its optimizer
-// and schedule, and the number of steps.
+// initial params (the declarations' initialisers, saved weights that
+// `start_from` names, or a checkpoint a resumed run goes on from, with its
+// state), the examples of each split, the strategy with its optimizer and
+// schedule, the number of steps and the patience.
 import type * as ast from "../syntax/ast";
 import type { Analysis } from "../analysis/analyze";
 import { dimValue } from "../analysis/dims";
@@ -11,12 +13,61 @@ import { initialParams } from "../engine/check-gradients";
 import { compileDeclaration } from "../engine/compile";
 import { seededStreams } from "../engine/random";
 import { strategiesByName } from "../language/settings";
+import { createOptimizer } from "./optimizers";
 import { numericDefaults, scheduleFrom } from "./schedules";
-import type { RunSetup, Strategy, TrainExamples, TrainSpec } from "./trainer";
+import type { ResumeState, RunSetup, Strategy, TrainExamples, TrainSpec } from "./trainer";
+import type { NamedArray } from "./weights";
 
 export type RunDeclaration = Extract<ast.Declaration, { kind: ast.ExperimentKind }>;
 
-export type Planned = { ok: true; spec: TrainSpec; data: string; description: string } | { ok: false; message: string; span: ast.Span };
+export type Planned = { ok: true; spec: TrainSpec; data: string; description: string; seed: number } | { ok: false; message: string; span: ast.Span };
+
+/** Weights from earlier runs that a plan may start from, read by the caller. */
+export interface SavedInputs {
+  /** The checkpoint a resumed run goes on from: its params and state. */
+  resume?: { params: Map<string, NamedArray>; state: ResumeState };
+  /** The weights `start_from` names, as written in the run (a path relative to the document). */
+  weights?: (reference: string) => { ok: true; value: { folder: string; params: Map<string, NamedArray> } } | { ok: false; message: string };
+}
+
+/** The path `start_from` gives, with where it is written. */
+export function startFromOf(run: RunDeclaration): { path: string; span: ast.Span } | undefined {
+  const value = settingsOf(run.block).get("start_from");
+  return value?.kind === "string" ? { path: value.value, span: value.span } : undefined;
+}
+
+function shapeText(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}
+
+/**
+ * The params `given` holds in place of `planned`'s initial ones: every param
+ * must be there with the same shape. `what` names where they come from.
+ */
+function replaceParams(setup: RunSetup, given: ReadonlyMap<string, NamedArray>, what: string, span: ast.Span): { ok: true } | { ok: false; message: string; span: ast.Span } {
+  for (const [name, shape] of setup.shapes) {
+    const saved = given.get(name);
+    if (!saved) return { ok: false, message: `${what} has no weights for param ${name}`, span };
+    if (shapeText(saved.shape) !== shapeText(shape)) return { ok: false, message: `param ${name} is ${shapeText(shape)} here but ${shapeText(saved.shape)} in ${what}`, span };
+  }
+  for (const [name, saved] of given) setup.params.set(name, saved.values.slice());
+  return { ok: true };
+}
+
+/** The resumed state must fit the optimizer the run names now and the steps it has left. */
+function checkResume(state: ResumeState, strategy: Strategy, steps: number, setup: RunSetup, span: ast.Span): { ok: true } | { ok: false; message: string; span: ast.Span } {
+  if (strategy.kind !== "gradient") return { ok: false, message: "only a run that follows the gradient can be resumed", span };
+  // Checkpoints do not hold batch normalization's running averages: going on without them would not be the same run.
+  if (setup.loss.nodes.some((node) => node.op === "batchmean" || node.op === "batchvar")) return { ok: false, message: "a run whose loss uses batch_mean or batch_var cannot be resumed: its running averages are not saved with its checkpoints", span };
+  if (state.step >= steps) return { ok: false, message: `the saved run already took ${state.step} of its ${steps} steps: raise steps to go on`, span };
+  const slots = createOptimizer(strategy.rule, strategy.settings).newState(1);
+  for (const [name, arrays] of state.optimizer) {
+    for (const slot of ["first", "second"] as const) {
+      if ((arrays[slot] !== undefined) !== slots[slot].length > 0) return { ok: false, message: `the checkpoint's optimizer state for ${name} is not what ${strategy.rule} keeps: was the run's optimizer changed?`, span };
+    }
+  }
+  return { ok: true };
+}
 
 
 function constant(expr: ast.Expr | undefined, analysis: Analysis): number | undefined {
@@ -157,8 +208,12 @@ export function planStrategy(analysis: Analysis, declaration: RunDeclaration): {
   return strategyFor(analysis, settingsOf(declaration.block).get("by"), declaration.name.span);
 }
 
-/** `data` must hold the loaded splits of the run's data set, prepared. */
-export function planRun(analysis: Analysis, run: RunDeclaration, data: (name: string) => Splits | undefined, seed?: number): Planned {
+/**
+ * `data` must hold the loaded splits of the run's data set, prepared;
+ * `saved` the weights it starts from, where it does not start from its
+ * declarations' initialisers.
+ */
+export function planRun(analysis: Analysis, run: RunDeclaration, data: (name: string) => Splits | undefined, seed?: number, saved: SavedInputs = {}): Planned {
   const base = planSetup(analysis, run, data, seed);
   if (!base.ok) return base;
   const strategy = planStrategy(analysis, run);
@@ -168,8 +223,31 @@ export function planRun(analysis: Analysis, run: RunDeclaration, data: (name: st
   const epochs = constant(settings.get("epochs"), analysis);
   const batch = Math.min(strategy.strategy.kind === "gradient" ? strategy.strategy.batch ?? setup.train.n : setup.train.n, setup.train.n);
   const steps = strategy.steps ?? constant(settings.get("steps"), analysis) ?? (epochs !== undefined ? Math.ceil((epochs * setup.train.n) / batch) : 1000);
+  const patience = constant(settings.get("patience"), analysis);
+  let from = "";
+  const startFrom = startFromOf(run);
+  if (saved.resume) {
+    const checked = checkResume(saved.resume.state, strategy.strategy, steps, setup, run.name.span);
+    if (!checked.ok) return checked;
+    const replaced = replaceParams(setup, saved.resume.params, "the checkpoint", run.name.span);
+    if (!replaced.ok) return replaced;
+    from = `, resumed at step ${saved.resume.state.step}`;
+  } else if (startFrom) {
+    if (!saved.weights) return { ok: false, message: "start_from: saved weights cannot be read here", span: startFrom.span };
+    const weights = saved.weights(startFrom.path);
+    if (!weights.ok) return { ok: false, message: `start_from: ${weights.message}`, span: startFrom.span };
+    const replaced = replaceParams(setup, weights.value.params, weights.value.folder, startFrom.span);
+    if (!replaced.ok) return replaced;
+    from = `, from the weights in ${weights.value.folder}`;
+  }
   const how = strategy.strategy.kind === "gradient" ? `${strategy.strategy.rule}, lr ${strategy.strategy.lr}, batch ${batch}` : strategy.strategy.kind.replace(/_/g, " ");
-  return { ok: true, spec: { ...setup, strategy: strategy.strategy, steps }, data: base.data, description: `minimize ${base.loss} on ${base.data}.${base.split} (${setup.train.n} examples) by ${how} for ${steps} steps, seed ${base.seed}` };
+  return {
+    ok: true,
+    spec: { ...setup, strategy: strategy.strategy, steps, ...(patience !== undefined ? { patience } : {}), ...(saved.resume ? { resume: saved.resume.state } : {}) },
+    data: base.data,
+    seed: base.seed,
+    description: `minimize ${base.loss} on ${base.data}.${base.split} (${setup.train.n} examples) by ${how} for ${steps} steps${patience !== undefined ? ` (patience ${patience})` : ""}, seed ${base.seed}${from}`,
+  };
 }
 
 export interface ReadSettings {

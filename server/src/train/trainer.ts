@@ -1,12 +1,15 @@
 // Training: the strategies of the notes (random search, random local search,
-// following the gradient with any optimizer and schedule) on the TensorFlow.js
+// following the gradient with any optimizer and schedule) on either training
 // executor. Plain data in and out: the caller supplies the compiled graphs,
 // the examples, and where progress goes; the loop polls for cancellation
-// between steps and stops on divergence.
+// between steps, stops on divergence and, with a patience, when evaluations
+// stop improving. It hands out checkpoints as it goes (the best weights, and
+// where it stands, with everything needed to go on from there exactly); a
+// spec with a resume state goes on from one.
 import type { Graph } from "../engine/ir";
 import type { RandomSource } from "../engine/gradcheck";
 import { bindExamples, type BoundExamples, type TrainingRuntime } from "./executors";
-import { createParamStore } from "./param-store";
+import { createParamStore, type OptimizerArrays } from "./param-store";
 import { createBatchSampler } from "../data/batches";
 import { createOptimizer } from "./optimizers";
 import { stepSize, type ScheduleSpec } from "./schedules";
@@ -40,6 +43,39 @@ export interface TrainSpec {
   random: (stream: string) => RandomSource;
   /** How slowly the running averages of batch statistics follow the batches (`bn_momentum`); 0.9 when absent. */
   bnMomentum?: number;
+  /** Stop when this many evaluations in a row have not improved on the best. */
+  patience?: number;
+  /** Where a resumed run goes on from; `params` then holds its params at that step. */
+  resume?: ResumeState;
+}
+
+/**
+ * Everything but the params that a gradient run needs to go on exactly as if
+ * it had not stopped: the optimizer's arrays, the step, how far the batch
+ * sampler got (it is replayed from the run's seed), the divergence test's
+ * averages, and the best so far with the patience count.
+ */
+export interface ResumeState {
+  /** Steps taken, so the number of the next step. */
+  step: number;
+  optimizer: Map<string, OptimizerArrays>;
+  /** Minibatches the sampler has handed out. */
+  batchesDrawn: number;
+  smoothedLoss?: number;
+  initialLoss?: number;
+  /** The lowest smoothed loss so far (absent: none yet). */
+  lowestLoss?: number;
+  best?: BestEvaluation;
+  /** The best weights, when there is a best. */
+  bestParams?: Map<string, Float32Array>;
+  /** Evaluations since the best. */
+  sinceBest: number;
+}
+
+export interface BestEvaluation {
+  step: number;
+  evalAccuracy?: number;
+  evalLoss?: number;
 }
 
 /** Everything of a spec but how to train: what landscapes and sweeps start from. */
@@ -64,11 +100,31 @@ export interface TrainResult {
   steps: number;
   /** Why the run diverged: the step and the loss. */
   divergence?: { step: number; loss: number; best: number };
-  best?: { step: number; evalAccuracy?: number; evalLoss?: number };
+  best?: BestEvaluation;
+  /** Set when patience ended the run: the evaluation's step that made it stop. */
+  earlyStop?: { step: number; patience: number };
+  /** Which weights `final`'s figures are measured on: the best evaluation's or the last step's, with that step of the curve. */
+  reported: { weights: "best" | "final"; step: number };
   final: { trainLoss: number; trainAccuracy?: number; evalLoss?: number; evalAccuracy?: number; testLoss?: number; testAccuracy?: number };
   params: Map<string, Float32Array>;
   /** The running averages of the loss's batch statistics that go with `params`, by statistic; absent when it has none. */
   statistics?: Map<string, Float32Array>;
+}
+
+/**
+ * Weights worth keeping, as the run goes: `best` when an evaluation beats
+ * the best so far, `final` at each evaluation, when the run stops and when it
+ * ends. Arrays are live: write or copy them before returning.
+ */
+export interface Checkpoint {
+  kind: "best" | "final";
+  /** Steps taken when these were the params. */
+  steps: number;
+  params: ReadonlyMap<string, Float32Array>;
+  /** The evaluation that made them the best. */
+  best?: BestEvaluation;
+  /** For `final` of a gradient run: what going on from here needs. */
+  resume?: ResumeState;
 }
 
 export interface TrainIO {
@@ -76,6 +132,7 @@ export interface TrainIO {
   cancelled(): boolean;
   /** Called after each gradient step with the params (live arrays: copy what you keep). */
   onParams?(step: number, params: ReadonlyMap<string, Float32Array>): void;
+  onCheckpoint?(checkpoint: Checkpoint): void;
 }
 
 /**
@@ -121,16 +178,22 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
     },
   };
   const started = performance.now();
+  const resume = spec.resume;
+  if (resume && spec.strategy.kind !== "gradient") throw new RangeError("only a run that follows the gradient can be resumed");
   let params = copyParams(spec.params);
-  let bestParams = copyParams(params);
+  let bestParams = resume?.bestParams ? copyParams(resume.bestParams) : copyParams(params);
+  let best: TrainResult["best"] = resume?.best;
+  let sinceBest = resume?.sinceBest ?? 0;
+  let earlyStop: TrainResult["earlyStop"];
+  let bestLoss = resume?.lowestLoss ?? Infinity;
   // The running averages of the loss's batch statistics, if it has any, and those of the best weights.
   const statistics = spec.strategy.kind === "gradient" ? createRunningStatistics(spec.loss, spec.bnMomentum ?? 0.9) : undefined;
+  // Checkpoints do not hold the running averages yet, so a run with batch statistics starts over rather than going on differently.
+  if (resume && statistics) throw new RangeError("a run whose loss uses batch_mean or batch_var cannot be resumed: its running averages are not saved with its checkpoints");
   let bestRunning = statistics?.snapshot();
-  let best: TrainResult["best"];
-  let bestLoss = Infinity;
   let status: TrainResult["status"] = "finished";
   let divergence: TrainResult["divergence"];
-  let step = 0;
+  let step = resume?.step ?? 0;
   const rowsPerEpoch = spec.train.n;
   const minibatch = spec.strategy.kind === "gradient" ? Math.min(spec.strategy.batch ?? rowsPerEpoch, rowsPerEpoch) : undefined;
   const trainExamples = bindExamples(runtime, spec.train, spec.shapes);
@@ -148,6 +211,11 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
       best = { step: point.step, evalAccuracy: result.accuracy, evalLoss: result.loss };
       bestParams = copyParams(params);
       bestRunning = statistics?.snapshot();
+      sinceBest = 0;
+      io.onCheckpoint?.({ kind: "best", steps: point.step + 1, params: bestParams, best });
+    } else {
+      sinceBest++;
+      if (spec.patience !== undefined && sinceBest >= spec.patience) earlyStop = { step: point.step, patience: spec.patience };
     }
   };
 
@@ -158,18 +226,33 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
     const strategy = spec.strategy;
     if (strategy.kind === "gradient") {
       // The params live where the executor computes until the loop ends (param-store.ts).
-      const store = createParamStore(runtime, createOptimizer(strategy.rule, strategy.settings), params);
+      const store = createParamStore(runtime, createOptimizer(strategy.rule, strategy.settings), params, resume?.optimizer);
       params = store.params;
       const batchSize = minibatch ?? rowsPerEpoch;
       // Minibatches from the data layer's sampler: every row once per epoch, seeded.
       const sampler = batchSize < rowsPerEpoch ? createBatchSampler(rowsPerEpoch, batchSamplerSeed(spec)) : undefined;
-      const nextBatch = (): Int32Array | undefined => (sampler?.ok ? sampler.value.nextBatch(batchSize) : undefined);
       // Dropout's masks: drawn afresh at each step from the run's seed (engine/dropout.ts).
       const dropoutSeed = Math.floor(spec.random("dropout").uniform() * 2 ** 32);
-      let smoothed: number | undefined;
-      let initialLoss: number | undefined;
+      let batchesDrawn = 0;
+      const nextBatch = (): Int32Array | undefined => {
+        if (!sampler?.ok) return undefined;
+        batchesDrawn++;
+        return sampler.value.nextBatch(batchSize);
+      };
+      // The sampler's state is its seed and how many batches it gave: a resumed run draws them again, unused.
+      for (let drawn = 0; drawn < (resume?.batchesDrawn ?? 0); drawn++) nextBatch();
+      let smoothed = resume?.smoothedLoss;
+      let initialLoss = resume?.initialLoss;
+      // Where the run stands after `taken` steps; the arrays are live, the checkpoint's reader writes them at once.
+      const standing = (taken: number): Checkpoint => ({
+        kind: "final",
+        steps: taken,
+        params,
+        resume: { step: taken, optimizer: store.states, batchesDrawn, smoothedLoss: smoothed, initialLoss, lowestLoss: Number.isFinite(bestLoss) ? bestLoss : undefined, best, bestParams: best ? bestParams : undefined, sinceBest },
+      });
+      let savedAt = -1;
       try {
-        for (step = 0; step < spec.steps; step++) {
+        for (; step < spec.steps; step++) {
           if (io.cancelled()) {
             status = "cancelled";
             break;
@@ -193,10 +276,21 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
           bestLoss = Math.min(bestLoss, smoothed);
           const squares = store.step(lr, step + 1);
           const point: CurvePoint = { step, epoch: ((step + 1) * batchSize) / rowsPerEpoch, seconds: seconds(), loss, lr, gradNorm: Math.sqrt(squares.gradient), updateRatio: squares.weight > 0 ? Math.sqrt(squares.update / squares.weight) : undefined };
-          if (step % spec.evalEvery === 0 || step === spec.steps - 1) evaluate(point);
+          const evaluated = step % spec.evalEvery === 0 || step === spec.steps - 1;
+          if (evaluated) evaluate(point);
           io.onPoint(point);
           io.onParams?.(step + 1, params);
+          if (evaluated && io.onCheckpoint) {
+            io.onCheckpoint(standing(step + 1));
+            savedAt = step + 1;
+          }
+          if (earlyStop) {
+            step++;
+            break;
+          }
         }
+        // Where it stopped, unless an evaluation just saved it (a diverged run's weights are kept too, to look at).
+        if (io.onCheckpoint && savedAt !== step) io.onCheckpoint(standing(step));
       } finally {
         // Out of the store before it is freed: the params it holds are what the run learned.
         params = copyParams(params);
@@ -220,7 +314,12 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
         }
         if (step % spec.evalEvery === 0 || step === strategy.tries - 1) evaluate(point);
         io.onPoint(point);
+        if (earlyStop) {
+          step++;
+          break;
+        }
       }
+      io.onCheckpoint?.({ kind: "final", steps: step, params });
     } else {
       // Strategy #2: perturb, keep the change if the loss goes down.
       const random = spec.random("local");
@@ -239,14 +338,21 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
         const point: CurvePoint = { step, epoch: step + 1, seconds: seconds(), loss: bestLoss };
         if (step % spec.evalEvery === 0 || step === strategy.steps - 1) evaluate(point);
         io.onPoint(point);
+        if (earlyStop) {
+          step++;
+          break;
+        }
       }
+      io.onCheckpoint?.({ kind: "final", steps: step, params });
     }
     const finalParams = best ? bestParams : params;
     const finalRunning = best ? bestRunning : statistics?.running;
+    // Steps of the curve: the best evaluation's, or the last point's.
+    const reported: TrainResult["reported"] = best ? { weights: "best", step: best.step } : { weights: "final", step: Math.max(step - 1, 0) };
     if (status === "cancelled") {
       // Stop now: a cancelled run reports what it last measured instead of evaluating again.
       const last = lastPoint ?? { loss: NaN };
-      return { status, steps: step, best, final: { trainLoss: last.loss, evalLoss: best?.evalLoss, evalAccuracy: best?.evalAccuracy }, params: finalParams, statistics: finalRunning && new Map(finalRunning) };
+      return { status, steps: step, best, reported, final: { trainLoss: last.loss, evalLoss: best?.evalLoss, evalAccuracy: best?.evalAccuracy }, params: finalParams, statistics: finalRunning && new Map(finalRunning) };
     }
     const trainMetrics = evaluateOn(runtime, spec, finalParams, spec.train, trainExamples, finalRunning);
     const evalMetrics = spec.evaluation ? evaluateOn(runtime, spec, finalParams, spec.evaluation, evalExamples, finalRunning) : undefined;
@@ -256,6 +362,8 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
       steps: step,
       divergence,
       best,
+      ...(earlyStop ? { earlyStop } : {}),
+      reported,
       final: { trainLoss: trainMetrics.loss, trainAccuracy: trainMetrics.accuracy, evalLoss: evalMetrics?.loss, evalAccuracy: evalMetrics?.accuracy, testLoss: testMetrics?.loss, testAccuracy: testMetrics?.accuracy },
       params: finalParams,
       statistics: finalRunning && new Map(finalRunning),

@@ -53,6 +53,8 @@ export interface TrainJob {
   maxTensorEntries?: number;
   /** Milliseconds the run may take; then it stops as if cancelled, its curve so far saved. */
   timeBudgetMs?: number;
+  /** A saved run's folder to go on with from its last checkpoint. */
+  resume?: string;
 }
 
 /** How a run ended, as plain data. */
@@ -66,6 +68,10 @@ export interface TrainOutcome {
   steps?: number;
   final?: Record<string, number | undefined>;
   divergence?: { step: number; loss: number; best: number };
+  /** Which weights `final`'s figures come from, and the step of the curve they are from. */
+  reported?: { weights: "best" | "final"; step: number };
+  /** Set when patience stopped the run. */
+  earlyStop?: { step: number; patience: number };
   sweep?: SweepResult;
   landscape?: LandscapeResult;
 }

@@ -5,8 +5,8 @@ import { formatNumber } from "../engine/gradcheck";
 import { runLandscape, runSweep, saveLandscape, saveSweep } from "../train/experiments";
 import { planRun, type RunDeclaration } from "../train/plan-run";
 import { prepareRuns } from "../train/prepare";
-import { RunStore, specHash } from "../train/run-store";
-import { train, type CurvePoint } from "../train/trainer";
+import { savedInputs, trainAndSave } from "../train/saved-run";
+import type { CurvePoint } from "../train/trainer";
 import { dataLoader } from "./load-examples";
 import { TimeBudget } from "./budget";
 import type { TrainJob, TrainOutcome } from "./messages";
@@ -43,24 +43,21 @@ async function trainJob(job: TrainJob, wasmDirectory: string, onPoint: (point: C
     const message = `${job.run}: loss ${formatNumber(done.result.center)} at the start, from ${formatNumber(done.result.min)} to ${formatNumber(done.result.max)} over ${done.result.losses.length} points`;
     return { run: job.run, status: done.result.cancelled ? "cancelled" : "finished", message, folder, backend: runtime.backend, landscape: done.result };
   }
-  const planned = planRun(prepared.analysis, run, prepared.data, job.seed);
+  // A resumed run goes on in its own folder with the seed it was run with.
+  const inputs = savedInputs(job.baseDirectory, job.resume);
+  if (!inputs.ok) return failed(inputs.message);
+  const previous = inputs.value.previous;
+  if (previous && previous.run !== job.run) return failed(`${job.resume} holds a run of ${previous.run}, not ${job.run}`);
+  if (previous && job.seed !== undefined && job.seed !== previous.seed) return failed(`the saved run used seed ${previous.seed}; going on with seed ${job.seed} would not continue it`);
+  const planned = planRun(prepared.analysis, run, prepared.data, job.seed ?? previous?.seed, inputs.value.saved);
   if (!planned.ok) return failed(planned.message);
-  const store = new RunStore(job.runsFolder, { run: job.run, file: job.uri, description: planned.description, seed: job.seed ?? 0, backend: runtime.backend, specHash: specHash(job.text), started: new Date().toISOString() });
-  const result = train(runtime, planned.spec, {
-    cancelled,
-    onPoint: (point) => {
-      store.add(point);
-      onPoint(point);
-    },
-  });
-  // Params and running averages are weights, not a summary.
-  const { params: _params, statistics: _statistics, ...summary } = result;
-  store.finish(summary);
+  const request = { runsFolder: job.runsFolder, run: job.run, file: job.uri, text: job.text, description: planned.description, seed: planned.seed, resumeFolder: job.resume, previous };
+  const { result, folder } = trainAndSave(runtime, planned.spec, request, { cancelled, onPoint });
   const final = result.final;
   const accuracy = final.evalAccuracy ?? final.trainAccuracy;
   const message =
     result.status === "diverged"
       ? `${job.run} diverged at step ${result.divergence?.step}: the loss reached ${formatNumber(result.divergence?.loss ?? NaN)} (best ${formatNumber(result.divergence?.best ?? NaN)}); the step size is probably too large`
-      : `${job.run} ${result.status === "cancelled" && budget.ranOut ? `stopped at its time budget of ${budget.text}` : result.status} after ${result.steps} steps: train loss ${formatNumber(final.trainLoss)}${accuracy === undefined ? "" : `, ${final.evalAccuracy !== undefined ? "eval" : "train"} accuracy ${accuracy.toFixed(4)}`}${final.testAccuracy === undefined ? "" : `, test accuracy ${final.testAccuracy.toFixed(4)}`}`;
-  return { run: job.run, status: result.status, message, folder: store.folder, backend: runtime.backend, description: planned.description, steps: result.steps, final: { ...final }, divergence: result.divergence };
+      : `${job.run} ${result.status === "cancelled" && budget.ranOut ? `stopped at its time budget of ${budget.text}` : result.earlyStop ? `stopped early (patience ${result.earlyStop.patience})` : result.status} after ${result.steps} steps: train loss ${formatNumber(final.trainLoss)}${accuracy === undefined ? "" : `, ${final.evalAccuracy !== undefined ? "eval" : "train"} accuracy ${accuracy.toFixed(4)}`}${final.testAccuracy === undefined ? "" : `, test accuracy ${final.testAccuracy.toFixed(4)}`} (${result.reported.weights} weights, step ${result.reported.step})`;
+  return { run: job.run, status: result.status, message, folder, backend: runtime.backend, description: planned.description, steps: result.steps, final: { ...final }, divergence: result.divergence, reported: result.reported, earlyStop: result.earlyStop };
 }

@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { analyze } from "../../../server/src/analysis/analyze";
 import { runCli } from "../../../server/src/cli/main";
-import { npyBytes } from "../../../server/src/export/npy-file";
+import { npyBytes } from "../../../server/src/train/weights";
 import { planRun, type RunDeclaration } from "../../../server/src/train/plan-run";
 import { prepareRuns } from "../../../server/src/train/prepare";
 import { dataLoader } from "../../../server/src/worker/load-examples";

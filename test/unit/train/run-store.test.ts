@@ -13,7 +13,7 @@ test("runs of one name started in the same second keep folders of their own", (t
   const meta = (file: string): RunMeta => ({ run: "fit", file, description: "", seed: 0, backend: "kernels", specHash: "", started: "2026-11-25T08:01:12.345Z" });
   const first = new RunStore(runs, meta("short.optim"));
   first.add({ step: 0, epoch: 1, seconds: 0.1, loss: 2.5 });
-  first.finish({ status: "finished", steps: 1, final: { trainLoss: 2.5 } });
+  first.finish({ status: "finished", steps: 1, reported: { weights: "final", step: 0 }, final: { trainLoss: 2.5 } });
   const second = new RunStore(runs, meta("long.optim"));
   second.add({ step: 0, epoch: 1, seconds: 0.1, loss: 9.5 });
   const third = new RunStore(runs, meta("other.optim"));
