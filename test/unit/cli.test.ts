@@ -1,7 +1,7 @@
 // The CLI as a function: formats and exit codes, without spawning a process.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runCli } from "../../server/src/cli/main";
@@ -11,6 +11,7 @@ import { prepareRuns } from "../../server/src/train/prepare";
 import { npyBytes } from "../../server/src/train/weights";
 import { dataLoader } from "../../server/src/worker/load-examples";
 import { idxImages, idxLabels, pixelsFor } from "./data/write-data";
+import { repoRoot } from "../support/fixtures";
 import { scratchFolder } from "../support/scratch";
 
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -338,11 +339,13 @@ async function exportTestSplit(text: string, folder: string): Promise<{ X: Float
   return { X, y: split.y.subarray(0, split.n), n: split.n, d: split.d };
 }
 
-function hasNumpy(): boolean {
-  return spawnSync("python3", ["-c", "import numpy"], { stdio: "ignore" }).status === 0;
+/** A Python with NumPy: the export test's environment (npm test sets it up), else the machine's python3. */
+function numpyPython(): string {
+  const venv = join(repoRoot, ".cache", "jax-venv", "bin", "python");
+  return existsSync(venv) ? venv : "python3";
 }
 
-test("after optim train, the saved best weights give the test accuracy the run reports, in Node and in NumPy", async (t) => {
+test("after optim train, the saved best weights give the test accuracy the run reports, in Node and in NumPy", async () => {
   const folder = scratchFolder("cli-weights");
   const file = join(folder, "fit.optim");
   const text = linearModel();
@@ -376,7 +379,6 @@ test("after optim train, the saved best weights give the test accuracy the run r
   }
   assert.equal(correct / test.n, reported, "Node, from the .npy files");
 
-  if (!hasNumpy()) return t.skip("python3 with numpy is not installed");
   const script = `import json, sys, numpy as np
 folder, run = sys.argv[1], sys.argv[2]
 meta = json.load(open(run + "/meta.json"))
@@ -387,8 +389,8 @@ y = np.load(folder + "/y_test.npy").astype(np.int64)
 print(json.dumps({"dtype": str(W.dtype), "shape": list(W.shape), "accuracy": float(np.mean(np.argmax(X @ W.T.astype(np.float64), axis=1) == y))}))
 `;
   writeFileSync(join(folder, "accuracy.py"), script);
-  const python = spawnSync("python3", [join(folder, "accuracy.py"), folder, report.folder], { encoding: "utf8" });
-  assert.equal(python.status, 0, python.stderr);
+  const python = spawnSync(numpyPython(), [join(folder, "accuracy.py"), folder, report.folder], { encoding: "utf8" });
+  assert.equal(python.status, 0, `${python.stderr}${python.error ? python.error.message : ""} (npm test installs NumPy in .cache/jax-venv)`);
   const numpy = JSON.parse(python.stdout);
   assert.deepEqual({ dtype: numpy.dtype, shape: numpy.shape }, { dtype: "float32", shape: [classes, d] });
   assert.equal(numpy.accuracy, reported, "NumPy, from the .npy files");
