@@ -57,7 +57,7 @@ for (const example of examples) {
         const accuracy = Number(/test loss [\d.]+ accuracy ([\d.]+)/.exec(ran.output)?.[1]);
         assert.ok(accuracy >= 0.88, `test accuracy ${accuracy}\n${ran.output}`);
         // The running averages are weights: the run's summary leaves them out.
-        const folder = /saved in (.+)$/m.exec(ran.output)?.[1] ?? "";
+        const folder = /saved in (.+?)(?: \(weights in [^)]*\))?$/m.exec(ran.output)?.[1] ?? "";
         const final = JSON.parse(readFileSync(join(folder, "final.json"), "utf8"));
         assert.equal(final.final.testAccuracy, accuracy);
         assert.equal("statistics" in final, false);
