@@ -285,7 +285,7 @@ test("optim runs lists the run an exported script saved, beside ours", async () 
   assert.equal(final.reportedWeights, "best");
   assert.equal(final.reportedStep, final.best.step);
   const meta = JSON.parse(readFileSync(join(runs, jax.folder, "meta.json"), "utf8")) as { params: { name: string; shape: number[]; file: string }[]; weights: { best: { steps: number; step: number }; final: { steps: number } } };
-  assert.deepEqual(meta.params.map((param) => [param.name, param.file]), [["W", "W.npy"]]);
+  assert.deepEqual(meta.params.map((param) => [param.name, param.file]), [["W", "W.npy"], ["b", "b.npy"]]);
   assert.equal(meta.weights.final.steps, 30);
   assert.equal(meta.weights.best.steps, final.best.step + 1);
   for (const kind of ["best", "final"]) {
