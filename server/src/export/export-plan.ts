@@ -6,15 +6,13 @@
 // itself (which IDX files, which preparation). What the export cannot
 // reproduce exactly is an error on the construct, never a different script.
 import type * as ast from "../syntax/ast";
-import { forEachExpression } from "../syntax/walk";
-import type { Graph, OpName } from "../engine/ir";
 import type { Analysis } from "../analysis/analyze";
 import { leadingRows } from "../data/stored-bytes";
 import type { Examples, SplitName, Splits } from "../data/types";
 import { planRun, readSettings, type RunDeclaration } from "../train/plan-run";
 import { createOptimizer } from "../train/optimizers";
 import type { ScheduleSpec } from "../train/schedules";
-import { batchSamplerSeed } from "../train/trainer";
+import { batchSamplerSeed, dropoutSeed } from "../train/trainer";
 import { settingsOf } from "../worker/load-examples";
 import type { DataDeclaration } from "../worker/run-check";
 import { pythonFunction } from "./jax-graph";
@@ -56,6 +54,9 @@ export interface JaxExportPlan {
   optimizer: { rule: string; settings: Record<string, number>; lr: number; batch: number; schedule: ScheduleSpec };
   /** The minibatch sampler's seed; null when every step takes every row. */
   batchSeed: number | null;
+  /** The seed of dropout's masks (engine/dropout.ts), and how slowly batch statistics' running averages follow the batches. */
+  dropoutSeed: number;
+  bnMomentum: number;
   params: { name: string; shape: number[] }[];
   lossFunction: string;
   scoreFunction?: string;
@@ -81,24 +82,6 @@ function unsupported(what: string, span: ast.Span): JaxExport {
   return { ok: false, message: `the JAX export does not support ${what}`, span };
 }
 
-/** The builtins whose values depend on the training step or the run's state, with what the script lacks for each. */
-const statefulBuiltins: Record<string, { op: OpName; why: string }> = {
-  dropout_mask: { op: "dropoutmask", why: "dropout_mask(...) (its masks come from the lab's own generator, step by step)" },
-  batch_mean: { op: "batchmean", why: "batch_mean(...) (batch normalization's running averages)" },
-  batch_var: { op: "batchvar", why: "batch_var(...) (batch normalization's running averages)" },
-};
-
-/** A refusal on the first call of a builtin the graphs use that the script cannot reproduce, or undefined. */
-function statefulOpUse(analysis: Analysis, graphs: Graph[]): JaxExport | undefined {
-  const used = new Set(graphs.flatMap((graph) => graph.nodes.map((node) => node.op)));
-  let refusal: JaxExport | undefined;
-  forEachExpression(analysis.document, (expr) => {
-    if (refusal || expr.kind !== "call") return;
-    const builtin = statefulBuiltins[expr.callee.text];
-    if (builtin && used.has(builtin.op)) refusal = unsupported(builtin.why, expr.span);
-  });
-  return refusal;
-}
 
 function settingOf(block: ast.Block | undefined, key: string): ast.Setting | undefined {
   return block?.settings.find((setting) => setting.key.text === key);
@@ -155,8 +138,6 @@ export function planJaxExport(inputs: ExportInputs): JaxExport {
   const planned = planRun(analysis, run, data, inputs.seed);
   if (!planned.ok) return planned;
   const { spec } = planned;
-  const stateful = statefulOpUse(analysis, [spec.loss, ...(spec.score ? [spec.score] : [])]);
-  if (stateful) return stateful;
   const strategy = spec.strategy;
   const by = settingOf(run.block, "by");
   if (strategy.kind !== "gradient") return unsupported(`${strategy.kind.replace(/_/g, " ")} (only runs that follow the gradient with an optimizer)`, by?.span ?? run.name.span);
@@ -202,6 +183,8 @@ export function planJaxExport(inputs: ExportInputs): JaxExport {
       ...(test ? { test } : {}),
       optimizer: { rule: strategy.rule, settings: { ...createOptimizer(strategy.rule, strategy.settings).settings }, lr: strategy.lr, batch, schedule: strategy.schedule },
       batchSeed: batch < spec.train.n ? batchSamplerSeed(spec) : null,
+      dropoutSeed: dropoutSeed(spec),
+      bnMomentum: spec.bnMomentum ?? 0.9,
       params,
       lossFunction: pythonFunction("loss_graph", spec.loss, true),
       ...(spec.score ? { scoreFunction: pythonFunction("score_graph", spec.score, false) } : {}),

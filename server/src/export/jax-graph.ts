@@ -3,7 +3,10 @@
 // op spelled so that its value and its gradient under jax.grad are those of
 // the reference op table (engine/ops.ts): ties of max and min go to the first
 // argument, reductions along an axis see vectors as 1×n rows and keep the
-// axis, comparisons carry no gradient.
+// axis, comparisons carry no gradient. A training step passes its number as
+// `draw` (dropout's masks, engine/dropout.ts) and no `running`, so batch
+// statistics are the batch's and come back in `observed`; evaluation passes
+// the running averages and no draw.
 import type { Graph, IrNode, OpName } from "../engine/ir";
 
 /** A Python float literal that reads back as the same double. */
@@ -94,26 +97,30 @@ function expressionOf(node: IrNode, v: (id: number) => string): string {
       return `jnp.take_along_axis(as_matrix(${a}), ${b}.astype(jnp.int32).reshape(-1, 1), axis=1)`;
     case "onehot":
       return `jax.nn.one_hot(${a}, ${node.classes as number}, dtype=DTYPE)`;
-    case "dropoutmask":
+    case "dropoutmask": {
+      // Kept where the entry's 24-bit uniform number k / 2^24 is below keep, that is k < ceil(keep · 2^24), exactly.
+      const keep = node.keep as number;
+      return `dropout_mask(${a}.shape, ${Math.ceil(keep * 16777216)}, ${pythonNumber(1 / keep)}, ${node.salt as number}, draw)`;
+    }
     case "batchmean":
     case "batchvar":
-      // Refused by the export's plan (export-plan.ts) before any script is written.
-      throw new Error(`the JAX export does not support ${node.op}`);
+      return `batch_statistic(${pythonString(node.op === "batchmean" ? "mean" : "var")}, ${a}, ${pythonString(node.statistic as string)}, running, observed)`;
   }
 }
 
 /**
- * `def NAME(params, X, y):` computing the graph's output, reshaped to a number
- * when `scalar` (a loss), else as it is (a score).
+ * `def NAME(params, X, y, draw=None, running=None):` computing the graph's
+ * output, reshaped to a number when `scalar` (a loss), else as it is (a
+ * score), with the batch statistics it observed: `(value, observed)`.
  */
 export function pythonFunction(name: string, graph: Graph, scalar: boolean): string {
   const v = (id: number) => `v${id}`;
-  const lines = [`def ${name}(params, X, y):`];
+  const lines = [`def ${name}(params, X, y, draw=None, running=None):`, "    observed = {}"];
   // Only the nodes the output depends on, found by one backward sweep over the topological order.
   const needed = new Uint8Array(graph.nodes.length);
   needed[graph.output] = 1;
   for (let id = graph.output; id >= 0; id--) if (needed[id]) for (const input of graph.nodes[id].inputs) needed[input] = 1;
   for (const node of graph.nodes) if (needed[node.id]) lines.push(`    ${v(node.id)} = ${expressionOf(node, v)}`);
-  lines.push(scalar ? `    return jnp.reshape(${v(graph.output)}, ())` : `    return ${v(graph.output)}`);
+  lines.push(scalar ? `    return jnp.reshape(${v(graph.output)}, ()), observed` : `    return ${v(graph.output)}, observed`);
   return lines.join("\n") + "\n";
 }

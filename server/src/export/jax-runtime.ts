@@ -46,6 +46,41 @@ def as_matrix(a):
     return jnp.reshape(a, (1, -1)) if a.ndim < 2 else a
 
 
+# ---- dropout's masks and batch statistics (engine/dropout.ts, engine/batch-statistics.ts)
+
+def mix(h):
+    """A 32-bit avalanche on uint32 values, whose products wrap as Math.imul's do."""
+    h = h ^ (h >> 16)
+    h = h * jnp.uint32(0x85EBCA6B)
+    h = h ^ (h >> 13)
+    h = h * jnp.uint32(0xC2B2AE35)
+    return h ^ (h >> 16)
+
+
+def dropout_mask(shape, threshold, kept, salt, draw):
+    """1/keep where an entry is kept, else 0, hashed from (seed, step, salt, index); all ones without a draw (evaluation)."""
+    if draw is None:
+        return jnp.ones(shape, DTYPE)
+    index = jnp.arange(math.prod(shape), dtype=jnp.uint32)
+    h = mix(mix(mix(mix(jnp.uint32(CONFIG["dropoutSeed"])) ^ draw) ^ jnp.uint32(salt)) ^ index)
+    return jnp.where((h >> 8) < threshold, jnp.asarray(kept, DTYPE), jnp.asarray(0, DTYPE)).reshape(shape)
+
+
+def batch_statistic(kind, a, name, running, observed):
+    """Each column's mean or biased variance over the batch's rows, [N, H] to [1, H], left in observed;
+    at evaluation the running average instead (0 for a mean and 1 for a variance before there is one)."""
+    a = as_matrix(a)
+    if running is not None:
+        value = running.get(name)
+        if value is None:
+            return jnp.zeros((1, a.shape[1]), DTYPE) if kind == "mean" else jnp.ones((1, a.shape[1]), DTYPE)
+        return jnp.reshape(value, (1, -1)).astype(DTYPE)
+    mean = jnp.mean(a, axis=0, keepdims=True)
+    value = mean if kind == "mean" else jnp.mean((a - mean) ** 2, axis=0, keepdims=True)
+    observed[name] = jnp.reshape(value, (-1,))
+    return value
+
+
 # ---- examples (data/idx.ts, data/prepare.ts) ------------------------------------
 
 def idx_file(folder, name):
@@ -303,29 +338,30 @@ def main():
     train_X, train_y = splits[CONFIG["train"]["split"]]
     train_X, train_y = train_X[:rows], train_y[:rows]
 
-    def step(params, first, second, X, y, lr, t):
-        loss, grads = jax.value_and_grad(loss_graph)(params, X, y)
+    def step(params, first, second, X, y, lr, t, draw):
+        (loss, observed), grads = jax.value_and_grad(loss_graph, has_aux=True)(params, X, y, draw)
         new_params, new_first, new_second, squares = {}, {}, {}, [0.0, 0.0, 0.0]
         for name in params:
             w, g = params[name], grads[name]
             new_params[name], new_first[name], new_second[name] = update(w, g, first[name], second[name], lr, t)
             squares = [squares[0] + jnp.sum(g * g), squares[1] + jnp.sum((new_params[name] - w) ** 2), squares[2] + jnp.sum(w * w)]
-        return new_params, new_first, new_second, loss, jnp.stack(squares)
+        return new_params, new_first, new_second, loss, jnp.stack(squares), observed
 
-    def measure(params, X, y):
-        loss = loss_graph(params, X, y)
-        correct = jnp.sum(jnp.argmax(score_graph(params, X, y), axis=1) == y) if HAS_SCORE else jnp.asarray(0)
+    def measure(params, running, X, y):
+        """With the running averages of batch statistics and no dropout, as evaluation and test are."""
+        loss, _ = loss_graph(params, X, y, None, running)
+        correct = jnp.sum(jnp.argmax(score_graph(params, X, y, None, running)[0], axis=1) == y) if HAS_SCORE else jnp.asarray(0)
         return loss, correct
 
     train_step = jax.jit(step)
     measure_rows = jax.jit(measure)
 
-    def evaluate_on(params, X, y):
+    def evaluate_on(params, running, X, y):
         """Loss and accuracy in chunks of 2,000 rows, each chunk's mean loss weighted by its size."""
         loss_sum, correct = 0.0, 0
         for start in range(0, X.shape[0], 2000):
             chunk_X, chunk_y = place_rows(X[start:start + 2000].astype(NP_DTYPE), y[start:start + 2000])
-            loss, right = measure_rows(params, chunk_X, chunk_y)
+            loss, right = measure_rows(params, running, chunk_X, chunk_y)
             loss_sum += float(fetch(loss)) * chunk_X.shape[0]
             correct += int(fetch(right))
         return loss_sum / X.shape[0], (correct / X.shape[0] if HAS_SCORE else None)
@@ -347,6 +383,9 @@ def main():
     writer = RunFolder() if jax.process_index() == 0 else None
     started = time.perf_counter()
     status, divergence, best, best_params = "finished", None, None, params
+    # The running averages of the loss's batch statistics (train/running-statistics.ts), and the best weights' own.
+    running, best_running = {}, {}
+    momentum = CONFIG["bnMomentum"]
     smoothed, initial_loss, best_loss = None, None, math.inf
     alpha = min(0.1, max(0.01, batch / 1000))
     step_number = 0
@@ -357,7 +396,7 @@ def main():
         else:
             X, y = whole
         lr = step_size(optimizer["schedule"], optimizer["lr"], step_number, total)
-        new_params, new_first, new_second, loss, squares = train_step(params, first, second, X, y, jnp.asarray(lr, DTYPE), jnp.asarray(step_number + 1, DTYPE))
+        new_params, new_first, new_second, loss, squares, observed = train_step(params, first, second, X, y, jnp.asarray(lr, DTYPE), jnp.asarray(step_number + 1, DTYPE), jnp.asarray(step_number, jnp.uint32))
         loss = float(fetch(loss))
         # Minibatch losses are noisy: a moving average against its best, ignoring bests under 1% of the start.
         smoothed = loss if smoothed is None else (1 - alpha) * smoothed + alpha * loss
@@ -370,29 +409,31 @@ def main():
             break
         best_loss = min(best_loss, smoothed)
         params, first, second = new_params, new_first, new_second
+        for name, value in observed.items():
+            running[name] = value if name not in running else momentum * running[name] + (1 - momentum) * value
         gradient, change, weight = (float(x) for x in fetch(squares))
         point = {"step": step_number, "epoch": (step_number + 1) * batch / rows, "seconds": time.perf_counter() - started, "loss": loss, "lr": lr, "gradNorm": math.sqrt(gradient)}
         if weight > 0:
             point["updateRatio"] = math.sqrt(change / weight)
         if evaluation is not None and (step_number % CONFIG["evalEvery"] == 0 or step_number == steps - 1):
-            point["evalLoss"], point["evalAccuracy"] = evaluate_on(params, *evaluation)
+            point["evalLoss"], point["evalAccuracy"] = evaluate_on(params, running, *evaluation)
             if point["evalAccuracy"] is None:
                 point.pop("evalAccuracy")
             better = (best is None or point["evalAccuracy"] > best["evalAccuracy"]) if HAS_SCORE else (best is None or point["evalLoss"] < best["evalLoss"])
             if better:
                 best = {key: point[key] for key in ("step", "evalAccuracy", "evalLoss") if key in point}
-                best_params = params
+                best_params, best_running = params, dict(running)
         if writer:
             writer.add(point)
     else:
         step_number = steps
-    final_params = best_params if best is not None else params
+    final_params, final_running = (best_params, best_running) if best is not None else (params, running)
     final = {}
-    final["trainLoss"], final["trainAccuracy"] = evaluate_on(final_params, train_X, train_y)
+    final["trainLoss"], final["trainAccuracy"] = evaluate_on(final_params, final_running, train_X, train_y)
     if evaluation is not None:
-        final["evalLoss"], final["evalAccuracy"] = evaluate_on(final_params, *evaluation)
+        final["evalLoss"], final["evalAccuracy"] = evaluate_on(final_params, final_running, *evaluation)
     if test is not None:
-        final["testLoss"], final["testAccuracy"] = evaluate_on(final_params, *test)
+        final["testLoss"], final["testAccuracy"] = evaluate_on(final_params, final_running, *test)
     final = {key: value for key, value in final.items() if value is not None}
     result = {"status": status, "steps": step_number}
     if divergence:
@@ -402,9 +443,9 @@ def main():
     result["final"] = final
     result["reported"] = {"weights": "best", "step": best["step"]} if best else {"weights": "final", "step": max(step_number - 1, 0)}
     if writer:
-        writer.save_weights("final", step_number, {name: fetch(value) for name, value in params.items()})
+        writer.save_weights("final", step_number, {name: fetch(value) for name, value in params.items()}, {name: fetch(value) for name, value in running.items()})
         if best:
-            writer.save_weights("best", best["step"] + 1, {name: fetch(value) for name, value in best_params.items()}, best)
+            writer.save_weights("best", best["step"] + 1, {name: fetch(value) for name, value in best_params.items()}, {name: fetch(value) for name, value in best_running.items()}, best)
         writer.finish(result)
         print(status + " after " + str(step_number) + " steps: train loss " + format(final["trainLoss"], ".4g") + "; saved in " + writer.folder)
 
@@ -444,7 +485,7 @@ class RunFolder:
         if "evalLoss" in point:
             self.write("curve.json", json.dumps(self.points) + "\n")
 
-    def save_weights(self, kind, steps, weights, best=None):
+    def save_weights(self, kind, steps, weights, statistics, best=None):
         """weights/best or weights/final as our runs keep them: one float32 .npy per param, listed in weights.json and meta.json (no optimizer state: such a run is not resumed)."""
         folder = os.path.join(self.folder, "weights", kind)
         os.makedirs(folder, exist_ok=True)
@@ -452,6 +493,11 @@ class RunFolder:
         for param in params:
             np.save(os.path.join(folder, param["file"]), np.asarray(weights[param["name"]], dtype=np.float32))
         listed = {"kind": kind, "steps": steps, "params": params}
+        if statistics:
+            listed["statistics"] = [{"name": name, "shape": [len(value)], "file": "statistics/" + re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".npy"} for name, value in statistics.items()]
+            os.makedirs(os.path.join(folder, "statistics"), exist_ok=True)
+            for entry in listed["statistics"]:
+                np.save(os.path.join(folder, entry["file"]), np.asarray(statistics[entry["name"]], dtype=np.float32))
         if best:
             listed["best"] = best
         with open(os.path.join(folder, "weights.json"), "w") as stream:

@@ -169,6 +169,11 @@ export function batchSamplerSeed(spec: Pick<TrainSpec, "random">): number {
   return Math.floor(spec.random("batches").uniform() * 2 ** 32);
 }
 
+/** The seed of a run's dropout masks, drawn from its "dropout" stream (the JAX export uses it too). */
+export function dropoutSeed(spec: Pick<TrainSpec, "random">): number {
+  return Math.floor(spec.random("dropout").uniform() * 2 ** 32);
+}
+
 function copyParams(params: Map<string, Float32Array>): Map<string, Float32Array> {
   return new Map([...params].map(([name, value]) => [name, value.slice()]));
 }
@@ -240,7 +245,7 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
       // Minibatches from the data layer's sampler: every row once per epoch, seeded.
       const sampler = batchSize < rowsPerEpoch ? createBatchSampler(rowsPerEpoch, batchSamplerSeed(spec)) : undefined;
       // Dropout's masks: drawn afresh at each step from the run's seed (engine/dropout.ts).
-      const dropoutSeed = Math.floor(spec.random("dropout").uniform() * 2 ** 32);
+      const maskSeed = dropoutSeed(spec);
       let batchesDrawn = 0;
       const nextBatch = (): Int32Array | undefined => {
         if (!sampler?.ok) return undefined;
@@ -266,7 +271,7 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
             status = "cancelled";
             break;
           }
-          const { loss } = trainExamples.lossAndGradients(spec.loss, nextBatch(), params, store.gradients, { dropout: { seed: dropoutSeed, step }, statistics: statistics && { observed: statistics.observed } });
+          const { loss } = trainExamples.lossAndGradients(spec.loss, nextBatch(), params, store.gradients, { dropout: { seed: maskSeed, step }, statistics: statistics && { observed: statistics.observed } });
           statistics?.update();
           // Minibatch losses are noisy: compare a moving average with its best, and
           // ignore bests below 1% of the start, where tiny losses make ratios meaningless.

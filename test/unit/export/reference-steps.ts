@@ -1,13 +1,13 @@
 // The losses a run's first steps take in float64 on the reference executor
-// (engine/reference.ts), on the batches the trainer samples and with the
-// trainer's own update rules and schedules: what an exported script run in
-// float64 must reproduce.
+// (engine/reference.ts), on the batches the trainer samples, with its dropout
+// masks and batch statistics, and with the trainer's own update rules and
+// schedules: what an exported script run in float64 must reproduce.
 import { createBatchSampler } from "../../../server/src/data/batches";
 import { evaluate, gradients } from "../../../server/src/engine/reference";
 import type { Tensor } from "../../../server/src/engine/tensor";
 import { createOptimizer, type OptimizerState } from "../../../server/src/train/optimizers";
 import { stepSize } from "../../../server/src/train/schedules";
-import { batchSamplerSeed, type TrainSpec } from "../../../server/src/train/trainer";
+import { batchSamplerSeed, dropoutSeed, type TrainSpec } from "../../../server/src/train/trainer";
 
 export function referenceLosses(spec: TrainSpec, steps: number): number[] {
   const strategy = spec.strategy;
@@ -29,7 +29,8 @@ export function referenceLosses(spec: TrainSpec, steps: number): number[] {
       X.data.set(spec.train.X.subarray(row * d, (row + 1) * d), i * d);
       y.data[i] = spec.train.y[row];
     });
-    const values = evaluate(spec.loss, { X, y, params });
+    // Dropout's masks of this step, and the batch's own statistics (no running averages), as a training step has them.
+    const values = evaluate(spec.loss, { X, y, params, dropout: { seed: dropoutSeed(spec), step } });
     losses.push(values[spec.loss.output].data[0]);
     const grads = gradients(spec.loss, values);
     const lr = stepSize(strategy.schedule, strategy.lr, step, spec.steps);
