@@ -64,7 +64,7 @@ export function learnedFolder(folder: string, options: LearnedOptions, output: C
   }
   output.stdout(`run ${meta.run ?? "?"} (${folder})\n`);
   if (templates.ok) output.stdout(`  templates of the ${kind} weights: ${join(folder, "templates.png")}, one per class in ${join(folder, "templates")}\n`);
-  else output.stdout(`  no templates: ${templates.message}\n`);
+  else output.stdout(`  templates not drawn: ${templates.message}\n`);
   if (!confusion) output.stdout(`  no confusion matrix: ${final.status === undefined ? "the run did not finish" : "the run's loss has no class scores, or it has no eval or test split"}\n`);
   else {
     output.stdout(`  confusion from the ${confusion.weights} weights${options.weights && options.weights !== confusion.weights ? ` (the run's reported weights; --weights chose only the templates)` : ""}\n`);

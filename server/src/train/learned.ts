@@ -57,7 +57,7 @@ export function writeTemplates(folder: string, kind: "best" | "final" = reported
   if (!meta.ok) return { ok: false, message: `${folder} is not a run's folder: ${meta.message}` };
   const layout = meta.value.templates;
   if (!layout) return { ok: false, message: `${folder}: its meta.json says nothing of templates (a run saved before runs recorded them): train it again` };
-  if ("reason" in layout) return { ok: false, message: `${meta.value.run} has no templates: ${layout.reason}` };
+  if ("reason" in layout) return { ok: false, message: layout.reason };
   const saved = readSavedWeights(join(folder, "weights", kind));
   if (!saved.ok) return saved;
   const weights = saved.value.params.get(layout.param);
