@@ -5,9 +5,8 @@
 // classifier's run.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Confusion } from "../train/confusion";
+import type { Confusion, RunConfusion } from "../train/confusion";
 import { reportedWeights, writeTemplates } from "../train/learned";
-import type { RunConfusion } from "../train/trainer";
 import type { CliOutput } from "./main";
 
 function fit(text: string, width: number): string {

@@ -41,7 +41,8 @@ export class ConfusionCounter {
     }
   }
 
-  private widen(classes: number): void {
+  /** At least `classes` rows and columns. */
+  widen(classes: number): void {
     for (const row of this.counts) while (row.length < classes) row.push(0);
     while (this.counts.length < classes) this.counts.push(new Array<number>(classes).fill(0));
   }
@@ -69,4 +70,25 @@ export function summarizeConfusion(matrix: number[][]): Confusion {
 /** The names of a data set's classes, as given, else `class 0` … `class C-1`. */
 export function classNamesOf(classes: number, names?: readonly string[]): string[] {
   return Array.from({ length: classes }, (_, k) => names?.[k] ?? `class ${k}`);
+}
+
+/** What a run counted on its splits, for final.json. */
+export interface RunConfusion {
+  /** The weights they were counted with: the run's reported ones. */
+  weights: "best" | "final";
+  /** Each class's name (the data set's, else `class k`). */
+  classes: string[];
+  evaluation?: Confusion;
+  test?: Confusion;
+}
+
+/** The counts of a run's evaluation and test splits, where it counted any. */
+export function runConfusion(weights: "best" | "final", names: readonly string[] | undefined, evaluation?: ConfusionCounter, test?: ConfusionCounter): RunConfusion | undefined {
+  const counted = [evaluation, test].filter((counter) => counter !== undefined);
+  if (counted.length === 0) return undefined;
+  // Both splits' matrices are as wide as the widest, so one list of names fits both.
+  const count = Math.max(...counted.map((counter) => counter.classes));
+  for (const counter of counted) counter.widen(count);
+  const classes = classNamesOf(count, names);
+  return { weights, classes, ...(evaluation ? { evaluation: evaluation.result() } : {}), ...(test ? { test: test.result() } : {}) };
 }

@@ -14,7 +14,7 @@ import { createBatchSampler } from "../data/batches";
 import { createOptimizer } from "./optimizers";
 import { stepSize, type ScheduleSpec } from "./schedules";
 import { createRunningStatistics } from "./running-statistics";
-import { classNamesOf, ConfusionCounter, type Confusion } from "./confusion";
+import { ConfusionCounter, runConfusion, type RunConfusion } from "./confusion";
 import type { TemplatePlan } from "./templates";
 
 export interface TrainExamples {
@@ -99,15 +99,6 @@ export interface CurvePoint {
   evalLoss?: number;
   evalAccuracy?: number;
   trainAccuracy?: number;
-}
-
-export interface RunConfusion {
-  /** The weights they were counted with: `reported`'s. */
-  weights: "best" | "final";
-  /** Each class's name (the data set's, else `class k`). */
-  classes: string[];
-  evaluation?: Confusion;
-  test?: Confusion;
 }
 
 export interface TrainResult {
@@ -379,9 +370,7 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
     const trainMetrics = evaluateOn(runtime, spec, finalParams, spec.train, trainExamples, finalRunning);
     const evalMetrics = spec.evaluation ? evaluateOn(runtime, spec, finalParams, spec.evaluation, evalExamples, finalRunning, evalCounts) : undefined;
     const testMetrics = spec.test ? evaluateOn(runtime, spec, finalParams, spec.test, undefined, finalRunning, testCounts) : undefined;
-    const counted = [evalCounts, testCounts].filter((counts) => counts !== undefined);
-    const confusion: RunConfusion | undefined =
-      counted.length > 0 ? { weights: reported.weights, classes: classNamesOf(Math.max(...counted.map((counts) => counts.classes)), spec.classes?.names), ...(evalCounts ? { evaluation: evalCounts.result() } : {}), ...(testCounts ? { test: testCounts.result() } : {}) } : undefined;
+    const confusion = runConfusion(reported.weights, spec.classes?.names, evalCounts, testCounts);
     return {
       status,
       steps: step,

@@ -8,7 +8,7 @@ import { analyze } from "../../../server/src/analysis/analyze";
 import { blobs } from "../../../server/src/data/generators";
 import { evaluate } from "../../../server/src/engine/reference";
 import { tensor } from "../../../server/src/engine/tensor";
-import { classNamesOf, ConfusionCounter, summarizeConfusion } from "../../../server/src/train/confusion";
+import { classNamesOf, ConfusionCounter, runConfusion, summarizeConfusion } from "../../../server/src/train/confusion";
 import { loadKernels } from "../../../server/src/train/executors";
 import { planRun, type RunDeclaration } from "../../../server/src/train/plan-run";
 import { train, type TrainExamples } from "../../../server/src/train/trainer";
@@ -58,6 +58,17 @@ test("a prediction past the data's classes widens the matrix; a negative class i
   assert.equal(counter.classes, 4);
   assert.deepEqual(counter.result().matrix[0], [0, 0, 0, 1]);
   assert.throws(() => counter.add([0], [0], [-1]), /integers from 0/);
+});
+
+test("a run's two splits share one list of classes, the wider one's", () => {
+  const evaluation = new ConfusionCounter(2);
+  const testSplit = new ConfusionCounter(2);
+  testSplit.add([0], [0], [2]);
+  const confusion = runConfusion("best", ["a", "b"], evaluation, testSplit);
+  assert.deepEqual(confusion?.classes, ["a", "b", "class 2"]);
+  assert.equal(confusion?.evaluation?.matrix.length, 3);
+  assert.equal(confusion?.test?.matrix.length, 3);
+  assert.equal(runConfusion("final", undefined), undefined);
 });
 
 test("class names are the data set's, else class k", () => {
