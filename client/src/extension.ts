@@ -69,7 +69,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (chosen) await showDataPreview(context, languageClient, target, chosen);
     }),
     vscode.commands.registerCommand("optim.runExperiment", (uri?: string, name?: string) => runExperiment(languageClient, { curves, experiments, learned }, uri, name)),
-    vscode.commands.registerCommand("optim.resumeRun", (uri?: string, name?: string) => runExperiment(languageClient, { curves, experiments, learned }, uri, name, true)),
+    vscode.commands.registerCommand("optim.resumeRun", (uri?: string, name?: string, folder?: string) => runExperiment(languageClient, { curves, experiments, learned }, uri, name, true, folder)),
     vscode.commands.registerCommand("optim.showLearned", (folder?: string) => learned.pickAndShow(folder)),
     // Trust granted while running: start again with computation allowed.
     vscode.workspace.onDidGrantWorkspaceTrust(async () => {
@@ -137,9 +137,9 @@ async function openExample(context: vscode.ExtensionContext, name?: string): Pro
 /**
  * Starts a run of the active document (chosen from a list when not named),
  * with progress, a cancel button and its panel; with `resume`, goes on with
- * the run's newest saved folder instead.
+ * the run's saved folder instead (the Resume lens names it; else the newest).
  */
-async function runExperiment(languageClient: LanguageClient, panels: { curves: RunCurves; experiments: ExperimentPanels; learned: LearnedPanel }, uri?: string, name?: string, resume = false): Promise<void> {
+async function runExperiment(languageClient: LanguageClient, panels: { curves: RunCurves; experiments: ExperimentPanels; learned: LearnedPanel }, uri?: string, name?: string, resume = false, savedFolder?: string): Promise<void> {
   const target = uri ?? vscode.window.activeTextEditor?.document.uri.toString();
   if (!target || !target.endsWith(".optim")) {
     void vscode.window.showWarningMessage("Open a .optim file to run one of its runs.");
@@ -160,7 +160,7 @@ async function runExperiment(languageClient: LanguageClient, panels: { curves: R
   if (resume) {
     const file = vscode.Uri.parse(target);
     const runsFolders = [...(vscode.workspace.workspaceFolders ?? []).map((folder) => vscode.Uri.joinPath(folder.uri, "runs")), vscode.Uri.joinPath(file, "..", "runs")];
-    resumeFolder = (await latestResumable(runsFolders, chosen))?.fsPath;
+    resumeFolder = savedFolder ?? (await latestResumable(runsFolders, chosen))?.fsPath;
     if (!resumeFolder) {
       void vscode.window.showInformationMessage(`No saved run of ${chosen} to resume: a run keeps a checkpoint from its first evaluation on.`);
       return;

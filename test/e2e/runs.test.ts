@@ -79,6 +79,11 @@ test("cancelling a long run from its progress notification stops it", async () =
   const final = JSON.parse(readFileSync(join(session.workspace, "runs", folder, "final.json"), "utf8"));
   assert.equal(final.status, "cancelled");
   assert.ok(final.steps < 10_000_000);
+  // The run now has a Resume lens beside Run, naming the step it would go on from.
+  const resume = page.locator(".codelens-decoration").filter({ hasText: /↻ Resume from step \d+ \(cancelled\)/ });
+  await resume.first().waitFor({ state: "visible", timeout: 30_000 });
+  assert.match(await resume.first().innerText(), new RegExp(`Resume from step ${final.steps} `));
+  await screenshot(page, "runs-resume-lens");
 });
 
 /** The loss-curve panel's frame, once it shows a run. */

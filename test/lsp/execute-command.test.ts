@@ -46,7 +46,7 @@ run fit { minimize L; on d.train; by opt; steps 200; eval d.val; every 50 }
 `;
 
 test("the server advertises its lens commands under ids of its own; with clientCommands the lenses name the extension's", async () => {
-  assert.deepEqual(capabilities.executeCommandProvider?.commands, ["optim.server.checkGradients", "optim.server.runExperiment", "optim.server.previewData"]);
+  assert.deepEqual(capabilities.executeCommandProvider?.commands, ["optim.server.checkGradients", "optim.server.runExperiment", "optim.server.previewData", "optim.server.resumeRun"]);
   const vscodeLike = new LspTestClient();
   try {
     await vscodeLike.initialize({ clientCommands: true });

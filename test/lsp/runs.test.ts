@@ -84,13 +84,22 @@ test("a cancelled run resumed by the request's resume folder goes on in its fold
   assert.equal(stopped.status, "cancelled", stopped.message);
   const stoppedAt = JSON.parse(readFileSync(join(stopped.folder as string, "final.json"), "utf8")).steps as number;
   assert.ok(stoppedAt < 1000, `stopped after ${stoppedAt} steps`);
-  const resumed = (await client.connection.sendRequest("optim/runExperiment", { uri, name: "fit", resume: stopped.folder })) as RunExperimentRequest.Result;
+  // The run's Resume lens names the folder; the lens's command goes on from it.
+  const lenses = (await client.connection.sendRequest("textDocument/codeLens", { textDocument: { uri } })) as { command: { title: string; command: string; arguments: unknown[] } }[];
+  const resumeLens = lenses.find((lens) => lens.command.command === "optim.server.resumeRun");
+  assert.ok(resumeLens, `lenses: ${lenses.map((lens) => lens.command.title).join(" | ")}`);
+  assert.equal(resumeLens.command.title, `↻ Resume from step ${stoppedAt} (cancelled)`);
+  assert.deepEqual(resumeLens.command.arguments, [uri, "fit", stopped.folder]);
+  const resumed = (await client.connection.sendRequest("workspace/executeCommand", resumeLens.command)) as RunExperimentRequest.Result;
   assert.equal(resumed.status, "finished", resumed.message);
   assert.equal(resumed.folder, stopped.folder);
   assert.deepEqual(resumed.reported?.weights, "best");
   const steps = readFileSync(join(resumed.folder as string, "curve.csv"), "utf8").trim().split("\n").slice(1).map((line) => Number(line.split(",")[0]));
   assert.deepEqual(steps, Array.from({ length: 1000 }, (_, step) => step), "the curve is whole, each step once");
   assert.deepEqual(JSON.parse(readFileSync(join(resumed.folder as string, "meta.json"), "utf8")).resumed.map((entry: { steps: number }) => entry.steps), [stoppedAt]);
+  // Finished: no Resume lens any more.
+  const after = (await client.connection.sendRequest("textDocument/codeLens", { textDocument: { uri } })) as { command: { command: string } }[];
+  assert.deepEqual(after.map((lens) => lens.command.command), ["optim.server.previewData", "optim.server.runExperiment"]);
   const missing = (await client.connection.sendRequest("optim/runExperiment", { uri, name: "fit", resume: join(folder, "nowhere") })) as RunExperimentRequest.Result;
   assert.equal(missing.status, "failed");
   assert.match(missing.message, /nowhere is not a run's folder/);

@@ -400,8 +400,12 @@ def main():
     if best:
         result["best"] = best
     result["final"] = final
+    result["reported"] = {"weights": "best", "step": best["step"]} if best else {"weights": "final", "step": max(step_number - 1, 0)}
     if writer:
-        writer.finish(result, {name: fetch(value) for name, value in final_params.items()})
+        writer.save_weights("final", step_number, {name: fetch(value) for name, value in params.items()})
+        if best:
+            writer.save_weights("best", best["step"] + 1, {name: fetch(value) for name, value in best_params.items()}, best)
+        writer.finish(result)
         print(status + " after " + str(step_number) + " steps: train loss " + format(final["trainLoss"], ".4g") + "; saved in " + writer.folder)
 
 
@@ -425,6 +429,7 @@ class RunFolder:
                 count += 1
         devices = str(len(DEVICES)) + " " + DEVICES[0].platform + " device" + ("s" if len(DEVICES) > 1 else "")
         meta = {"run": CONFIG["run"], "file": CONFIG["file"], "description": CONFIG["description"] + " (JAX export, " + devices + ", " + ("float64" if ARGS.x64 else "float32") + ")", "seed": CONFIG["seed"], "backend": "jax", "specHash": CONFIG["specHash"], "started": started.isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+        self.meta = meta
         self.write("meta.json", json.dumps(meta, indent=2) + "\n")
         self.write("curve.csv", ",".join(COLUMNS) + "\n")
         self.points = []
@@ -439,12 +444,26 @@ class RunFolder:
         if "evalLoss" in point:
             self.write("curve.json", json.dumps(self.points) + "\n")
 
-    def finish(self, result, weights):
+    def save_weights(self, kind, steps, weights, best=None):
+        """weights/best or weights/final as our runs keep them: one float32 .npy per param, listed in weights.json and meta.json (no optimizer state: such a run is not resumed)."""
+        folder = os.path.join(self.folder, "weights", kind)
+        os.makedirs(folder, exist_ok=True)
+        params = [{"name": name, "shape": list(np.shape(value)), "file": re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".npy"} for name, value in weights.items()]
+        for param in params:
+            np.save(os.path.join(folder, param["file"]), np.asarray(weights[param["name"]], dtype=np.float32))
+        listed = {"kind": kind, "steps": steps, "params": params}
+        if best:
+            listed["best"] = best
+        with open(os.path.join(folder, "weights.json"), "w") as stream:
+            stream.write(json.dumps(listed, indent=2) + "\n")
+        self.meta["params"] = params
+        self.meta.setdefault("weights", {})[kind] = dict(best, steps=steps) if best else {"steps": steps}
+        self.write("meta.json", json.dumps(self.meta, indent=2) + "\n")
+
+    def finish(self, result):
         self.write("curve.json", json.dumps(self.points) + "\n")
+        result = dict(result, reportedWeights=result["reported"]["weights"], reportedStep=result["reported"]["step"])
         self.write("final.json", json.dumps(result, indent=2) + "\n")
-        os.makedirs(os.path.join(self.folder, "weights"), exist_ok=True)
-        for name, value in weights.items():
-            np.save(os.path.join(self.folder, "weights", name + ".npy"), value)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ export function jaxScript(plan: JaxExportPlan): string {
     "import json",
     "import math",
     "import os",
+    "import re",
     "import sys",
     "import time",
     "",

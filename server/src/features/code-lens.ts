@@ -1,11 +1,13 @@
 // Code lenses over runnable declarations. Each names a command of the VS Code
 // extension and its arguments; the LSP layer names the server's own command
 // instead for other editors (lsp/execute-command.ts). A grad's lens says where
-// its check stands: not yet checked, checking, right or wrong.
+// its check stands: not yet checked, checking, right or wrong. A run whose
+// newest saved folder stopped before its end has a Resume lens beside Run.
 import type * as ast from "../syntax/ast";
 import type { Analysis } from "../analysis/analyze";
 import type { GradResult } from "../engine/check-gradients";
 import { formatNumber } from "../engine/gradcheck";
+import type { ResumableRun } from "../train/resumable";
 
 export interface CodeLensEntry {
   span: ast.Span;
@@ -13,6 +15,8 @@ export interface CodeLensEntry {
   command: string;
   /** The declaration to act on. */
   name: string;
+  /** Resume: the run folder to go on from. */
+  folder?: string;
 }
 
 const lensFor: Record<string, { title: string; command: string }> = {
@@ -41,13 +45,21 @@ export function gradLensTitle(state: GradCheckState): string {
   return `✗ gradient wrong: max relative error ${error} — re-check`;
 }
 
-export function codeLenses(analysis: Analysis, gradState: (name: string) => GradCheckState = () => ({ checking: false })): CodeLensEntry[] {
+/** The Resume lens's title: from which step, and why the run is not finished. */
+export function resumeLensTitle(saved: ResumableRun): string {
+  return `↻ Resume from step ${saved.steps} (${saved.ended === "cancelled" ? "cancelled" : "stopped before its end"})`;
+}
+
+export function codeLenses(analysis: Analysis, gradState: (name: string) => GradCheckState = () => ({ checking: false }), resumable: (run: string) => ResumableRun | undefined = () => undefined): CodeLensEntry[] {
   const lenses: CodeLensEntry[] = [];
   for (const declaration of analysis.document.declarations) {
     const lens = lensFor[declaration.kind];
-    if (!lens || !declaration.name.text) continue;
-    const title = declaration.kind === "grad" ? gradLensTitle(gradState(declaration.name.text)) : lens.title;
-    lenses.push({ span: declaration.keywordSpan, title, command: lens.command, name: declaration.name.text });
+    const name = declaration.name.text;
+    if (!lens || !name) continue;
+    const title = declaration.kind === "grad" ? gradLensTitle(gradState(name)) : lens.title;
+    lenses.push({ span: declaration.keywordSpan, title, command: lens.command, name });
+    const saved = declaration.kind === "run" ? resumable(name) : undefined;
+    if (saved) lenses.push({ span: declaration.keywordSpan, title: resumeLensTitle(saved), command: "optim.resumeRun", name, folder: saved.folder });
   }
   return lenses;
 }

@@ -12,6 +12,7 @@ export const serverCommandFor: Record<string, string> = {
   "optim.checkGradients": "optim.server.checkGradients",
   "optim.runExperiment": "optim.server.runExperiment",
   "optim.previewData": "optim.server.previewData",
+  "optim.resumeRun": "optim.server.resumeRun",
 };
 
 export const serverCommands = Object.values(serverCommandFor);
@@ -62,6 +63,14 @@ export function registerServerCommands(connection: Connection, actions: CommandA
       }
       case "optim.server.runExperiment": {
         const result = await actions.runExperiment(target(command, args), progress, token);
+        notify(runSummary(result));
+        return result;
+      }
+      case "optim.server.resumeRun": {
+        // The lens's third argument is the run folder it found; the run resumes from that one.
+        const folder = args?.[2];
+        if (typeof folder !== "string") throw new ResponseError(ErrorCodes.InvalidParams, `${command} takes three arguments: the document's URI, a run's name and the run folder to resume`);
+        const result = await actions.runExperiment({ ...target(command, args), resume: folder }, progress, token);
         notify(runSummary(result));
         return result;
       }

@@ -24,6 +24,7 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import { analyze, type Analysis } from "../analysis/analyze";
 import { LineIndex } from "../analysis/line-index";
 import { codeLenses } from "../features/code-lens";
+import { latestResumableRun } from "../train/resumable";
 import { completionsAt } from "../features/completion";
 import { foldingRanges } from "../features/folding";
 import { formatEdits } from "../features/format";
@@ -103,9 +104,12 @@ export function startServer(connection: Connection, workerPath: string): void {
   let refreshes = { codeLens: false, inlayHint: false };
   /** The data's real sizes, for hover and inlay hints, once a check has read it. */
   const shapes = new DataShapes(() => initOptions.maxTensorEntries);
-  const gradStates = new GradStates(() => {
+  const refreshCodeLenses = () => {
     if (refreshes.codeLens) void connection.sendRequest(CodeLensRefreshRequest.type);
-  });
+  };
+  const gradStates = new GradStates(refreshCodeLenses);
+  /** Runs under way, as `runsFolder#name`. */
+  const runningNow = new Set<string>();
   let snippetSupport = false;
   // A worker's death is logged, and shown at most once a minute so a document that kills it on every edit does not flood the editor.
   let lastShownStop = -Infinity;
@@ -287,13 +291,19 @@ export function startServer(connection: Connection, workerPath: string): void {
     return checkResults(doc, result);
   }
 
+  /** Where a document's runs are saved: runs/ in its workspace folder, else beside it. */
+  function runsFolderOf(uri: string): string {
+    const file = fileURLToPath(uri);
+    const root = workspaceFolders.find((folder) => file.startsWith(fileURLToPath(folder.uri)));
+    return join(root ? fileURLToPath(root.uri) : dirname(file), "runs");
+  }
+
   async function runExperiment(params: RunExperimentRequest.Params, progress: WorkDoneProgressReporter, token: CancellationToken): Promise<RunExperimentRequest.Result> {
     const doc = current(params.uri);
     if (!doc) return { run: params.name, status: "failed", message: "the document is not open" };
     if (initOptions.trusted === false) return { run: params.name, status: "failed", message: "runs start only in a trusted workspace: Restricted Mode reads no data and runs no computation" };
     const file = fileURLToPath(params.uri);
-    const root = workspaceFolders.find((folder) => file.startsWith(fileURLToPath(folder.uri)));
-    const runsFolder = join(root ? fileURLToPath(root.uri) : dirname(file), "runs");
+    const runsFolder = runsFolderOf(params.uri);
     progress.begin(`Running ${params.name}`, 0, "starting", true);
     const job = trainingPool.train(
       {
@@ -316,7 +326,14 @@ export function startServer(connection: Connection, workerPath: string): void {
       },
     );
     token.onCancellationRequested(() => job.cancel());
-    const outcome = await job.outcome;
+    // A run under way has no Resume lens: its folder has checkpoints but no end yet.
+    const running = `${runsFolder}#${params.name}`;
+    runningNow.add(running);
+    refreshCodeLenses();
+    const outcome = await job.outcome.finally(() => {
+      runningNow.delete(running);
+      refreshCodeLenses();
+    });
     progress.done();
     const after = current(params.uri);
     const declaration = doc.analysis.document.declarations.find((candidate) => candidate.name.text === params.name && "block" in candidate);
@@ -441,9 +458,12 @@ export function startServer(connection: Connection, workerPath: string): void {
   connection.onCodeLens(({ textDocument }) => {
     const doc = current(textDocument.uri);
     if (!doc) return [];
-    return codeLenses(doc.analysis, (grad) => gradStates.stateOf(textDocument.uri, doc.version, grad)).map((lens) => ({
+    // Saved runs are looked for only where runs may start: a trusted workspace with a file on disk.
+    const runsFolder = initOptions.trusted !== false && textDocument.uri.startsWith("file:") ? runsFolderOf(textDocument.uri) : undefined;
+    const resumable = (run: string) => (runsFolder && !runningNow.has(`${runsFolder}#${run}`) ? latestResumableRun(runsFolder, run) : undefined);
+    return codeLenses(doc.analysis, (grad) => gradStates.stateOf(textDocument.uri, doc.version, grad), resumable).map((lens) => ({
       range: toRange(doc.lines, lens.span),
-      command: { title: lens.title, command: initOptions.clientCommands ? lens.command : serverCommandFor[lens.command], arguments: [textDocument.uri, lens.name] },
+      command: { title: lens.title, command: initOptions.clientCommands ? lens.command : serverCommandFor[lens.command], arguments: [textDocument.uri, lens.name, ...(lens.folder ? [lens.folder] : [])] },
     }));
   });
 

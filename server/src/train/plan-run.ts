@@ -58,8 +58,8 @@ function replaceParams(setup: RunSetup, given: ReadonlyMap<string, NamedArray>, 
 /** The resumed state must fit the optimizer the run names now and the steps it has left. */
 function checkResume(state: ResumeState, strategy: Strategy, steps: number, setup: RunSetup, span: ast.Span): { ok: true } | { ok: false; message: string; span: ast.Span } {
   if (strategy.kind !== "gradient") return { ok: false, message: "only a run that follows the gradient can be resumed", span };
-  // Checkpoints do not hold batch normalization's running averages: going on without them would not be the same run.
-  if (setup.loss.nodes.some((node) => node.op === "batchmean" || node.op === "batchvar")) return { ok: false, message: "a run whose loss uses batch_mean or batch_var cannot be resumed: its running averages are not saved with its checkpoints", span };
+  // Going on without batch normalization's running averages would not be the same run.
+  if (!state.statistics && setup.loss.nodes.some((node) => node.op === "batchmean" || node.op === "batchvar")) return { ok: false, message: "the checkpoint holds no running averages of batch_mean and batch_var (it was saved before runs kept them): the run cannot go on as it would have", span };
   if (state.step >= steps) return { ok: false, message: `the saved run already took ${state.step} of its ${steps} steps: raise steps to go on`, span };
   const slots = createOptimizer(strategy.rule, strategy.settings).newState(1);
   for (const [name, arrays] of state.optimizer) {

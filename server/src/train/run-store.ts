@@ -51,7 +51,9 @@ interface WeightsFile {
   params: SavedParam[];
   best?: BestEvaluation;
   optimizer?: { param: string; slot: "first" | "second"; file: string }[];
-  resume?: Omit<ResumeState, "optimizer" | "bestParams">;
+  /** The running averages of batch_mean and batch_var that go with these params (statistics/NAME.npy). */
+  statistics?: { name: string; shape: number[]; file: string }[];
+  resume?: Omit<ResumeState, "optimizer" | "bestParams" | "statistics" | "bestStatistics">;
 }
 
 function stamp(date: Date): string {
@@ -140,6 +142,14 @@ export class RunStore {
     const arrays = new Map<string, NamedArray>();
     for (const param of params) arrays.set(param.file, { shape: param.shape, values: checkpoint.params.get(param.name) as Float32Array });
     const contents: WeightsFile = { kind: checkpoint.kind, steps: checkpoint.steps, params, ...(checkpoint.best ? { best: checkpoint.best } : {}) };
+    if (checkpoint.statistics && checkpoint.statistics.size > 0) {
+      contents.statistics = [];
+      for (const [name, values] of checkpoint.statistics) {
+        const file = `statistics/${arrayFile(name)}`;
+        arrays.set(file, { shape: [values.length], values });
+        contents.statistics.push({ name, shape: [values.length], file });
+      }
+    }
     const resume = checkpoint.resume;
     if (resume) {
       contents.optimizer = [];
@@ -153,7 +163,7 @@ export class RunStore {
           contents.optimizer.push({ param: param.name, slot, file });
         }
       }
-      const { optimizer: _optimizer, bestParams: _bestParams, ...rest } = resume;
+      const { optimizer: _optimizer, bestParams: _bestParams, statistics: _statistics, bestStatistics: _bestStatistics, ...rest } = resume;
       contents.resume = rest;
     }
     writeCheckpointFolder(join(this.folder, "weights", checkpoint.kind), arrays, "weights.json", contents);
@@ -190,6 +200,18 @@ function readParams(folder: string, listed: SavedParam[]): Loaded<Map<string, Na
     params.set(param.name, read.value);
   }
   return { ok: true, value: params };
+}
+
+/** A checkpoint's running averages of batch statistics by name, or undefined when it lists none. */
+function readStatistics(folder: string, listed: WeightsFile): Loaded<Map<string, Float32Array> | undefined> {
+  if (!listed.statistics) return { ok: true, value: undefined };
+  const statistics = new Map<string, Float32Array>();
+  for (const entry of listed.statistics) {
+    const read = readFloat32Npy(join(folder, entry.file));
+    if (!read.ok) return read;
+    statistics.set(entry.name, read.value.values);
+  }
+  return { ok: true, value: statistics };
 }
 
 function readWeightsFile(folder: string): Loaded<WeightsFile> {
@@ -237,7 +259,10 @@ export function readResumeCheckpoint(folder: string): Loaded<{ meta: RunMeta; pa
     if (!read.ok) return read;
     optimizer.set(entry.param, { ...optimizer.get(entry.param), [entry.slot]: read.value.values });
   }
+  const statistics = readStatistics(finalFolder, saved);
+  if (!statistics.ok) return statistics;
   let bestParams: Map<string, Float32Array> | undefined;
+  let bestStatistics: Map<string, Float32Array> | undefined;
   const best = saved.resume.best;
   if (best) {
     // The best weights are written just before the checkpoint that names them; a run stopped between the two is caught here.
@@ -247,7 +272,10 @@ export function readResumeCheckpoint(folder: string): Loaded<{ meta: RunMeta; pa
     const read = readParams(bestFolder, bestFile.value.params);
     if (!read.ok) return read;
     bestParams = new Map([...read.value].map(([name, array]) => [name, array.values]));
+    const readBest = readStatistics(bestFolder, bestFile.value);
+    if (!readBest.ok) return readBest;
+    bestStatistics = readBest.value;
   }
-  const state: ResumeState = { ...saved.resume, optimizer, bestParams };
+  const state: ResumeState = { ...saved.resume, optimizer, bestParams, ...(statistics.value ? { statistics: statistics.value } : {}), ...(bestStatistics ? { bestStatistics } : {}) };
   return { ok: true, value: { meta, params: params.value, state } };
 }

@@ -74,6 +74,9 @@ export interface ResumeState {
   best?: BestEvaluation;
   /** The best weights, when there is a best. */
   bestParams?: Map<string, Float32Array>;
+  /** The running averages of the loss's batch statistics at this step, and those that go with the best weights (absent when it has none). */
+  statistics?: Map<string, Float32Array>;
+  bestStatistics?: Map<string, Float32Array>;
   /** Evaluations since the best. */
   sinceBest: number;
 }
@@ -131,6 +134,8 @@ export interface Checkpoint {
   params: ReadonlyMap<string, Float32Array>;
   /** The evaluation that made them the best. */
   best?: BestEvaluation;
+  /** The running averages of batch statistics that go with these params, for evaluating them; absent when the loss has none. */
+  statistics?: ReadonlyMap<string, Float32Array>;
   /** For `final` of a gradient run: what going on from here needs. */
   resume?: ResumeState;
 }
@@ -197,9 +202,12 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
   let bestLoss = resume?.lowestLoss ?? Infinity;
   // The running averages of the loss's batch statistics, if it has any, and those of the best weights.
   const statistics = spec.strategy.kind === "gradient" ? createRunningStatistics(spec.loss, spec.bnMomentum ?? 0.9) : undefined;
-  // Checkpoints do not hold the running averages yet, so a run with batch statistics starts over rather than going on differently.
-  if (resume && statistics) throw new RangeError("a run whose loss uses batch_mean or batch_var cannot be resumed: its running averages are not saved with its checkpoints");
-  let bestRunning = statistics?.snapshot();
+  // A resumed run goes on from the averages its checkpoint kept, as it would have had it not stopped.
+  if (resume && statistics) {
+    if (!resume.statistics) throw new RangeError("the checkpoint holds no running averages of batch_mean and batch_var: it was saved before runs kept them, so the run cannot go on as it would have");
+    for (const [name, value] of resume.statistics) statistics.running.set(name, value.slice());
+  }
+  let bestRunning = resume?.bestStatistics ? new Map([...resume.bestStatistics].map(([name, value]) => [name, value.slice()])) : statistics?.snapshot();
   let status: TrainResult["status"] = "finished";
   let divergence: TrainResult["divergence"];
   let step = resume?.step ?? 0;
@@ -221,7 +229,7 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
       bestParams = copyParams(params);
       bestRunning = statistics?.snapshot();
       sinceBest = 0;
-      io.onCheckpoint?.({ kind: "best", steps: point.step + 1, params: bestParams, best });
+      io.onCheckpoint?.({ kind: "best", steps: point.step + 1, params: bestParams, best, statistics: bestRunning });
     } else {
       sinceBest++;
       if (spec.patience !== undefined && sinceBest >= spec.patience) earlyStop = { step: point.step, patience: spec.patience };
@@ -257,7 +265,8 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
         kind: "final",
         steps: taken,
         params,
-        resume: { step: taken, optimizer: store.states, batchesDrawn, smoothedLoss: smoothed, initialLoss, lowestLoss: Number.isFinite(bestLoss) ? bestLoss : undefined, best, bestParams: best ? bestParams : undefined, sinceBest },
+        statistics: statistics?.running,
+        resume: { step: taken, optimizer: store.states, batchesDrawn, smoothedLoss: smoothed, initialLoss, lowestLoss: Number.isFinite(bestLoss) ? bestLoss : undefined, best, bestParams: best ? bestParams : undefined, sinceBest, statistics: statistics?.running, bestStatistics: best ? bestRunning : undefined },
       });
       let savedAt = -1;
       try {

@@ -12,6 +12,7 @@ import { test } from "node:test";
 import { analyze } from "../../../server/src/analysis/analyze";
 import { runCli } from "../../../server/src/cli/main";
 import { npyBytes } from "../../../server/src/train/weights";
+import { readSavedWeights } from "../../../server/src/train/run-store";
 import { planRun, type RunDeclaration } from "../../../server/src/train/plan-run";
 import { prepareRuns } from "../../../server/src/train/prepare";
 import { dataLoader } from "../../../server/src/worker/load-examples";
@@ -279,5 +280,19 @@ test("optim runs lists the run an exported script saved, beside ours", async () 
   assert.ok(jax.trainLoss < Math.log(3) && jax.evalAccuracy > 0.5, listed.stdout);
   const table = await cli("runs", runs);
   assert.equal(table.stdout.match(/^fit-\d{8}-\d{6}(-\d+)?\s+run\s+finished\s+30\s/gm)?.length, 2, table.stdout);
-  assert.ok(existsSync(join(runs, jax.folder, "weights", "W.npy")), "the weights are saved");
+  // Its weights are kept as ours are: weights/best and weights/final, which start_from and NumPy read.
+  const final = JSON.parse(readFileSync(join(runs, jax.folder, "final.json"), "utf8")) as { reportedWeights: string; reportedStep: number; best: { step: number } };
+  assert.equal(final.reportedWeights, "best");
+  assert.equal(final.reportedStep, final.best.step);
+  const meta = JSON.parse(readFileSync(join(runs, jax.folder, "meta.json"), "utf8")) as { params: { name: string; shape: number[]; file: string }[]; weights: { best: { steps: number; step: number }; final: { steps: number } } };
+  assert.deepEqual(meta.params.map((param) => [param.name, param.file]), [["W", "W.npy"], ["b", "b.npy"]]);
+  assert.equal(meta.weights.final.steps, 30);
+  assert.equal(meta.weights.best.steps, final.best.step + 1);
+  for (const kind of ["best", "final"]) {
+    const saved = readSavedWeights(join(runs, jax.folder, "weights", kind));
+    assert.ok(saved.ok, saved.ok ? "" : saved.message);
+    const W = saved.value.params.get("W");
+    assert.deepEqual(W?.shape, meta.params[0].shape);
+    assert.ok(W && W.values.every(Number.isFinite) && W.values.some((value) => value !== 0), `${kind} weights are trained values`);
+  }
 });

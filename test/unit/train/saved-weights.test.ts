@@ -189,14 +189,38 @@ test("resuming a run that took all its steps, or with another optimizer, says wh
   assert.match(other.error ?? "", /optimizer state for W1 is not what momentum keeps/);
 });
 
-test("a run whose loss uses batch statistics is not resumed, since its checkpoint lacks their running averages", async () => {
-  const runs = scratchFolder("resume-batchnorm");
+test("a run with batch normalization and dropout, stopped and resumed, draws the curve of a run that never stopped; its checkpoints keep the running averages", async () => {
   const runtime = loadKernels();
-  const normalized = (run: string) => net(run).replace("score s = relu(X @ W1^T) @ W2^T + b", "score z = X @ W1^T\nscore zn = (z - batch_mean(z)) / sqrt(batch_var(z) + 1e-5)\nscore s = relu(zn) @ W2^T + b");
-  const { saved } = await startRun(runtime, normalized("run fit { minimize L; on d.train; by opt; steps 10; eval d.val; every 5 }"), runs);
-  assert.ok(saved?.folder, "the first run saved its folder");
-  const resumed = (await startRun(runtime, normalized("run fit { minimize L; on d.train; by opt; steps 20; eval d.val; every 5 }"), runs, { resume: saved?.folder })) as { error?: string };
-  assert.equal(resumed.error, "a run whose loss uses batch_mean or batch_var cannot be resumed: its running averages are not saved with its checkpoints");
+  const normalized = (run: string) => net(run).replace("score s = relu(X @ W1^T) @ W2^T + b", "score z = X @ W1^T\nscore zn = (z - batch_mean(z)) / sqrt(batch_var(z) + 1e-5)\nscore h = relu(zn)\nscore s = (h * dropout_mask(h, keep=0.8)) @ W2^T + b");
+  const text = normalized("run fit { minimize L; on d.train; by opt; steps 40; eval d.val; every 10 }");
+  const whole = await startRun(runtime, text, scratchFolder("resume-bn-whole"));
+  assert.ok(whole.saved);
+  const runs = scratchFolder("resume-bn");
+  const cancelled = await startRun(runtime, text, runs, { cancelAfter: 17 });
+  const folder = cancelled.saved?.folder as string;
+  // Both checkpoints hold the averages of both statistics, one entry per hidden unit.
+  for (const kind of ["best", "final"]) {
+    const listed = JSON.parse(readFileSync(join(folder, "weights", kind, "weights.json"), "utf8")) as { statistics: { name: string; shape: number[]; file: string }[] };
+    assert.equal(listed.statistics.length, 2, kind);
+    for (const entry of listed.statistics) {
+      assert.deepEqual(entry.shape, [12]);
+      const read = await loadNpyInputs(join(folder, "weights", kind, entry.file));
+      assert.ok(read.ok && read.value.X.some((value) => value !== 0), `${kind} ${entry.name} holds averages`);
+    }
+  }
+  const resumed = await startRun(runtime, text, runs, { resume: folder });
+  assert.equal(resumed.saved?.result.status, "finished");
+  assert.deepEqual(savedCurve(folder), savedCurve(whole.saved.folder));
+  assert.deepEqual(resumed.saved?.result.final, whole.saved.result.final, "the evaluations at the end read the same running averages");
+
+  // A checkpoint saved without the averages cannot go on as the run would have.
+  const older = await startRun(runtime, text, scratchFolder("resume-bn-old"), { cancelAfter: 17 });
+  const olderFolder = older.saved?.folder as string;
+  const weightsFile = join(olderFolder, "weights", "final", "weights.json");
+  const { statistics: _statistics, ...withoutStatistics } = JSON.parse(readFileSync(weightsFile, "utf8"));
+  writeFileSync(weightsFile, JSON.stringify(withoutStatistics));
+  const refused = (await startRun(runtime, text, scratchFolder("resume-bn-old"), { resume: olderFolder })) as { error?: string };
+  assert.match(refused.error ?? "", /^the checkpoint holds no running averages of batch_mean and batch_var/);
 });
 
 test("a run stopped between the two renames of a checkpoint goes on from the one it replaced", async () => {
