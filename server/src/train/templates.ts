@@ -1,5 +1,5 @@
-// The learned templates of a linear classifier on images (the notes'
-// "learned templates"): with scores X @ W^T, each row of W is matched against
+// The learned templates of a linear classifier on images, as CS231n's notes
+// on linear classification draw them: with scores X @ W^T, each row of W is matched against
 // an image, so drawn at the image's size it shows what the class looks for.
 // Planned from the compiled score and the data's image geometry when a run is
 // planned (which param, which way round, which columns are pixels), recorded
