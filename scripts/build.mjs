@@ -45,6 +45,7 @@ const builds = [
       "sweep-panel": "media/src/sweep-panel.ts",
       "landscape-panel": "media/src/landscape-panel.ts",
       "gradcheck-panel": "media/src/gradcheck-panel.ts",
+      "learned-panel": "media/src/learned-panel.ts",
     },
     outdir: "media/dist",
   },

@@ -9,6 +9,7 @@ import { ExperimentPanels, GradientReports, panelKinds, RunCurves } from "./resu
 import { findRunFolders, latestResumable, readSavedRun } from "./saved-runs";
 import { ServerStatusBar } from "./status-bar";
 import { GradientTests } from "./test-explorer";
+import { LearnedPanel, learnedPanelKind } from "./learned-panel";
 
 let client: LanguageClient | undefined;
 
@@ -19,6 +20,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const curves = new RunCurves(context.extensionUri, log);
   const experiments = new ExperimentPanels(context.extensionUri, log);
   const reports = new GradientReports(context.extensionUri, log);
+  const learned = new LearnedPanel(context.extensionUri, log);
   context.subscriptions.push(log, statusBar);
 
   const serverModule = context.asAbsolutePath("dist/server.js");
@@ -66,8 +68,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const chosen = name ?? (data.length === 1 ? data[0] : await vscode.window.showQuickPick(data, { placeHolder: "Which data set?" }));
       if (chosen) await showDataPreview(context, languageClient, target, chosen);
     }),
-    vscode.commands.registerCommand("optim.runExperiment", (uri?: string, name?: string) => runExperiment(languageClient, { curves, experiments }, uri, name)),
-    vscode.commands.registerCommand("optim.resumeRun", (uri?: string, name?: string, folder?: string) => runExperiment(languageClient, { curves, experiments }, uri, name, true, folder)),
+    vscode.commands.registerCommand("optim.runExperiment", (uri?: string, name?: string) => runExperiment(languageClient, { curves, experiments, learned }, uri, name)),
+    vscode.commands.registerCommand("optim.resumeRun", (uri?: string, name?: string, folder?: string) => runExperiment(languageClient, { curves, experiments, learned }, uri, name, true, folder)),
+    vscode.commands.registerCommand("optim.showLearned", (folder?: string) => learned.pickAndShow(folder)),
     // Trust granted while running: start again with computation allowed.
     vscode.workspace.onDidGrantWorkspaceTrust(async () => {
       languageClient.clientOptions.initializationOptions = initializationOptions();
@@ -97,6 +100,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.window.registerWebviewPanelSerializer(panelKinds.sweep.viewType, experiments.sweep.serializer()),
     vscode.window.registerWebviewPanelSerializer(panelKinds.landscape.viewType, experiments.landscape.serializer()),
     vscode.window.registerWebviewPanelSerializer(panelKinds.gradcheck.viewType, reports.host.serializer()),
+    vscode.window.registerWebviewPanelSerializer(learnedPanelKind.viewType, learned.host.serializer()),
   );
 
   await client.start();
@@ -135,7 +139,7 @@ async function openExample(context: vscode.ExtensionContext, name?: string): Pro
  * with progress, a cancel button and its panel; with `resume`, goes on with
  * the run's saved folder instead (the Resume lens names it; else the newest).
  */
-async function runExperiment(languageClient: LanguageClient, panels: { curves: RunCurves; experiments: ExperimentPanels }, uri?: string, name?: string, resume = false, savedFolder?: string): Promise<void> {
+async function runExperiment(languageClient: LanguageClient, panels: { curves: RunCurves; experiments: ExperimentPanels; learned: LearnedPanel }, uri?: string, name?: string, resume = false, savedFolder?: string): Promise<void> {
   const target = uri ?? vscode.window.activeTextEditor?.document.uri.toString();
   if (!target || !target.endsWith(".optim")) {
     void vscode.window.showWarningMessage("Open a .optim file to run one of its runs.");
@@ -175,13 +179,18 @@ async function runExperiment(languageClient: LanguageClient, panels: { curves: R
   if (series) panels.curves.end(series, result);
   if (!result) return;
   if (result.status !== "failed") panels.experiments.show(target, result);
+  // What a training run's model learned: an open panel follows the newest run; otherwise the notification offers it.
+  const learnedFolder = training && result.folder && result.status !== "failed" ? result.folder : undefined;
+  if (learnedFolder && panels.learned.host.isOpen) await panels.learned.show(vscode.Uri.file(learnedFolder));
   // A finished run whose curve is on screen says so in its panel; a toast would cover the plots.
   if (series && result.status === "finished" && panels.curves.host.isVisible) {
     vscode.window.setStatusBarMessage(`$(check) ${result.message}`, 15_000);
     return;
   }
   const show = result.status === "finished" || result.status === "cancelled" ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
-  const action = result.folder ? await show(result.message, "Reveal Run Folder") : await show(result.message);
+  const actions = [...(learnedFolder ? ["What It Learned"] : []), ...(result.folder ? ["Reveal Run Folder"] : [])];
+  const action = await show(result.message, ...actions);
+  if (action === "What It Learned" && learnedFolder) await panels.learned.show(vscode.Uri.file(learnedFolder));
   if (action === "Reveal Run Folder" && result.folder) await vscode.commands.executeCommand("revealInExplorer", vscode.Uri.file(result.folder));
 }
 

@@ -7,6 +7,7 @@ import { formatGradcheck, gradcheckFiles } from "./gradcheck";
 import { experimentFile } from "./experiments";
 import { exportFile } from "./export";
 import { listRuns } from "./runs";
+import { learnedFolder } from "./learned";
 import { trainFile } from "./train";
 
 export const usage = `Usage: optim <command> [options] FILE...
@@ -26,6 +27,9 @@ Commands:
   sweep FILE        run the file's step-size sweeps (or --run NAME)
   landscape FILE    compute the file's loss landscapes (or --run NAME)
   runs [FOLDER]     list saved runs side by side (default ./runs)
+  learned FOLDER    what a saved run's model learned: its confusion matrices
+                    and per-class accuracies, and a linear classifier's
+                    templates drawn again as PNG files into the folder
   export FILE       write run --run NAME as a script for --to jax, with the
                     weights it starts from, in --out FOLDER (default jax-NAME
                     beside the file; docs/export.md)
@@ -45,6 +49,8 @@ Options:
   --set NAME=VALUE  a number in place of a hyper's value or of a setting of
                     an optimizer or experiment (opt.lr=1e-3); repeatable
                     (train, search, sweep, landscape)
+  --weights W       best or final: the weights learned draws templates from
+                    (default: those the run's figures come from)
   --backend B       auto (tfjs-node, else our kernels, else TensorFlow.js on
                     wasm, else cpu), tensorflow, kernels, wasm or cpu
   -h, --help        show this help
@@ -54,7 +60,7 @@ Exit codes: 0 no errors, 1 errors found, a gradient wrong or not checked,
 2 the command line was wrong.
 `;
 
-const commands = ["check", "gradcheck", "train", "search", "sweep", "landscape", "runs", "export", "backend"];
+const commands = ["check", "gradcheck", "train", "search", "sweep", "landscape", "runs", "learned", "export", "backend"];
 
 export interface CliOutput {
   stdout: (text: string) => void;
@@ -79,6 +85,7 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
         set: { type: "string", multiple: true },
         to: { type: "string" },
         out: { type: "string" },
+        weights: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -120,6 +127,13 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
       return 2;
     }
     return listRuns(files[0] ?? "runs", values.json ?? false, output);
+  }
+  if (command === "learned") {
+    if (files.length !== 1) {
+      output.stderr("optim learned: name one run folder\n");
+      return 2;
+    }
+    return learnedFolder(files[0], { weights: values.weights, json: values.json ?? false }, output);
   }
   if (command === "export") {
     if (files.length !== 1) {

@@ -16,6 +16,7 @@ import type { CliOutput } from "./main";
 import { errorLine, errorLines } from "./error-line";
 import { readSource } from "./read-source";
 import { applyOverrides } from "./overrides";
+import { formatConfusion } from "./learned";
 
 export interface TrainOptions {
   kind: "train" | "search";
@@ -94,7 +95,7 @@ export async function trainFile(file: string, options: TrainOptions, output: Cli
     }
     if (!options.json) output.stdout(`run ${run.name.text}: ${planned.description}\n`);
     const request = { runsFolder: join(dirname(file), "runs"), run: run.name.text, file, text: source.text, description: planned.description, seed: planned.seed, overrides: overridden.overrides, resumeFolder: options.resume, previous };
-    const { result, folder } = trainAndSave(runtime, planned.spec, request, {
+    const { result, folder, templates } = trainAndSave(runtime, planned.spec, request, {
       cancelled: () => false,
       onPoint: (point) => {
         if (!options.json && point.evalLoss !== undefined) {
@@ -115,6 +116,12 @@ export async function trainFile(file: string, options: TrainOptions, output: Cli
       if (result.earlyStop) output.stdout(`  stopped early at step ${result.earlyStop.step}: ${result.earlyStop.patience} evaluations without a better one than step ${result.best?.step}\n`);
       output.stdout(`  ${result.status} after ${result.steps} steps:${part("train", final.trainLoss, final.trainAccuracy)}${part("eval", final.evalLoss, final.evalAccuracy)}${part("test", final.testLoss, final.testAccuracy)}\n`);
       output.stdout(`  figures from the ${result.reported.weights} weights (step ${result.reported.step}); saved in ${folder} (weights in weights/best and weights/final)\n`);
+      // A classifier's confusion on its test split (else its evaluation split); `optim learned` prints both.
+      const confusion = result.confusion;
+      const shown = confusion?.test ? ["test", confusion.test] as const : confusion?.evaluation ? ["eval", confusion.evaluation] as const : undefined;
+      if (confusion && shown) output.stdout(formatConfusion(shown[0], shown[1], confusion.classes));
+      if (templates?.ok) output.stdout(`  templates of the ${result.reported.weights} weights in ${join(folder, "templates.png")}\n`);
+      else if (templates) output.stdout(`  templates not drawn: ${templates.message}\n`);
     }
   }
   if (options.json) output.stdout(JSON.stringify({ version: 1, file, backend: runtime.backend, runs: results }, null, 2) + "\n");

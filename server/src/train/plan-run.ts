@@ -17,6 +17,7 @@ import { createOptimizer } from "./optimizers";
 import { numericDefaults, scheduleFrom } from "./schedules";
 import type { ResumeState, RunSetup, Strategy, TrainExamples, TrainSpec } from "./trainer";
 import type { NamedArray } from "./weights";
+import { planTemplates } from "./templates";
 
 export type RunDeclaration = Extract<ast.Declaration, { kind: ast.ExperimentKind }>;
 
@@ -182,6 +183,8 @@ export function planSetup(analysis: Analysis, declaration: RunDeclaration, data:
   const partOf = (expr: ast.Expr | undefined) => (expr?.kind === "member" && expr.target.kind === "name" ? data(expr.target.name)?.[expr.member.text as "train" | "val" | "test"] : undefined);
   const evaluation = partOf(settings.get("eval"));
   const test = partOf(settings.get("test"));
+  const shapes = new Map([...params].map(([name, value]) => [name, value.shape]));
+  const scoreOf = scoreGraph?.ok ? scoreGraph.graph : undefined;
   return {
     ok: true,
     loss: loss.name,
@@ -190,9 +193,11 @@ export function planSetup(analysis: Analysis, declaration: RunDeclaration, data:
     seed: runSeed,
     setup: {
       loss: compiled.graph,
-      score: scoreGraph?.ok ? scoreGraph.graph : undefined,
+      score: scoreOf,
       params: new Map([...params].map(([name, value]) => [name, Float32Array.from(value.data)])),
-      shapes: new Map([...params].map(([name, value]) => [name, value.shape])),
+      shapes,
+      classes: { count: trainPart.classes, ...(trainPart.classNames ? { names: trainPart.classNames } : {}) },
+      templates: planTemplates(scoreOf, shapes, trainPart),
       train: asTrain(trainPart, constant(settings.get("first"), analysis)),
       evaluation: evaluation ? asTrain(evaluation) : undefined,
       test: test ? asTrain(test) : undefined,

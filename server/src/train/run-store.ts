@@ -9,6 +9,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from "node:path";
 import type { OptimizerArrays } from "./param-store";
 import type { BestEvaluation, Checkpoint, CurvePoint, ResumeState, TrainResult } from "./trainer";
+import type { TemplateLayout } from "./templates";
 import { arrayFile, checkpointFolder, readFloat32Npy, writeCheckpointFolder, writeFileAtomically, type NamedArray } from "./weights";
 
 const columns: (keyof CurvePoint)[] = ["step", "epoch", "seconds", "loss", "lr", "gradNorm", "updateRatio", "evalLoss", "evalAccuracy"];
@@ -37,6 +38,10 @@ export interface RunMeta {
   overrides?: Record<string, number>;
   /** Each time the run was resumed: from how many steps, and when. */
   resumed?: { steps: number; started: string }[];
+  /** The data set's class names (else `class k`), for what the model learned. */
+  classes?: string[];
+  /** Where a linear classifier's templates are in its weights, or why the run has none (templates.ts). */
+  templates?: TemplateLayout | { reason: string };
 }
 
 /** weights/<kind>/weights.json: the arrays of one checkpoint, and for `final` of a gradient run what going on needs. */

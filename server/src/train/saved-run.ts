@@ -8,6 +8,9 @@ import type { TrainingRuntime } from "./executors";
 import type { SavedInputs } from "./plan-run";
 import { readResumeCheckpoint, readSavedWeights, RunStore, savedParams, specHash, type Loaded, type RunMeta } from "./run-store";
 import { train, type CurvePoint, type TrainResult, type TrainSpec } from "./trainer";
+import { classNamesOf } from "./confusion";
+import { writeTemplates } from "./learned";
+import { checkpointFolder } from "./weights";
 
 export interface SaveRequest {
   /** The folder runs are made in. */
@@ -27,6 +30,8 @@ export interface SaveRequest {
 export interface SavedRun {
   result: TrainResult;
   folder: string;
+  /** A linear classifier on images: the template files written (with the reported weights), or why none were. */
+  templates?: Loaded<{ files: string[] }>;
 }
 
 export function trainAndSave(runtime: TrainingRuntime, spec: TrainSpec, request: SaveRequest, io: { cancelled: () => boolean; onPoint: (point: CurvePoint) => void }): SavedRun {
@@ -42,6 +47,8 @@ export function trainAndSave(runtime: TrainingRuntime, spec: TrainSpec, request:
     specHash: specHash(request.text),
     started: request.previous?.started ?? new Date().toISOString(),
     params: savedParams(spec.shapes),
+    ...(spec.classes ? { classes: classNamesOf(spec.classes.count, spec.classes.names) } : {}),
+    ...(spec.templates ? { templates: spec.templates.ok ? spec.templates.layout : { reason: spec.templates.reason } } : {}),
     ...(request.overrides && Object.keys(request.overrides).length > 0 ? { overrides: request.overrides } : {}),
   };
   const store = new RunStore(request.runsFolder, meta, request.resumeFolder && spec.resume ? { folder: request.resumeFolder, steps: spec.resume.step } : undefined);
@@ -56,7 +63,9 @@ export function trainAndSave(runtime: TrainingRuntime, spec: TrainSpec, request:
   // Params and running averages are weights, not a summary.
   const { params: _params, statistics: _statistics, ...summary } = result;
   store.finish(summary);
-  return { result, folder: store.folder };
+  // What the model learned, drawn from the weights its figures come from (a run stopped before its first checkpoint has none).
+  const templates = spec.templates?.ok && checkpointFolder(join(store.folder, "weights", result.reported.weights)) ? writeTemplates(store.folder, result.reported.weights) : undefined;
+  return { result, folder: store.folder, ...(templates ? { templates } : {}) };
 }
 
 /**

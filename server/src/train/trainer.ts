@@ -14,6 +14,8 @@ import { createBatchSampler } from "../data/batches";
 import { createOptimizer } from "./optimizers";
 import { stepSize, type ScheduleSpec } from "./schedules";
 import { createRunningStatistics } from "./running-statistics";
+import { ConfusionCounter, runConfusion, type RunConfusion } from "./confusion";
+import type { TemplatePlan } from "./templates";
 
 export interface TrainExamples {
   X: Float32Array;
@@ -45,6 +47,10 @@ export interface TrainSpec {
   bnMomentum?: number;
   /** Stop when this many evaluations in a row have not improved on the best. */
   patience?: number;
+  /** The data set's classes, for the confusion matrices at the end (with a score). */
+  classes?: { count: number; names?: string[] };
+  /** Whether the run's model is a linear classifier on images, whose weights are drawn as templates after it (templates.ts); the loop does not read it. */
+  templates?: TemplatePlan;
   /** Where a resumed run goes on from; `params` then holds its params at that step. */
   resume?: ResumeState;
 }
@@ -109,6 +115,8 @@ export interface TrainResult {
   /** Which weights `final`'s figures are measured on: the best evaluation's or the last step's, with that step of the curve. */
   reported: { weights: "best" | "final"; step: number };
   final: { trainLoss: number; trainAccuracy?: number; evalLoss?: number; evalAccuracy?: number; testLoss?: number; testAccuracy?: number };
+  /** A classifier's confusion matrices on the evaluation and test splits, from the same (reported) weights as `final`. */
+  confusion?: RunConfusion;
   params: Map<string, Float32Array>;
   /** The running averages of the loss's batch statistics that go with `params`, by statistic; absent when it has none. */
   statistics?: Map<string, Float32Array>;
@@ -143,9 +151,9 @@ export interface TrainIO {
 /**
  * Loss and accuracy of `params` on `examples`, in chunks so memory stays
  * bounded; on the examples as `bound` already holds them where given, else
- * bound for this call.
+ * bound for this call. Each prediction is also counted in `confusion`, where given.
  */
-export function evaluateOn(runtime: TrainingRuntime, spec: Pick<TrainSpec, "loss" | "score" | "shapes">, params: Map<string, Float32Array>, examples: TrainExamples, given?: BoundExamples, running?: ReadonlyMap<string, Float32Array>): { loss: number; accuracy?: number } {
+export function evaluateOn(runtime: TrainingRuntime, spec: Pick<TrainSpec, "loss" | "score" | "shapes">, params: Map<string, Float32Array>, examples: TrainExamples, given?: BoundExamples, running?: ReadonlyMap<string, Float32Array>, confusion?: ConfusionCounter): { loss: number; accuracy?: number } {
   const chunk = 2000;
   let lossSum = 0;
   let correct = 0;
@@ -157,6 +165,7 @@ export function evaluateOn(runtime: TrainingRuntime, spec: Pick<TrainSpec, "loss
       // The loss is a mean over examples plus terms that do not depend on them; weight chunks by size.
       lossSum += loss * rows.length;
       if (predictions) for (let i = 0; i < rows.length; i++) if (predictions[i] === examples.y[rows[i]]) correct++;
+      if (predictions) confusion?.add(examples.y, rows, predictions);
     }
   } finally {
     if (!given) bound.release();
@@ -368,9 +377,14 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
       const last = lastPoint ?? { loss: NaN };
       return { status, steps: step, best, reported, final: { trainLoss: last.loss, evalLoss: best?.evalLoss, evalAccuracy: best?.evalAccuracy }, params: finalParams, statistics: finalRunning && new Map(finalRunning) };
     }
+    // A classifier's predictions on the evaluation and test splits are counted by class as they are scored.
+    const counter = () => (spec.score && spec.classes ? new ConfusionCounter(spec.classes.count) : undefined);
+    const evalCounts = spec.evaluation ? counter() : undefined;
+    const testCounts = spec.test ? counter() : undefined;
     const trainMetrics = evaluateOn(runtime, spec, finalParams, spec.train, trainExamples, finalRunning);
-    const evalMetrics = spec.evaluation ? evaluateOn(runtime, spec, finalParams, spec.evaluation, evalExamples, finalRunning) : undefined;
-    const testMetrics = spec.test ? evaluateOn(runtime, spec, finalParams, spec.test, undefined, finalRunning) : undefined;
+    const evalMetrics = spec.evaluation ? evaluateOn(runtime, spec, finalParams, spec.evaluation, evalExamples, finalRunning, evalCounts) : undefined;
+    const testMetrics = spec.test ? evaluateOn(runtime, spec, finalParams, spec.test, undefined, finalRunning, testCounts) : undefined;
+    const confusion = runConfusion(reported.weights, spec.classes?.names, evalCounts, testCounts);
     return {
       status,
       steps: step,
@@ -379,6 +393,7 @@ export function train(runtime: TrainingRuntime, spec: TrainSpec, given: TrainIO)
       ...(earlyStop ? { earlyStop } : {}),
       reported,
       final: { trainLoss: trainMetrics.loss, trainAccuracy: trainMetrics.accuracy, evalLoss: evalMetrics?.loss, evalAccuracy: evalMetrics?.accuracy, testLoss: testMetrics?.loss, testAccuracy: testMetrics?.accuracy },
+      ...(confusion ? { confusion } : {}),
       params: finalParams,
       statistics: finalRunning && new Map(finalRunning),
     };

@@ -101,7 +101,7 @@ export function checkpointFolder(folder: string): string | undefined {
 }
 
 /** Writes a file so that readers see the old contents or the new, never part of it. */
-export function writeFileAtomically(path: string, contents: string): void {
+export function writeFileAtomically(path: string, contents: string | Uint8Array): void {
   const temporary = join(dirname(path), `.${basename(path)}.writing-${process.pid}`);
   writeFileSync(temporary, contents);
   renameSync(temporary, path);
