@@ -28,7 +28,7 @@ const nodeBundle = {
 const builds = [
   { ...nodeBundle, entryPoints: { client: "client/src/extension.ts" }, outdir: "dist", external: ["vscode"] },
   // tfjs-node is optional and native: found at run time when a user installed it, never bundled.
-  { ...nodeBundle, entryPoints: { server: "server/src/lsp/main.ts", worker: "server/src/worker/main.ts", cli: "server/src/cli/entry.ts" }, outdir: "dist", external: ["@tensorflow/tfjs-node"] },
+  { ...nodeBundle, entryPoints: { server: "server/src/lsp/main.ts", worker: "server/src/worker/main.ts", "trial-worker": "server/src/worker/trial-worker.ts", cli: "server/src/cli/entry.ts" }, outdir: "dist", external: ["@tensorflow/tfjs-node"] },
   {
     bundle: true,
     platform: "browser",
