@@ -43,6 +43,7 @@ const builds = [
       "data-panel": "media/src/data-panel.ts",
       "runs-panel": "media/src/runs-panel.ts",
       "sweep-panel": "media/src/sweep-panel.ts",
+      "search-panel": "media/src/search-panel.ts",
       "landscape-panel": "media/src/landscape-panel.ts",
       "gradcheck-panel": "media/src/gradcheck-panel.ts",
     },

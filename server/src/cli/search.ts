@@ -46,7 +46,7 @@ export async function searchFile(file: string, options: SearchOptions, output: C
     const name = declaration.name.text;
     const outcome = await runSearch(
       { text, baseDirectory: dirname(file), search: name, seed: options.seed, backend: options.backend, wasmDirectory: options.wasmDirectory, trialWorkerPath: join(options.wasmDirectory, "trial-worker.js") },
-      (trial, done, total) => {
+      ({ trial, done, total }) => {
         if (!options.json) output.stdout(`  trial ${String(done).padStart(String(total).length)}/${total}  ${valuesText(trial.values)}  ${trialFigures(trial)}\n`);
       },
       () => false,

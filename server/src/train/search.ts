@@ -56,6 +56,14 @@ export interface SearchResult {
   description: string;
 }
 
+/** A trial that finished, with how many have, of how many, and what the search varies. */
+export interface TrialProgress {
+  trial: TrialResult;
+  done: number;
+  total: number;
+  axes: SearchedAxis[];
+}
+
 /** The document and its data, ready for trials: what `prepareRuns` gives. */
 export type PreparedSearch = Extract<Prepared, { ok: true }> & { text: string; maxTensorEntries?: number };
 

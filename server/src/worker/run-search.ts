@@ -10,7 +10,7 @@ import { loadRuntime, type BackendName, type BackendPreference } from "../train/
 import { planRun, readSettings } from "../train/plan-run";
 import { prepareRuns } from "../train/prepare";
 import { searchTrials } from "../train/search-space";
-import { axesOf, rankTrials, runTrial, searchDeclaration, type SearchResult, type TrialResult } from "../train/search";
+import { axesOf, rankTrials, runTrial, searchDeclaration, type SearchResult, type TrialProgress, type TrialResult } from "../train/search";
 import { dataLoader } from "./load-examples";
 import { runTrialsInThreads } from "./trial-pool";
 
@@ -34,7 +34,7 @@ export type SearchOutcome = { ok: true; result: SearchResult; backend: BackendNa
 /** The most trials run at once: one per core, on two cores. */
 const maxParallel = 2;
 
-export async function runSearch(input: SearchInput, onTrial: (result: TrialResult, done: number, total: number) => void, cancelled: () => boolean): Promise<SearchOutcome> {
+export async function runSearch(input: SearchInput, onTrial: (progress: TrialProgress) => void, cancelled: () => boolean): Promise<SearchOutcome> {
   const started = Date.now();
   const prepared = await prepareRuns(input.text, dataLoader({ baseDirectory: input.baseDirectory, maxDataBytes: input.maxDataBytes }), { maxTensorEntries: input.maxTensorEntries });
   if (!prepared.ok) return prepared;
@@ -47,13 +47,14 @@ export async function runSearch(input: SearchInput, onTrial: (result: TrialResul
   if (!planned.ok) return planned;
   const seed = input.seed ?? readSettings(prepared.analysis, declaration).numbers.seed ?? 0;
   const trials = searchTrials(space, seed);
+  const axes = axesOf(space);
   const runtime = await loadRuntime(input.backend, input.wasmDirectory);
   const threads = Math.min(maxParallel, availableParallelism(), trials.length);
   const parallel = runtime.backend === "kernels" && threads > 1 && input.trialWorkerPath !== undefined && existsSync(input.trialWorkerPath);
   const results: TrialResult[] = [];
   const record = (result: TrialResult) => {
     results.push(result);
-    onTrial(result, results.length, trials.length);
+    onTrial({ trial: result, done: results.length, total: trials.length, axes });
   };
   if (parallel) {
     const { text, baseDirectory, maxDataBytes, maxTensorEntries, search, backend, wasmDirectory } = input;
@@ -71,7 +72,7 @@ export async function runSearch(input: SearchInput, onTrial: (result: TrialResul
     result: {
       search: input.search,
       method: space.method,
-      axes: axesOf(space),
+      axes,
       trials: rankTrials(results),
       planned: trials.length,
       parallel: parallel ? threads : 1,

@@ -1,0 +1,148 @@
+// The search panel: one small scatter plot per searched setting, the
+// evaluation accuracy of each trial against its value (a log x axis where the
+// setting's range is on a log scale), the best trial marked; the trials best
+// first in a table below; and a button that writes the best trial's values
+// into the file. It fills in as the trials finish.
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+import "../charts.css";
+import { onThemeChange, readTheme, type ChartTheme } from "./chart-theme";
+import { element, vscodeApi } from "./dom";
+import { exportCsv } from "./export";
+import type { FromWebview, ToSearchPanel } from "./messages";
+import { axis, followWidth, formatValue, shortTicks, widthOf } from "./plot";
+
+type Shown = Extract<ToSearchPanel, { type: "search" }>;
+type Trial = Shown["search"]["trials"][number];
+
+const vscode = vscodeApi<FromWebview>();
+const root = document.getElementById("root") as HTMLElement;
+let current = vscode.getState() as ToSearchPanel | undefined;
+let theme: ChartTheme = readTheme();
+let charts: uPlot[] = [];
+const height = 220;
+
+const accuracy = (value: number | undefined) => (value === undefined ? "–" : value.toFixed(4));
+
+function valuesText(values: Record<string, number>): string {
+  return Object.entries(values)
+    .map(([name, value]) => `${name} ${formatValue(value)}`)
+    .join(", ");
+}
+
+/** One setting's plot: each trial with an evaluation, by its value; the best trial again in its own series. */
+function scatter(container: HTMLElement, name: string, scale: "log" | "linear" | "list", trials: Trial[], best: Trial | undefined): uPlot {
+  const shown = trials.filter((trial) => trial.evalAccuracy !== undefined && Number.isFinite(trial.values[name]) && (scale !== "log" || trial.values[name] > 0));
+  // uPlot wants x in order; trials with the same value share it.
+  const sorted = [...shown].sort((a, b) => a.values[name] - b.values[name]);
+  const xs = sorted.map((trial) => trial.values[name]);
+  const accuracies = sorted.map((trial) => trial.evalAccuracy ?? null);
+  const bestMark = sorted.map((trial) => (trial === best ? (trial.evalAccuracy ?? null) : null));
+  const options: uPlot.Options = {
+    width: widthOf(container),
+    height,
+    scales: { x: scale === "log" ? { time: false, distr: 3 } : { time: false }, y: { auto: true } },
+    axes: [{ ...axis(theme, scale === "log" ? `${name} (log)` : name), values: shortTicks }, axis(theme, "eval accuracy", true)],
+    cursor: { drag: { x: false, y: false } },
+    legend: { show: false },
+    series: [
+      { label: name, value: (_chart, value) => formatValue(value) },
+      { label: "trial", stroke: theme.palette[0], width: 0, paths: () => null, points: { show: true, size: 7, fill: theme.palette[0], stroke: theme.palette[0] } },
+      { label: "best", stroke: theme.good, width: 0, paths: () => null, points: { show: true, size: 12, fill: theme.good, stroke: theme.foreground } },
+    ],
+  };
+  return new uPlot(options, [xs, accuracies, bestMark], container);
+}
+
+function render(message: Shown): void {
+  for (const chart of charts) chart.destroy();
+  charts = [];
+  const { search } = message;
+  const trials = search.trials;
+  const finished = trials.filter((trial) => trial.status !== "failed" && trial.evalAccuracy !== undefined);
+  const best = finished[0];
+  const title = element("h1", `${search.search} — ${search.method} search (${message.file})`);
+  const progress =
+    message.status === "running"
+      ? `Running: ${trials.length} of ${search.planned || "?"} trials done.`
+      : `${message.status === "finished" ? "Finished" : message.status === "cancelled" ? "Cancelled" : "Failed"}: ${trials.length} of ${search.planned} trials${search.seconds ? ` in ${search.seconds.toFixed(0)} s, ${search.parallel} at a time` : ""}.`;
+  const status = element("p", `${progress}${search.description ? ` Each trial: ${search.description}.` : ""}`, "status");
+  status.id = "search-status";
+  const verdict = element("p", best ? `Best: ${valuesText(best.values)} — eval accuracy ${accuracy(best.evalAccuracy)}${best.testAccuracy === undefined ? "" : `, test accuracy ${accuracy(best.testAccuracy)}`}.` : "No trial has an evaluation yet.", best ? "suggestion" : "empty");
+  verdict.id = "search-best";
+
+  const toolbar = element("div", undefined, "toolbar");
+  const useButton = element("button", "Use the best values in the file");
+  useButton.id = "use-best";
+  useButton.disabled = !best;
+  const csvButton = element("button", "Export CSV");
+  toolbar.append(useButton, csvButton);
+
+  const grid = element("div", undefined, "side-grid");
+  grid.id = "search-plots";
+  const containers = search.axes.map((searched) => {
+    const box = element("div", undefined, "side-chart");
+    box.append(element("h2", `eval accuracy by ${searched.name}${searched.scale === "log" ? " (log scale)" : ""}`));
+    const container = element("div", undefined, "chart");
+    box.append(container);
+    grid.append(box);
+    return { searched, container };
+  });
+
+  const names = search.axes.map((searched) => searched.name);
+  const table = element("table");
+  table.id = "search-table";
+  const head = element("tr");
+  head.append(element("th", "rank", "numeric"), ...names.map((name) => element("th", name, "numeric")), element("th", "eval acc", "numeric"), element("th", "eval loss", "numeric"), element("th", "test acc", "numeric"), element("th", "test loss", "numeric"), element("th", "status"));
+  table.append(head);
+  trials.forEach((trial, rank) => {
+    const row = element("tr", undefined, trial === best ? "highlight" : undefined);
+    row.append(
+      element("td", String(rank + 1), "numeric"),
+      ...names.map((name) => element("td", formatValue(trial.values[name]), "numeric")),
+      element("td", accuracy(trial.evalAccuracy), "numeric"),
+      element("td", trial.evalLoss === undefined ? "–" : formatValue(trial.evalLoss), "numeric"),
+      element("td", accuracy(trial.testAccuracy), "numeric"),
+      element("td", trial.testLoss === undefined ? "–" : formatValue(trial.testLoss), "numeric"),
+      element("td", trial.status === "failed" ? `failed: ${trial.message ?? ""}` : trial.status),
+    );
+    table.append(row);
+  });
+  root.replaceChildren(title, status, verdict, toolbar, grid, table);
+  charts = containers.map(({ searched, container }) => scatter(container, searched.name, searched.scale, trials, best));
+  root.dataset.trials = String(trials.length);
+  root.dataset.plots = String(charts.length);
+
+  useButton.addEventListener("click", () => {
+    if (best) vscode.postMessage({ type: "useValues", values: best.values });
+  });
+  csvButton.addEventListener("click", () => {
+    const lines = [["rank", ...names, "eval_accuracy", "eval_loss", "test_accuracy", "test_loss", "status"].join(","), ...trials.map((trial, rank) => [rank + 1, ...names.map((name) => trial.values[name]), trial.evalAccuracy ?? "", trial.evalLoss ?? "", trial.testAccuracy ?? "", trial.testLoss ?? "", trial.status].join(","))];
+    exportCsv(vscode, `${search.search}-search`, lines.join("\n") + "\n");
+  });
+}
+
+function show(message: ToSearchPanel): void {
+  if (message.type === "empty") {
+    for (const chart of charts) chart.destroy();
+    charts = [];
+    root.replaceChildren(element("p", message.reason, "empty"));
+    return;
+  }
+  render(message);
+}
+
+window.addEventListener("message", (event: MessageEvent<ToSearchPanel>) => {
+  const data = event.data;
+  if (data?.type === "empty" ? typeof data.reason !== "string" : data?.type !== "search" || !Array.isArray(data.search?.trials) || !Array.isArray(data.search?.axes)) return;
+  current = data;
+  vscode.setState(current);
+  show(current);
+});
+onThemeChange(() => {
+  theme = readTheme();
+  if (current) show(current);
+});
+followWidth(root, () => charts.map((chart) => ({ chart, height })));
+if (current) show(current);
+vscode.postMessage({ type: "ready" });
