@@ -53,10 +53,12 @@ function editFor(text: string, declarations: ast.Declaration[], name: string, va
   const block = "block" in declaration ? declaration.block : undefined;
   const setting = block?.settings.find((candidate) => candidate.key.text === key);
   if (setting?.value) return { start: setting.value.span.start, end: setting.value.span.end, text: value };
-  // Absent: added as the block's last setting, before its closing brace.
+  // Absent: added as the block's last setting, after the one that is last now (or before the closing brace of an empty block).
   const close = block ? text.lastIndexOf("}", block.span.end) : -1;
   if (!block || close < block.span.start) return `${declaration.kind} ${owner} has no { } block to add ${key} to`;
-  return { start: close, end: close, text: `${block.settings.length > 0 ? "; " : " "}${key} ${value} ` };
+  const last = block.settings[block.settings.length - 1];
+  if (last) return { start: last.span.end, end: last.span.end, text: `; ${key} ${value}` };
+  return { start: close, end: close, text: ` ${key} ${value} ` };
 }
 
 /** The edits that give each named hyper or setting (`reg`, `opt.lr`) its value, written as `values` has it; or why one cannot be given. */
