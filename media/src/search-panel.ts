@@ -6,6 +6,7 @@
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import "../charts.css";
+import "../search-panel.css";
 import { onThemeChange, readTheme, type ChartTheme } from "./chart-theme";
 import { element, vscodeApi } from "./dom";
 import { exportCsv } from "./export";
@@ -24,24 +25,50 @@ const height = 220;
 
 const accuracy = (value: number | undefined) => (value === undefined ? "–" : value.toFixed(4));
 
+/** A trial's value as it is written into the file (three significant digits at most), small ones as 2.05e-5. */
+function settingText(value: number): string {
+  const magnitude = Math.abs(value);
+  return magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e5) ? value.toExponential() : String(value);
+}
+
 function valuesText(values: Record<string, number>): string {
   return Object.entries(values)
-    .map(([name, value]) => `${name} ${formatValue(value)}`)
+    .map(([name, value]) => `${name} ${settingText(value)}`)
     .join(", ");
 }
 
+/** The x range a plot shows: the searched range (or the values), a little wider so no point sits on the edge. */
+function xRange(searched: Shown["search"]["axes"][number], values: number[]): [number, number] {
+  const log = searched.scale === "log";
+  const low = Math.min(searched.from ?? Infinity, ...values);
+  const high = Math.max(searched.to ?? -Infinity, ...values);
+  if (!Number.isFinite(low) || !Number.isFinite(high)) return [0, 1];
+  if (log) {
+    const pad = Math.max(0.05, 0.04 * Math.log10(high / low));
+    return [low / 10 ** pad, high * 10 ** pad];
+  }
+  const pad = high > low ? 0.05 * (high - low) : Math.max(1, Math.abs(low) * 0.1);
+  return [low - pad, high + pad];
+}
+
 /** One setting's plot: each trial with an evaluation, by its value; the best trial again in its own series. */
-function scatter(container: HTMLElement, name: string, scale: "log" | "linear" | "list", trials: Trial[], best: Trial | undefined): uPlot {
+function scatter(container: HTMLElement, searched: Shown["search"]["axes"][number], trials: Trial[], best: Trial | undefined): uPlot {
+  const { name, scale } = searched;
   const shown = trials.filter((trial) => trial.evalAccuracy !== undefined && Number.isFinite(trial.values[name]) && (scale !== "log" || trial.values[name] > 0));
   // uPlot wants x in order; trials with the same value share it.
   const sorted = [...shown].sort((a, b) => a.values[name] - b.values[name]);
   const xs = sorted.map((trial) => trial.values[name]);
   const accuracies = sorted.map((trial) => trial.evalAccuracy ?? null);
   const bestMark = sorted.map((trial) => (trial === best ? (trial.evalAccuracy ?? null) : null));
+  const [xMin, xMax] = xRange(searched, xs);
+  const shownAccuracies = accuracies.filter((value): value is number => value !== null);
+  const yLow = Math.min(...shownAccuracies);
+  const yHigh = Math.max(...shownAccuracies);
+  const yPad = shownAccuracies.length > 0 ? Math.max(0.005, 0.08 * (yHigh - yLow)) : 0;
   const options: uPlot.Options = {
     width: widthOf(container),
     height,
-    scales: { x: scale === "log" ? { time: false, distr: 3 } : { time: false }, y: { auto: true } },
+    scales: { x: { time: false, ...(scale === "log" ? { distr: 3 } : {}), range: () => [xMin, xMax] }, y: shownAccuracies.length > 0 ? { range: () => [yLow - yPad, yHigh + yPad] } : { auto: true } },
     axes: [{ ...axis(theme, scale === "log" ? `${name} (log)` : name), values: shortTicks }, axis(theme, "eval accuracy", true)],
     cursor: { drag: { x: false, y: false } },
     legend: { show: false },
@@ -99,7 +126,7 @@ function render(message: Shown): void {
     const row = element("tr", undefined, trial === best ? "highlight" : undefined);
     row.append(
       element("td", String(rank + 1), "numeric"),
-      ...names.map((name) => element("td", formatValue(trial.values[name]), "numeric")),
+      ...names.map((name) => element("td", settingText(trial.values[name]), "numeric")),
       element("td", accuracy(trial.evalAccuracy), "numeric"),
       element("td", trial.evalLoss === undefined ? "–" : formatValue(trial.evalLoss), "numeric"),
       element("td", accuracy(trial.testAccuracy), "numeric"),
@@ -108,8 +135,10 @@ function render(message: Shown): void {
     );
     table.append(row);
   });
-  root.replaceChildren(title, status, verdict, toolbar, grid, table);
-  charts = containers.map(({ searched, container }) => scatter(container, searched.name, searched.scale, trials, best));
+  const scroll = element("div", undefined, "table-scroll");
+  scroll.append(table);
+  root.replaceChildren(title, status, verdict, toolbar, grid, scroll);
+  charts = containers.map(({ searched, container }) => scatter(container, searched, trials, best));
   root.dataset.trials = String(trials.length);
   root.dataset.plots = String(charts.length);
 
