@@ -15,7 +15,7 @@ syntax case match
 syntax iskeyword @,48-57,_
 
 " Every declaration starts with one of these; they are reserved everywhere.
-syntax keyword optimDeclaration data hyper param score loss grad optimizer run sweep landscape gradcheck
+syntax keyword optimDeclaration data hyper param score loss grad optimizer run sweep search landscape gradcheck
 
 syntax keyword optimBuiltin max min relu abs exp log sqrt tanh sigmoid sum mean logsumexp softmax onehot dropout_mask batch_mean batch_var
 syntax keyword optimInitialiser randn rand zeros ones xavier he

@@ -92,7 +92,9 @@ export function formatSearch(result: SearchResult): string {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
   const lines = [header, ...rows].map((row) => "  " + row.map((text, i) => text.padEnd(widths[i])).join("  ").trimEnd());
   const best = result.trials[0];
-  const verdict = best && best.status !== "failed" && best.evalAccuracy !== undefined ? `  best: ${valuesText(best.values)} (eval accuracy ${cell(best.evalAccuracy)}${best.testAccuracy === undefined ? "" : `, test accuracy ${cell(best.testAccuracy)}`})` : "  no trial finished with an evaluation";
+  // Without a score there is no accuracy: the trials rank by their evaluation loss.
+  const figures = (trial: TrialResult) => (trial.evalAccuracy !== undefined ? `eval accuracy ${cell(trial.evalAccuracy)}${trial.testAccuracy === undefined ? "" : `, test accuracy ${cell(trial.testAccuracy)}`}` : `eval loss ${formatNumber(trial.evalLoss as number)}${trial.testLoss === undefined ? "" : `, test loss ${formatNumber(trial.testLoss)}`}`);
+  const verdict = best && best.status !== "failed" && best.evalLoss !== undefined ? `  best: ${valuesText(best.values)} (${figures(best)})` : "  no trial finished with an evaluation";
   const head = `search ${result.search} (${result.method}, ${result.trials.length} of ${result.planned} trials, ${result.parallel} at a time, ${result.seconds.toFixed(1)} s${result.cancelled ? ", cancelled" : ""}): each trial ${result.description}`;
   return [head, ...lines, verdict].join("\n") + "\n";
 }

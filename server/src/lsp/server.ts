@@ -338,7 +338,7 @@ export function startServer(connection: Connection, workerPath: string): void {
     const optimizer = by?.kind === "name" ? by.name : undefined;
     if (outcome.sweep?.suggestion && optimizer) suggestions.set(`${params.uri}#${optimizer}`, { lr: outcome.sweep.suggestion.lr, sweep: params.name });
     const best = outcome.search?.trials[0];
-    if (best && best.status !== "failed" && best.evalAccuracy !== undefined) {
+    if (best && best.status !== "failed" && best.evalLoss !== undefined) {
       const bests = searchBests.get(params.uri) ?? new Map();
       bests.set(params.name, { values: best.values, evalAccuracy: best.evalAccuracy, testAccuracy: best.testAccuracy });
       searchBests.set(params.uri, bests);

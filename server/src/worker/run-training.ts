@@ -76,6 +76,7 @@ async function searchJob(job: TrainJob, wasmDirectory: string, cancelled: () => 
   const folder = saveSearch(job.runsFolder, job.run, { ...result, backend: outcome.backend });
   const best = result.trials[0];
   const values = best ? Object.entries(best.values).map(([name, value]) => `${name} ${value}`).join(", ") : "";
-  const message = best && best.evalAccuracy !== undefined ? `${job.run}: best of ${result.trials.length} trials ${values}, eval accuracy ${best.evalAccuracy.toFixed(4)}${best.testAccuracy === undefined ? "" : `, test accuracy ${best.testAccuracy.toFixed(4)}`}` : `${job.run}: no trial finished with an evaluation`;
+  const figures = best?.evalAccuracy !== undefined ? `eval accuracy ${best.evalAccuracy.toFixed(4)}${best.testAccuracy === undefined ? "" : `, test accuracy ${best.testAccuracy.toFixed(4)}`}` : `eval loss ${formatNumber(best?.evalLoss ?? NaN)}`;
+  const message = best && best.status !== "failed" && best.evalLoss !== undefined ? `${job.run}: best of ${result.trials.length} trials ${values}, ${figures}` : `${job.run}: no trial finished with an evaluation`;
   return { run: job.run, status: result.cancelled ? "cancelled" : "finished", message, folder, backend: outcome.backend, search: result };
 }
