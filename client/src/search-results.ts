@@ -6,16 +6,12 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
 import type { ToSearchPanel } from "../../media/src/messages";
-import { SearchValuesEditRequest, type RunExperimentRequest, type SearchProgressNotification, type SearchResult, type TrialResult } from "../../server/src/protocol";
+import { SearchValuesEditRequest, type RunExperimentRequest, type SearchProgressNotification, type SearchResult } from "../../server/src/protocol";
+import { rankTrials } from "../../server/src/train/rank-trials";
 import { PanelHost, type PanelKind } from "./panel-host";
 
 export const searchPanelKind: PanelKind = { viewType: "optim.search", title: "Hyperparameter Search", script: "search-panel.js", style: "dist/search-panel.css" };
 
-/** Best first, as the server ranks them: higher evaluation accuracy, then lower evaluation loss. */
-function ranked(trials: TrialResult[]): TrialResult[] {
-  const key = (trial: TrialResult) => (trial.status === "failed" || trial.evalAccuracy === undefined ? -Infinity : trial.evalAccuracy);
-  return [...trials].sort((a, b) => key(b) - key(a) || (a.evalLoss ?? Infinity) - (b.evalLoss ?? Infinity) || a.index - b.index);
-}
 
 export class SearchResults {
   readonly host: PanelHost<ToSearchPanel>;
@@ -37,7 +33,7 @@ export class SearchResults {
   progress(params: SearchProgressNotification.Params): void {
     if (this.last?.type !== "search" || this.uri !== params.uri || this.last.search.search !== params.search) return;
     const search = this.last.search;
-    this.last = { ...this.last, search: { ...search, axes: params.axes, planned: params.total, trials: ranked([...search.trials, params.trial]) } };
+    this.last = { ...this.last, search: { ...search, axes: params.axes, planned: params.total, trials: rankTrials([...search.trials, params.trial]) } };
     this.host.refresh();
   }
 

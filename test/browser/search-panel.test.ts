@@ -7,7 +7,7 @@ import { after, before, test } from "node:test";
 import type { Browser } from "playwright-core";
 import type { ToSearchPanel } from "../../media/src/messages";
 import type { SearchResult } from "../../server/src/protocol";
-import { rankTrials } from "../../server/src/train/search";
+import { rankTrials } from "../../server/src/train/rank-trials";
 import { runSearch } from "../../server/src/worker/run-search";
 import { repoRoot } from "../support/fixtures";
 import { launchBrowser, PanelPage, rgb, startPanelServer, type PanelServer } from "./panel-page";

@@ -71,11 +71,6 @@ export function axesOf(space: SearchSpace): SearchedAxis[] {
   return space.dimensions.map((dimension) => (dimension.range ? { name: dimension.name, scale: dimension.range.scale, from: dimension.range.from, to: dimension.range.to } : { name: dimension.name, scale: "list" }));
 }
 
-/** Best first: higher evaluation accuracy, then lower evaluation loss; trials without figures last, in their order. */
-export function rankTrials(trials: readonly TrialResult[]): TrialResult[] {
-  const key = (trial: TrialResult) => (trial.status === "failed" || trial.evalAccuracy === undefined || !Number.isFinite(trial.evalAccuracy) ? -Infinity : trial.evalAccuracy);
-  return [...trials].sort((a, b) => key(b) - key(a) || (a.evalLoss ?? Infinity) - (b.evalLoss ?? Infinity) || a.index - b.index);
-}
 
 /** The search declaration named `search` in an analysis. */
 export function searchDeclaration(declarations: readonly Declaration[], search: string): RunDeclaration | undefined {

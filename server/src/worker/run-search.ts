@@ -10,7 +10,8 @@ import { loadRuntime, type BackendName, type BackendPreference } from "../train/
 import { planRun, readSettings } from "../train/plan-run";
 import { prepareRuns } from "../train/prepare";
 import { searchTrials } from "../train/search-space";
-import { axesOf, rankTrials, runTrial, searchDeclaration, type SearchResult, type TrialProgress, type TrialResult } from "../train/search";
+import { rankTrials } from "../train/rank-trials";
+import { axesOf, runTrial, searchDeclaration, type SearchResult, type TrialProgress, type TrialResult } from "../train/search";
 import { dataLoader } from "./load-examples";
 import { runTrialsInThreads } from "./trial-pool";
 
@@ -78,6 +79,7 @@ export async function runSearch(input: SearchInput, onTrial: (progress: TrialPro
       parallel: parallel ? threads : 1,
       seconds: (Date.now() - started) / 1000,
       cancelled: wasCancelled,
+      // A trial's step size is its own, not the file's.
       description: planned.description.replace(/ by (\w+), lr [^,]+,/, " by $1,"),
     },
   };
