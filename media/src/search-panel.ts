@@ -52,14 +52,18 @@ function xRange(searched: Shown["search"]["axes"][number], values: number[]): [n
 }
 
 /** One setting's plot: each trial with an evaluation, by its value; the best trial again in its own series. */
-function scatter(container: HTMLElement, searched: Shown["search"]["axes"][number], trials: Trial[], best: Trial | undefined): uPlot {
+/** What the plots show: the evaluation accuracy, or the evaluation loss for a loss without a score (no trial has an accuracy). */
+type Measure = "evalAccuracy" | "evalLoss";
+const measureLabel: Record<Measure, string> = { evalAccuracy: "eval accuracy", evalLoss: "eval loss" };
+
+function scatter(container: HTMLElement, searched: Shown["search"]["axes"][number], trials: Trial[], best: Trial | undefined, measure: Measure): uPlot {
   const { name, scale } = searched;
-  const shown = trials.filter((trial) => trial.evalAccuracy !== undefined && Number.isFinite(trial.values[name]) && (scale !== "log" || trial.values[name] > 0));
+  const shown = trials.filter((trial) => trial[measure] !== undefined && Number.isFinite(trial[measure]) && Number.isFinite(trial.values[name]) && (scale !== "log" || trial.values[name] > 0));
   // uPlot wants x in order; trials with the same value share it.
   const sorted = [...shown].sort((a, b) => a.values[name] - b.values[name]);
   const xs = sorted.map((trial) => trial.values[name]);
-  const accuracies = sorted.map((trial) => trial.evalAccuracy ?? null);
-  const bestMark = sorted.map((trial) => (trial === best ? (trial.evalAccuracy ?? null) : null));
+  const accuracies = sorted.map((trial) => trial[measure] ?? null);
+  const bestMark = sorted.map((trial) => (trial === best ? (trial[measure] ?? null) : null));
   const [xMin, xMax] = xRange(searched, xs);
   const shownAccuracies = accuracies.filter((value): value is number => value !== null);
   const yLow = Math.min(...shownAccuracies);
@@ -69,7 +73,7 @@ function scatter(container: HTMLElement, searched: Shown["search"]["axes"][numbe
     width: widthOf(container),
     height,
     scales: { x: { time: false, ...(scale === "log" ? { distr: 3 } : {}), range: () => [xMin, xMax] }, y: shownAccuracies.length > 0 ? { range: () => [yLow - yPad, yHigh + yPad] } : { auto: true } },
-    axes: [{ ...axis(theme, scale === "log" ? `${name} (log)` : name), values: shortTicks }, axis(theme, "eval accuracy", true)],
+    axes: [{ ...axis(theme, scale === "log" ? `${name} (log)` : name), values: shortTicks }, axis(theme, measureLabel[measure], true)],
     cursor: { drag: { x: false, y: false } },
     legend: { show: false },
     series: [
@@ -86,7 +90,8 @@ function render(message: Shown): void {
   charts = [];
   const { search } = message;
   const trials = search.trials;
-  const finished = trials.filter((trial) => trial.status !== "failed" && trial.evalAccuracy !== undefined);
+  const measure: Measure = trials.some((trial) => trial.evalAccuracy !== undefined) ? "evalAccuracy" : "evalLoss";
+  const finished = trials.filter((trial) => trial.status !== "failed" && trial[measure] !== undefined);
   const best = finished[0];
   const title = element("h1", `${search.search} — ${search.method} search (${message.file})`);
   const progress =
@@ -95,7 +100,8 @@ function render(message: Shown): void {
       : `${message.status === "finished" ? "Finished" : message.status === "cancelled" ? "Cancelled" : "Failed"}: ${trials.length} of ${search.planned} trials${search.seconds ? ` in ${search.seconds.toFixed(0)} s, ${search.parallel} at a time` : ""}.`;
   const status = element("p", `${progress}${search.description ? ` Each trial: ${search.description}.` : ""}`, "status");
   status.id = "search-status";
-  const verdict = element("p", best ? `Best: ${valuesText(best.values)} — eval accuracy ${accuracy(best.evalAccuracy)}${best.testAccuracy === undefined ? "" : `, test accuracy ${accuracy(best.testAccuracy)}`}.` : "No trial has an evaluation yet.", best ? "suggestion" : "empty");
+  const figures = (trial: Trial) => (measure === "evalAccuracy" ? `eval accuracy ${accuracy(trial.evalAccuracy)}${trial.testAccuracy === undefined ? "" : `, test accuracy ${accuracy(trial.testAccuracy)}`}` : `eval loss ${formatValue(trial.evalLoss)}${trial.testLoss === undefined ? "" : `, test loss ${formatValue(trial.testLoss)}`}`);
+  const verdict = element("p", best ? `Best: ${valuesText(best.values)} — ${figures(best)}.` : "No trial has an evaluation yet.", best ? "suggestion" : "empty");
   verdict.id = "search-best";
 
   const toolbar = element("div", undefined, "toolbar");
@@ -109,7 +115,7 @@ function render(message: Shown): void {
   grid.id = "search-plots";
   const containers = search.axes.map((searched) => {
     const box = element("div", undefined, "side-chart");
-    box.append(element("h2", `eval accuracy by ${searched.name}${searched.scale === "log" ? " (log scale)" : ""}`));
+    box.append(element("h2", `${measureLabel[measure]} by ${searched.name}${searched.scale === "log" ? " (log scale)" : ""}`));
     const container = element("div", undefined, "chart");
     box.append(container);
     grid.append(box);
@@ -138,7 +144,7 @@ function render(message: Shown): void {
   const scroll = element("div", undefined, "table-scroll");
   scroll.append(table);
   root.replaceChildren(title, status, verdict, toolbar, grid, scroll);
-  charts = containers.map(({ searched, container }) => scatter(container, searched, trials, best));
+  charts = containers.map(({ searched, container }) => scatter(container, searched, trials, best, measure));
   root.dataset.trials = String(trials.length);
   root.dataset.plots = String(charts.length);
 

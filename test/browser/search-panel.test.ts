@@ -105,5 +105,11 @@ test("at 500 px the plots stack, one per row, and nothing is wider than the pane
   for (const entry of [null, { type: "search" }, { type: "search", search: { trials: 3 } }]) await panel.send(entry);
   await panel.settle();
   assert.equal(await panel.page.locator("#search-table tr").count(), 1 + search.trials.length);
+  // A loss without a score has no accuracy: the plots show the evaluation loss, the lowest best.
+  const lossOnly = rankTrials(search.trials.map(({ evalAccuracy: _accuracy, testAccuracy: _test, ...trial }) => trial));
+  await show(panel, [message({ ...search, trials: lossOnly })]);
+  assert.deepEqual(await panel.page.locator("#search-plots h2").allTextContents(), ["eval loss by reg (log scale)", "eval loss by opt.lr (log scale)", "eval loss by opt.batch"]);
+  assert.match(await panel.text("#search-best"), new RegExp(`^Best: .* — eval loss ${String(Number(Math.min(...search.trials.map((trial) => trial.evalLoss as number)).toPrecision(4))).replace(".", "\\.")}`));
+  assert.ok((await panel.countPixels("#search-plots .side-chart:nth-child(1) canvas", green, 30)) > 30, "the best trial's point");
   await panel.close();
 });
