@@ -317,6 +317,7 @@ export function startServer(connection: Connection, workerPath: string): void {
         runsFolder,
         maxTensorEntries: initOptions.maxTensorEntries,
         timeBudgetMs: (initOptions.runBudgetSeconds ?? defaults.runBudgetSeconds) * 1000,
+        trialHeapMegabytes: initOptions.workerHeapMegabytes ?? defaults.workerHeapMegabytes,
         ...(params.resume ? { resume: params.resume } : {}),
       },
       (points) => {

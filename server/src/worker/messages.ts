@@ -56,6 +56,8 @@ export interface TrainJob {
   timeBudgetMs?: number;
   /** A saved run's folder to go on with from its last checkpoint. */
   resume?: string;
+  /** Each of a search's trial threads' heap cap, in megabytes (the worker's own). */
+  trialHeapMegabytes?: number;
 }
 
 /** How a run ended, as plain data. */

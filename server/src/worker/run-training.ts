@@ -69,7 +69,7 @@ async function trainJob(job: TrainJob, wasmDirectory: string, onPoint: (point: C
 
 /** A search: its trials on trial threads beside this worker, saved as sweeps are. */
 async function searchJob(job: TrainJob, wasmDirectory: string, cancelled: () => boolean, onTrial: (progress: TrialProgress) => void): Promise<TrainOutcome> {
-  const input = { text: job.text, baseDirectory: job.baseDirectory, maxDataBytes: job.maxDataBytes, maxTensorEntries: job.maxTensorEntries, search: job.run, seed: job.seed, backend: job.backend, wasmDirectory, trialWorkerPath: join(wasmDirectory, "trial-worker.js") };
+  const input = { text: job.text, baseDirectory: job.baseDirectory, maxDataBytes: job.maxDataBytes, maxTensorEntries: job.maxTensorEntries, search: job.run, seed: job.seed, backend: job.backend, wasmDirectory, trialWorkerPath: join(wasmDirectory, "trial-worker.js"), heapMegabytes: job.trialHeapMegabytes };
   const outcome = await runSearch(input, onTrial, cancelled);
   if (!outcome.ok) return { run: job.run, status: "failed", message: outcome.message };
   const { result } = outcome;
