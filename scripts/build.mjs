@@ -28,7 +28,7 @@ const nodeBundle = {
 const builds = [
   { ...nodeBundle, entryPoints: { client: "client/src/extension.ts" }, outdir: "dist", external: ["vscode"] },
   // tfjs-node is optional and native: found at run time when a user installed it, never bundled.
-  { ...nodeBundle, entryPoints: { server: "server/src/lsp/main.ts", worker: "server/src/worker/main.ts", cli: "server/src/cli/entry.ts" }, outdir: "dist", external: ["@tensorflow/tfjs-node"] },
+  { ...nodeBundle, entryPoints: { server: "server/src/lsp/main.ts", worker: "server/src/worker/main.ts", "trial-worker": "server/src/worker/trial-worker.ts", cli: "server/src/cli/entry.ts" }, outdir: "dist", external: ["@tensorflow/tfjs-node"] },
   {
     bundle: true,
     platform: "browser",
@@ -43,6 +43,7 @@ const builds = [
       "data-panel": "media/src/data-panel.ts",
       "runs-panel": "media/src/runs-panel.ts",
       "sweep-panel": "media/src/sweep-panel.ts",
+      "search-panel": "media/src/search-panel.ts",
       "landscape-panel": "media/src/landscape-panel.ts",
       "gradcheck-panel": "media/src/gradcheck-panel.ts",
       "learned-panel": "media/src/learned-panel.ts",

@@ -2,11 +2,12 @@
 // the status bar and the panels to it.
 import * as vscode from "vscode";
 import { LanguageClient, State, TransportKind, WorkDoneProgress, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
-import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotification, RunExperimentRequest, RunProgressNotification, ServerStatusNotification } from "../../server/src/protocol";
+import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotification, RunExperimentRequest, RunProgressNotification, SearchProgressNotification, ServerStatusNotification } from "../../server/src/protocol";
 import { LabPanel, labPanelViewType, SummaryStore } from "./lab-panel";
 import { dataPanelViewType, restoreDataPanel, showDataPreview } from "./data-panel";
 import { ExperimentPanels, GradientReports, panelKinds, RunCurves } from "./result-panels";
 import { findRunFolders, latestResumable, readSavedRun } from "./saved-runs";
+import { SearchResults, searchPanelKind } from "./search-results";
 import { ServerStatusBar } from "./status-bar";
 import { GradientTests } from "./test-explorer";
 import { LearnedPanel, learnedPanelKind } from "./learned-panel";
@@ -35,6 +36,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
   client = new LanguageClient("optim", "Optim Language Server", serverOptions, clientOptions);
   const languageClient = client;
+  const searches = new SearchResults(context.extensionUri, log, languageClient);
   const tests = new GradientTests(languageClient);
   context.subscriptions.push(tests);
 
@@ -56,6 +58,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       reports.update(params);
     }),
     client.onNotification(RunProgressNotification.method, (params: RunProgressNotification.Params) => curves.add(params.uri, params.run, params.points ?? [params.point])),
+    client.onNotification(SearchProgressNotification.method, (params: SearchProgressNotification.Params) => searches.progress(params)),
+    vscode.commands.registerCommand("optim.useSearchValues", (values: Record<string, number>) => searches.useValues(values)),
+    vscode.window.registerWebviewPanelSerializer(searchPanelKind.viewType, searches.host.serializer()),
     vscode.commands.registerCommand("optim.checkGradients", (uri?: string) => checkGradients(languageClient, tests, reports, uri)),
     vscode.commands.registerCommand("optim.showLossCurves", () => curves.host.show(undefined, false)),
     vscode.commands.registerCommand("optim.showGradientReport", (uri?: string) => reports.show(uri)),
@@ -68,8 +73,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const chosen = name ?? (data.length === 1 ? data[0] : await vscode.window.showQuickPick(data, { placeHolder: "Which data set?" }));
       if (chosen) await showDataPreview(context, languageClient, target, chosen);
     }),
-    vscode.commands.registerCommand("optim.runExperiment", (uri?: string, name?: string) => runExperiment(languageClient, { curves, experiments, learned }, uri, name)),
-    vscode.commands.registerCommand("optim.resumeRun", (uri?: string, name?: string, folder?: string) => runExperiment(languageClient, { curves, experiments, learned }, uri, name, true, folder)),
+    vscode.commands.registerCommand("optim.runExperiment", (uri?: string, name?: string) => runExperiment(languageClient, { curves, experiments, learned, searches }, uri, name)),
+    vscode.commands.registerCommand("optim.resumeRun", (uri?: string, name?: string, folder?: string) => runExperiment(languageClient, { curves, experiments, learned, searches }, uri, name, true, folder)),
     vscode.commands.registerCommand("optim.showLearned", (folder?: string) => learned.pickAndShow(folder)),
     // Trust granted while running: start again with computation allowed.
     vscode.workspace.onDidGrantWorkspaceTrust(async () => {
@@ -139,7 +144,7 @@ async function openExample(context: vscode.ExtensionContext, name?: string): Pro
  * with progress, a cancel button and its panel; with `resume`, goes on with
  * the run's saved folder instead (the Resume lens names it; else the newest).
  */
-async function runExperiment(languageClient: LanguageClient, panels: { curves: RunCurves; experiments: ExperimentPanels; learned: LearnedPanel }, uri?: string, name?: string, resume = false, savedFolder?: string): Promise<void> {
+async function runExperiment(languageClient: LanguageClient, panels: { curves: RunCurves; experiments: ExperimentPanels; learned: LearnedPanel; searches: SearchResults }, uri?: string, name?: string, resume = false, savedFolder?: string): Promise<void> {
   const target = uri ?? vscode.window.activeTextEditor?.document.uri.toString();
   if (!target || !target.endsWith(".optim")) {
     void vscode.window.showWarningMessage("Open a .optim file to run one of its runs.");
@@ -149,11 +154,11 @@ async function runExperiment(languageClient: LanguageClient, panels: { curves: R
     void vscode.window.showWarningMessage("Runs start only in a trusted workspace: Restricted Mode reads no data and runs no computation.");
     return;
   }
-  const declarations = await declarationsOf(target, resume ? ["run"] : ["run", "sweep", "landscape"]);
+  const declarations = await declarationsOf(target, resume ? ["run"] : ["run", "sweep", "search", "landscape"]);
   const runs = declarations.map((declaration) => declaration.name);
   const chosen = name ?? (runs.length === 1 ? runs[0] : await vscode.window.showQuickPick(runs, { placeHolder: "Which run?" }));
   if (!chosen) {
-    if (runs.length === 0) void vscode.window.showWarningMessage("This file has no run, sweep or landscape declarations.");
+    if (runs.length === 0) void vscode.window.showWarningMessage("This file has no run, sweep, search or landscape declarations.");
     return;
   }
   let resumeFolder: string | undefined;
@@ -169,14 +174,19 @@ async function runExperiment(languageClient: LanguageClient, panels: { curves: R
   // A training run draws its curve as it goes; sweeps and landscapes show their result at the end.
   const training = declarations.some((declaration) => declaration.name === chosen && declaration.kind === "run");
   const series = training ? panels.curves.begin(target, chosen) : undefined;
+  // A search fills its panel as its trials finish.
+  const search = declarations.some((declaration) => declaration.name === chosen && declaration.kind === "search");
+  if (search) panels.searches.begin(target, chosen);
   let result: RunExperimentRequest.Result | undefined;
   try {
     result = await startRun(languageClient, target, chosen, resumeFolder);
   } catch (failure) {
     if (series) panels.curves.end(series, { run: chosen, status: "failed", message: String(failure) });
+    if (search) panels.searches.end(target, chosen, { run: chosen, status: "failed", message: String(failure) });
     throw failure;
   }
   if (series) panels.curves.end(series, result);
+  if (search) panels.searches.end(target, chosen, result);
   if (!result) return;
   if (result.status !== "failed") panels.experiments.show(target, result);
   // What a training run's model learned: an open panel follows the newest run; otherwise the notification offers it.

@@ -26,6 +26,7 @@ export class PanelHost<Message> {
     private readonly content: () => Message | undefined,
     private readonly onReveal?: (line: number) => void,
     private readonly onClear?: () => void,
+    private readonly onUseValues?: (values: Record<string, number>) => void,
   ) {}
 
   get isOpen(): boolean {
@@ -96,6 +97,7 @@ export class PanelHost<Message> {
     else if (message.type === "reveal") this.onReveal?.(message.line);
     else if (message.type === "clear") this.onClear?.();
     else if (message.type === "export") await saveExport(message, this.log);
+    else if (message.type === "useValues") this.onUseValues?.(message.values);
   }
 }
 

@@ -2,7 +2,7 @@
 // imported by both sides. Everything arriving from a webview (messages, and
 // the state a panel saved before a reload) is validated here; anything
 // malformed is dropped by the caller with a log line.
-import type { CheckResults, DeclarationSummary, PreviewDataRequest, RunExperimentRequest, RunPoint } from "../../server/src/protocol";
+import type { CheckResults, DeclarationSummary, PreviewDataRequest, RunExperimentRequest, RunPoint, SearchResult } from "../../server/src/protocol";
 
 /** Extension -> lab panel. */
 export type ToWebview =
@@ -52,6 +52,9 @@ export type LandscapeResult = NonNullable<RunExperimentRequest.Result["landscape
 /** Extension -> step-size sweep panel. */
 export type ToSweepPanel = { type: "sweep"; run: string; file: string; sweep: SweepResult };
 
+/** Extension -> search panel: the trials so far (best first) while it runs, then all of them. */
+export type ToSearchPanel = { type: "search"; file: string; status: RunStatus; search: SearchResult } | { type: "empty"; reason: string };
+
 /** Extension -> landscape panel. */
 export type ToLandscapePanel = { type: "landscape"; run: string; file: string; landscape: LandscapeResult };
 
@@ -67,7 +70,9 @@ export type FromWebview =
   /** The loss-curve panel's Clear: forget the runs that are not running. */
   | { type: "clear" }
   /** Save a file the panel made: CSV text, or a PNG as a data URL. */
-  | { type: "export"; format: ExportFormat; name: string; content: string };
+  | { type: "export"; format: ExportFormat; name: string; content: string }
+  /** The search panel's button: write these values (by their `--set` names) into the file. */
+  | { type: "useValues"; values: Record<string, number> };
 
 /** The largest export a panel may hand over (a PNG data URL or a CSV), in characters. */
 export const maxExportLength = 64 * 1024 * 1024;
@@ -91,6 +96,12 @@ export function parseFromWebview(message: unknown): FromWebview | undefined {
     if (typeof content !== "string" || content.length > maxExportLength) return undefined;
     if (format === "png" && !content.startsWith("data:image/png;base64,")) return undefined;
     return { type: "export", format, name, content };
+  }
+  if (message.type === "useValues" && isRecord(message.values)) {
+    const entries = Object.entries(message.values);
+    if (entries.length === 0 || entries.length > 64) return undefined;
+    if (!entries.every(([name, value]) => /^[A-Za-z_]\w{0,99}(\.[A-Za-z_]\w{0,99})?$/.test(name) && typeof value === "number" && Number.isFinite(value))) return undefined;
+    return { type: "useValues", values: Object.fromEntries(entries) as Record<string, number> };
   }
   return undefined;
 }

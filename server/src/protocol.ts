@@ -1,6 +1,7 @@
 // Custom messages between the language server and the extension, declared
 // once and imported by both sides. Plain data only: no editor or LSP types.
 import type { CurvePoint } from "./train/trainer";
+import type { SearchedAxis, SearchResult, TrialResult } from "./train/search";
 
 /** One declaration of a document, as listed in the lab panel. */
 export interface DeclarationSummary {
@@ -92,6 +93,8 @@ export namespace CheckGradientsRequest {
   export type Result = CheckResults;
 }
 
+export type { SearchedAxis, SearchResult, TrialResult };
+
 /** One point of a run's curve, as panels draw it: the trainer's own record. */
 export type RunPoint = CurvePoint;
 
@@ -124,6 +127,39 @@ export namespace RunExperimentRequest {
     reported?: { weights: "best" | "final"; step: number };
     /** A run's, when patience stopped it: the evaluation's step and the patience. */
     earlyStop?: { step: number; patience: number };
+    /** A search's trials, best first, and what it searched. */
+    search?: SearchResult;
+  }
+}
+
+/** Sent by the server as each trial of a search finishes. */
+export namespace SearchProgressNotification {
+  export const method = "optim/searchProgress";
+  export interface Params {
+    uri: string;
+    search: string;
+    trial: TrialResult;
+    /** What the search varies, for the plots. */
+    axes: SearchedAxis[];
+    /** Trials finished so far, of `total`. */
+    done: number;
+    total: number;
+  }
+}
+
+/** Sent by the client to write values (a search's best trial's) into a document's hypers and optimizer settings. */
+export namespace SearchValuesEditRequest {
+  export const method = "optim/searchValuesEdit";
+  export interface Params {
+    uri: string;
+    /** By their `--set` names: `reg`, `opt.lr`. */
+    values: Record<string, number>;
+  }
+  export interface Result {
+    /** Zero-based lines and characters, as LSP counts them. */
+    edits: { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[];
+    /** Why nothing can be written. */
+    problem?: string;
   }
 }
 

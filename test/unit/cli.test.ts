@@ -450,3 +450,38 @@ test("--set overrides a hyper and an optimizer's or run's setting, and a wrong n
   assert.equal(sweep.code, 2);
   assert.match(sweep.stderr, /did you mean 'reg'/);
 });
+
+test("search prints its trials best first with the best values, saves them, and names what it cannot find", async () => {
+  const file = join(directory, "search.optim");
+  writeFileSync(file, `data d = blobs(classes=3, points=30, dims=2, seed=3) { val 20 }
+hyper reg = 1e-3
+param W: [C, D] = randn * 0.01
+score s = X @ W^T
+loss L = mean(logsumexp(s, axis=1) - s[y]) + reg * sum(W^2)
+optimizer opt = sgd { lr 0.1, batch 10 }
+search tune { minimize L; on d.train; by opt; steps 10; eval d.val; every 5; trials 3; reg 1e-4 .. 1e-1; lr [0.01, 0.1, 1] }
+`);
+  const result = await run(["search", file]);
+  assert.equal(result.code, 0, result.stderr);
+  const table = result.stdout.split("\n");
+  const header = table.findIndex((line) => /^ {2}rank +reg +opt\.lr +eval acc +eval loss +test acc +test loss +status$/.test(line));
+  assert.ok(header > 0, result.stdout);
+  const rows = table.slice(header + 1, header + 4).map((line) => line.trim().split(/ +/));
+  assert.deepEqual(rows.map((row) => row[0]), ["1", "2", "3"]);
+  const accuracies = rows.map((row) => Number(row[3]));
+  assert.deepEqual(accuracies, [...accuracies].sort((a, b) => b - a));
+  assert.equal(table[header + 4], `  best: reg ${rows[0][1]}, opt.lr ${rows[0][2]} (eval accuracy ${rows[0][3]})`);
+  const folder = /saved in (.+)$/m.exec(result.stdout)?.[1] ?? "";
+  assert.ok(existsSync(join(folder, "search.csv")));
+
+  const json = JSON.parse((await run(["search", file, "--json", "--set", "tune.trials=2"])).stdout);
+  assert.equal(json.searches[0].name, "tune");
+  assert.equal(json.searches[0].trials.length, 2);
+  const listed = await run(["runs", join(directory, "runs"), "--json"]);
+  assert.ok(JSON.parse(listed.stdout).runs.some((entry: { kind: string; run: string }) => entry.kind === "search" && entry.run === "tune"));
+
+  assert.equal((await run(["search", file, "--search", "nope"])).stderr, `${file}:1:1: error: no search named nope\n`);
+  const misused = await run(["train", file, "--search", "tune"]);
+  assert.equal(misused.code, 2);
+  assert.equal(misused.stderr, "optim train: --search names a search (optim search)\n");
+});

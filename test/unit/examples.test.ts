@@ -1,5 +1,6 @@
 // Every example runs to completion through the CLI: its checks, gradient
-// checks, runs, searches, sweeps and landscapes, on the real Fashion-MNIST.
+// checks, runs, searches (hyperparameter searches shortened), sweeps and
+// landscapes, on the real Fashion-MNIST.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -62,6 +63,13 @@ for (const example of examples) {
         assert.equal(final.final.testAccuracy, accuracy);
         assert.equal("statistics" in final, false);
       }
+    }
+    // A search runs here shortened (two trials on the first examples); its full length is measured in docs/cli.md.
+    for (const search of text.matchAll(/^search (\w+)/gm)) {
+      const ran = optim(["search", file, "--search", search[1], "--set", `${search[1]}.trials=2`, "--set", `${search[1]}.first=2000`]);
+      assert.equal(ran.status, 0, ran.output);
+      assert.match(ran.output, /^ {2}best: .*\(eval accuracy [\d.]+, test accuracy [\d.]+\)$/m);
+      assert.match(ran.output, /saved in /);
     }
   });
 }

@@ -15,7 +15,7 @@ syntax case match
 syntax iskeyword @,48-57,_
 
 " Every declaration starts with one of these; they are reserved everywhere.
-syntax keyword optimDeclaration data hyper param score loss grad optimizer run sweep landscape gradcheck
+syntax keyword optimDeclaration data hyper param score loss grad optimizer run sweep search landscape gradcheck
 
 syntax keyword optimBuiltin max min relu abs exp log sqrt tanh sigmoid sum mean logsumexp softmax onehot dropout_mask batch_mean batch_var
 syntax keyword optimInitialiser randn rand zeros ones xavier he
@@ -33,7 +33,7 @@ syntax match optimRule "\%(=\s*\)\@<=\<\%(sgd\|momentum\|nesterov\|adagrad\|rmsp
 
 " A setting's key starts a line of its block or follows '{', ',' or ';';
 " followed by '=' it is a named argument of a call instead.
-syntax match optimSetting "\%(\%(^\|[{,;]\)\s*\)\@<=\<\%(train\|val\|test\|scale\|center\|bias_trick\|flatten\|first\|sample\|seed\|bn_momentum\|lr\|batch\|schedule\|mu\|eps\|decay\|beta1\|beta2\|minimize\|on\|by\|steps\|epochs\|eval\|every\|patience\|start_from\|points\|method\|of\|directions\|range\|normalize\|along\|trajectory\|wrt\|samples\|projections\|h\)\>\%(\s*=\)\@!"
+syntax match optimSetting "\%(\%(^\|[{,;]\)\s*\)\@<=\<\%(train\|val\|test\|scale\|center\|bias_trick\|flatten\|first\|sample\|seed\|bn_momentum\|lr\|batch\|schedule\|mu\|eps\|decay\|beta1\|beta2\|minimize\|on\|by\|steps\|epochs\|eval\|every\|patience\|start_from\|points\|method\|trials\|of\|directions\|range\|normalize\|along\|trajectory\|wrt\|samples\|projections\|h\)\>\%(\s*=\)\@!"
 
 " Where several patterns match at one place, Vim takes the one defined last:
 " so '..' after '.', ^T after ^, and numbers (.5) after both.

@@ -11,6 +11,7 @@ import { checkGrad } from "./grad-declarations";
 import { checkCurvature } from "./loss-curvature";
 import type { CheckedModel, DataFactsProvider } from "./model";
 import { checkUnused, declareNames, dropRepeatedReferences } from "./name-resolution";
+import { checkSearch, type SearchDeclaration } from "./search-declarations";
 import { SettingsValidator } from "./settings-validation";
 import { ShapeInference } from "./shape-inference";
 import { checkExperiment, checkOptimizer } from "./training-declarations";
@@ -46,6 +47,9 @@ export function check(document: ast.Document, dataFacts?: DataFactsProvider, max
         break;
       case "optimizer":
         checkOptimizer(context, settings, declaration);
+        break;
+      case "search":
+        checkSearch(context, settings, constants, declaration as SearchDeclaration);
         break;
       default:
         checkExperiment(context, settings, declaration);

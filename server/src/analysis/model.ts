@@ -35,6 +35,31 @@ export interface DeclarationFacts {
   curvature?: CurvatureFact[];
   /** For a grad: the loss, and the param or score it is differentiated with respect to. */
   gradOf?: { loss: SymbolInfo; wrt: SymbolInfo };
+  /** For a search without errors in what it searches: its trials' space. */
+  search?: SearchSpace;
+}
+
+/** One hyper or optimizer setting a search varies. */
+export interface SearchDimension {
+  /** As `--set` names it: `reg` for a hyper, `opt.lr` for a setting of optimizer opt. */
+  name: string;
+  /** The key as the search writes it: `reg`, `lr`. */
+  key: string;
+  /** A whole-number setting (`batch`): its values are rounded. */
+  integer: boolean;
+  /** A range and the scale it is spaced on. */
+  range?: { from: number; to: number; scale: "log" | "linear" };
+  /** A list's values, in order. */
+  values?: number[];
+}
+
+export interface SearchSpace {
+  method: "random" | "grid";
+  /** Trials of a random search. */
+  trials: number;
+  /** Values per range in a grid. */
+  points: number;
+  dimensions: SearchDimension[];
 }
 
 export interface DataDims {

@@ -19,8 +19,13 @@ export class SettingsValidator {
     private readonly constants: ConstantFolder,
   ) {}
 
-  /** Validates a block against its schema; returns the settings by key. */
-  checkSettings(block: ast.Block | undefined, specs: SettingSpec[], owner: string, ownerSpan: ast.Span, reportMissing = true): Map<string, ast.Setting> {
+  /**
+   * Validates a block against its schema; returns the settings by key.
+   * `others` takes the settings the schema does not name, where a block
+   * accepts more (a search's searched hypers and optimizer settings); it
+   * says whether it took one.
+   */
+  checkSettings(block: ast.Block | undefined, specs: SettingSpec[], owner: string, ownerSpan: ast.Span, reportMissing = true, others?: (setting: ast.Setting) => boolean): Map<string, ast.Setting> {
     const given = new Map<string, ast.Setting>();
     const byName = new Map(specs.map((spec) => [spec.name, spec]));
     for (const setting of block?.settings ?? []) {
@@ -28,6 +33,7 @@ export class SettingsValidator {
       if (!key) continue;
       const spec = byName.get(key);
       if (!spec) {
+        if (others?.(setting)) continue;
         if (specs.length > 0) this.context.unknownWord("unknown-setting", setting.key.span, `unknown setting '${key}' for ${owner}`, key, byName.keys());
         continue;
       }
@@ -170,6 +176,7 @@ export class SettingsValidator {
       this.context.error("bad-value", value.span, `'${name}' needs a range such as 1e-10 .. 1e-1`);
       return;
     }
+    if (value.scale) this.context.error("bad-value", value.scale.span, `'${value.scale.text}' spaces a search's range; '${name}' has no scale to choose`);
     const from = this.constants.fold(value.from, true);
     const to = this.constants.fold(value.to, true);
     if (from === undefined || to === undefined) return;

@@ -8,6 +8,7 @@ import { experimentFile } from "./experiments";
 import { exportFile } from "./export";
 import { listRuns } from "./runs";
 import { learnedFolder } from "./learned";
+import { searchFile } from "./search";
 import { trainFile } from "./train";
 
 export const usage = `Usage: optim <command> [options] FILE...
@@ -23,7 +24,10 @@ Commands:
                     errors, or a grad that could not be checked, fails
   train FILE        run the file's training runs (or --run NAME), saving
                     each under runs/ next to the file
-  search FILE       run the file's random searches (or --run NAME)
+  search FILE       run the file's searches over hypers and optimizer
+                    settings (or --search NAME), printing the trials best
+                    first; a file without searches runs its random-search
+                    runs (or --run NAME)
   sweep FILE        run the file's step-size sweeps (or --run NAME)
   landscape FILE    compute the file's loss landscapes (or --run NAME)
   runs [FOLDER]     list saved runs side by side (default ./runs)
@@ -42,6 +46,7 @@ Options:
   --all             check every entry, not a sample (gradcheck)
   --seed S          seed of the initial weights and the samples
   --run NAME        only this run (train, search; the run to export)
+  --search NAME     only this search (search)
   --to TARGET       what export writes: jax
   --out FOLDER      where export writes
   --resume FOLDER   go on with the saved run in FOLDER from its last
@@ -81,6 +86,7 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
         seed: { type: "string" },
         backend: { type: "string" },
         run: { type: "string" },
+        search: { type: "string" },
         resume: { type: "string" },
         set: { type: "string", multiple: true },
         to: { type: "string" },
@@ -147,6 +153,10 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
     }
     return exportFile(files[0], { run: values.run, to: values.to, out: values.out, seed }, output);
   }
+  if (values.search !== undefined && command !== "search") {
+    output.stderr(`optim ${command}: --search names a search (optim search)\n`);
+    return 2;
+  }
   if (command === "train" || command === "search" || command === "sweep" || command === "landscape") {
     const preference = values.backend ?? "auto";
     if (!isBackendPreference(preference)) {
@@ -170,6 +180,7 @@ export async function runCli(argv: string[], output: CliOutput): Promise<number>
       }
       return experimentFile(files[0], { kind: command, ...common }, output);
     }
+    if (command === "search") return searchFile(files[0], { ...common, search: values.search, resume: values.resume }, output);
     return trainFile(files[0], { kind: command, ...common, resume: values.resume }, output);
   }
   if (command !== "check" && command !== "gradcheck") {

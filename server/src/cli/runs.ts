@@ -7,7 +7,7 @@ import type { CliOutput } from "./main";
 interface SavedRun {
   folder: string;
   run?: string;
-  kind: "run" | "sweep" | "landscape";
+  kind: "run" | "sweep" | "search" | "landscape";
   status?: string;
   steps?: number;
   trainLoss?: number;
@@ -37,12 +37,18 @@ export async function listRuns(runsFolder: string, json: boolean, output: CliOut
   const runs: SavedRun[] = [];
   for (const entry of entries) {
     const folder = join(runsFolder, entry);
+    let search: Record<string, unknown> | undefined;
     const meta = await readJson(join(folder, "meta.json"));
     const final = await readJson(join(folder, "final.json"));
     if (meta) {
       const metrics = (final?.final ?? {}) as Record<string, number | undefined>;
       runs.push({ folder: entry, run: meta.run as string, kind: "run", status: (final?.status as string | undefined) ?? "unfinished", steps: final?.steps as number | undefined, trainLoss: metrics.trainLoss, evalAccuracy: metrics.evalAccuracy, testAccuracy: metrics.testAccuracy, backend: meta.backend as string, seed: meta.seed as number, description: meta.description as string });
     } else if (await readJson(join(folder, "sweep.json"))) runs.push({ folder: entry, kind: "sweep" });
+    else if ((search = await readJson(join(folder, "search.json")))) {
+      // A search's figures are its best trial's.
+      const best = (search.trials as Record<string, number | undefined>[] | undefined)?.[0];
+      runs.push({ folder: entry, run: search.search as string, kind: "search", status: search.cancelled ? "cancelled" : "finished", steps: best?.steps, trainLoss: best?.trainLoss, evalAccuracy: best?.evalAccuracy, testAccuracy: best?.testAccuracy, seed: search.seed as number | undefined, description: search.description as string | undefined });
+    }
     else if (await readJson(join(folder, "landscape.json"))) runs.push({ folder: entry, kind: "landscape" });
   }
   if (json) {

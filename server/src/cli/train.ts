@@ -15,7 +15,7 @@ import { dataLoader } from "../worker/load-examples";
 import type { CliOutput } from "./main";
 import { errorLine, errorLines } from "./error-line";
 import { readSource } from "./read-source";
-import { applyOverrides } from "./overrides";
+import { applyOverrides } from "../analysis/overrides";
 import { formatConfusion } from "./learned";
 
 export interface TrainOptions {

@@ -23,6 +23,7 @@ const lensFor: Record<string, { title: string; command: string }> = {
   data: { title: "⊞ Preview", command: "optim.previewData" },
   run: { title: "▶ Run", command: "optim.runExperiment" },
   sweep: { title: "▶ Sweep", command: "optim.runExperiment" },
+  search: { title: "▶ Search", command: "optim.runExperiment" },
   landscape: { title: "▶ Landscape", command: "optim.runExperiment" },
   gradcheck: { title: "✓ Check gradients", command: "optim.checkGradients" },
   grad: { title: "Check gradient", command: "optim.checkGradients" },

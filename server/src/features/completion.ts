@@ -6,7 +6,8 @@ import type { Analysis } from "../analysis/analyze";
 import type { SymbolKind } from "../analysis/model";
 import { builtinFunctions, implicitNames, initialisers } from "../language/builtins";
 import { settingSpecsFor } from "../language/lookup";
-import { dataSources, optimizerRules, schedules, strategies, type CallSpec, type SettingSpec } from "../language/settings";
+import { dataSources, optimizerRules, optimizerRulesByName, schedules, searchedSettingDoc, strategies, type CallSpec, type SettingSpec } from "../language/settings";
+import type * as ast from "../syntax/ast";
 import { optimLexer } from "../syntax/tokens";
 import { declarationAt } from "./locate";
 
@@ -32,6 +33,7 @@ const declarationSnippets: CompletionEntry[] = [
   { label: "optimizer", kind: "keyword", detail: "an update rule and its settings", insertText: "optimizer ${1:opt} = ${2|sgd,momentum,nesterov,adagrad,rmsprop,adam|} { lr ${3:1e-3}, batch ${4:256} }", snippet: true },
   { label: "run", kind: "keyword", detail: "a training run or a search", insertText: "run ${1:train} {\n  minimize ${2:L}\n  on ${3:data}.train\n  by ${4:opt}\n  steps ${5:1000}\n}", snippet: true },
   { label: "sweep", kind: "keyword", detail: "a step-size sweep", insertText: "sweep ${1:step_sizes} { minimize ${2:L}; on ${3:data}.train; by ${4:opt}; lr ${5:1e-10 .. 1e-1} }", snippet: true },
+  { label: "search", kind: "keyword", detail: "a search over hypers and optimizer settings", insertText: "search ${1:tune} { minimize ${2:L}; on ${3:data}.train; by ${4:opt}; epochs ${5:1}; eval ${3:data}.val; trials ${6:20}; lr ${7:1e-4 .. 1e-1 log} }", snippet: true },
   { label: "landscape", kind: "keyword", detail: "a loss-landscape slice", insertText: "landscape ${1:slice} { of ${2:L}; on ${3:data}.train; directions ${4:1} }", snippet: true },
   { label: "gradcheck", kind: "keyword", detail: "a gradient check", insertText: "gradcheck ${1:check} { of ${2:L}; on ${3:data}.train; first ${4:3} }", snippet: true },
 ];
@@ -45,6 +47,7 @@ const symbolCompletionKind: Record<SymbolKind, CompletionKind> = {
   optimizer: "class",
   run: "event",
   sweep: "event",
+  search: "event",
   landscape: "event",
   gradcheck: "event",
   grad: "function",
@@ -132,9 +135,10 @@ export function completionsAt(analysis: Analysis, text: string, offset: number):
     if (keyPosition) {
       const blockStart = innermost.startOffset;
       const present = new Set(optimLexer.tokenize(text.slice(blockStart, wordStart)).tokens.filter((token, i, all) => token.tokenType.name === "Identifier" && (i === 0 || ["LCurly", "Comma", "Semicolon"].includes(all[i - 1].tokenType.name) || all[i - 1].endLine !== token.startLine)).map((token) => token.image));
-      return specs
+      const own: CompletionEntry[] = specs
         .filter((spec) => !present.has(spec.name))
         .map((spec) => ({ label: spec.name, kind: "property", detail: spec.required ? "required" : spec.defaultText ? `default ${spec.defaultText}` : undefined, documentation: spec.doc }));
+      return declaration?.kind === "search" ? [...own, ...searchableKeys(analysis, declaration).filter((item) => !present.has(item.label))] : own;
     }
     // The key is the first token of the setting.
     let keyIndex = inDeclaration.length - 1;
@@ -194,4 +198,14 @@ function valueCompletions(spec: SettingSpec, names: (kinds: SymbolKind[]) => Com
     default:
       return [];
   }
+}
+
+/** What a search may vary besides its own settings: the file's hypers and the number settings of the optimizer its `by` names. */
+function searchableKeys(analysis: Analysis, declaration: ast.Declaration): CompletionEntry[] {
+  const by = "block" in declaration ? declaration.block?.settings.find((setting) => setting.key.text === "by")?.value : undefined;
+  const optimizer = by?.kind === "name" ? analysis.model.symbols.get(by.name)?.declaration : undefined;
+  const rule = optimizer?.kind === "optimizer" && optimizer.rule.kind === "name" ? optimizerRulesByName.get(optimizer.rule.name) : undefined;
+  const hypers = [...analysis.model.symbols.values()].filter((symbol) => symbol.kind === "hyper").map((symbol): CompletionEntry => ({ label: symbol.name, kind: "property", detail: "hyper to search", documentation: searchedSettingDoc }));
+  const settings = (rule?.settings ?? []).filter((spec) => spec.value.kind === "number").map((spec): CompletionEntry => ({ label: spec.name, kind: "property", detail: `${optimizer?.name.text}'s setting to search`, documentation: `${spec.doc} ${searchedSettingDoc}` }));
+  return [...hypers, ...settings];
 }

@@ -6,7 +6,7 @@ import { dimValue, shapeText, type Shape } from "../analysis/dims";
 import type { CheckedModel, SymbolInfo } from "../analysis/model";
 import { builtinFunctionsByName, implicitNamesByName, initialisersByName } from "../language/builtins";
 import { settingSpecsFor, callSpecFor } from "../language/lookup";
-import { optimizerRulesByName } from "../language/settings";
+import { optimizerRulesByName, searchedSettingDoc } from "../language/settings";
 import type { Summary } from "../data/summary";
 import { pointText, usesText, whereText } from "../engine/check-findings";
 import type { GradResult } from "../engine/check-gradients";
@@ -147,6 +147,12 @@ export function hoverAt(analysis: Analysis, text: string, offset: number, contex
   if (setting && contains(setting.key.span, offset)) {
     const spec = settingSpecsFor(declaration).find((candidate) => candidate.name === setting.key.text);
     if (spec) return { markdown: `**${spec.name}**: ${spec.doc}${spec.defaultText ? `\n\nDefault: \`${spec.defaultText}\`` : ""}`, span: setting.key.span };
+    // A search's other keys are its optimizer's settings (its hypers are references, above).
+    const by = declaration.kind === "search" ? declaration.block.settings.find((candidate) => candidate.key.text === "by")?.value : undefined;
+    const optimizer = by?.kind === "name" ? model.symbols.get(by.name)?.declaration : undefined;
+    const rule = optimizer?.kind === "optimizer" && optimizer.rule.kind === "name" ? optimizerRulesByName.get(optimizer.rule.name) : undefined;
+    const searched = rule?.settings.find((candidate) => candidate.name === setting.key.text);
+    if (searched && optimizer) return { markdown: `**${searched.name}** of optimizer ${optimizer.name.text}, searched: ${searched.doc}\n\n${searchedSettingDoc}`, span: setting.key.span };
   }
 
   const path = expressionPath(declaration, offset);

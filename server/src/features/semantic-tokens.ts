@@ -36,6 +36,7 @@ const symbolTypes: Record<SymbolKind, Classification> = {
   optimizer: { type: "class", modifiers: [] },
   run: { type: "event", modifiers: [] },
   sweep: { type: "event", modifiers: [] },
+  search: { type: "event", modifiers: [] },
   landscape: { type: "event", modifiers: [] },
   gradcheck: { type: "event", modifiers: [] },
   grad: { type: "function", modifiers: [] },

@@ -13,6 +13,7 @@ export function settingSpecsFor(declaration: ast.Declaration): SettingSpec[] {
     }
     case "run":
     case "sweep":
+    case "search":
     case "landscape":
     case "gradcheck":
       return experimentSettings[declaration.kind];

@@ -1,6 +1,7 @@
 // What each block and call accepts, as data: the settings of data sets,
 // optimizers and experiments, and the named arguments of sources, rules,
 // schedules and strategies. Validation, completion and hover read it.
+import type * as ast from "../syntax/ast";
 
 export type ValueKind =
   | { kind: "flag" }
@@ -271,7 +272,25 @@ const minimize: SettingSpec = { name: "minimize", value: { kind: "ref", to: ["lo
 const on: SettingSpec = { name: "on", value: { kind: "split" }, doc: "The examples to use: a data set's split, such as `fmnist.train`.", required: true };
 const first: SettingSpec = { name: "first", value: positiveInteger, doc: "Use only the first k examples." };
 
-export const experimentSettings: Record<"run" | "sweep" | "landscape" | "gradcheck", SettingSpec[]> = {
+/** The run settings a search's trials take, each trial a short run. */
+const trialLength: SettingSpec[] = [
+  { name: "steps", value: positiveInteger, doc: "Number of update steps of each trial." },
+  { name: "epochs", value: positiveInteger, doc: "Number of passes over the training examples of each trial (instead of `steps`)." },
+  { name: "eval", value: { kind: "split" }, doc: "The split each trial is measured on while it trains, such as `fmnist.val`; the trials are ranked by their best accuracy there.", required: true },
+  { name: "every", value: positiveInteger, doc: "Steps between evaluations.", defaultText: "100" },
+  { name: "test", value: { kind: "split" }, doc: "A split to measure once each trial ends, with its best weights." },
+  { name: "bn_momentum", value: { kind: "number", min: 0, max: 1 }, doc: "How slowly the running averages of `batch_mean` and `batch_var` follow the batches.", defaultText: "0.9" },
+  { name: "patience", value: positiveInteger, doc: "Stop a trial early when this many evaluations in a row have not improved on its best.", defaultText: "none: run every step" },
+];
+
+/**
+ * What a search varies, besides its own settings: any `hyper` of the file
+ * and any number setting of the optimizer `by` names, each given a range
+ * `a .. b` (optionally `log` or `linear`) or a list `[a, b, c]`.
+ */
+export const searchedSettingDoc = "A value to search: a range `a .. b` (spaced on a log scale when both ends are above 0, unless followed by `linear`; `log` says so) or a list of values `[a, b, c]`.";
+
+export const experimentSettings: Record<ast.ExperimentKind, SettingSpec[]> = {
   run: [
     minimize,
     on,
@@ -295,6 +314,17 @@ export const experimentSettings: Record<"run" | "sweep" | "landscape" | "gradche
     { name: "points", value: positiveInteger, doc: "How many step sizes, spaced evenly on a log scale.", defaultText: "10" },
     { name: "method", value: { kind: "choice", options: ["table", "range_test"] }, doc: "`table`: the loss after `steps` steps from the same start, per step size (the notes' table). `range_test`: one short run whose step size grows until the loss diverges.", defaultText: "table" },
     { name: "steps", value: positiveInteger, doc: "Steps taken per step size (table), or the length of the range test.", defaultText: "1 (table), 100 (range_test)" },
+    first,
+    seed,
+  ],
+  search: [
+    minimize,
+    on,
+    { name: "by", value: { kind: "ref", to: ["optimizer"] }, doc: "The optimizer each trial trains with; its settings can be searched.", required: true },
+    ...trialLength,
+    { name: "trials", value: positiveInteger, doc: "How many trials a random search runs (a grid search runs every combination).", defaultText: "20" },
+    { name: "method", value: { kind: "choice", options: ["random", "grid"] }, doc: "`random`: each trial draws every searched setting at random from its range or list. `grid`: every combination of `points` values per range (and of each list's values).", defaultText: "random" },
+    { name: "points", value: positiveInteger, doc: "Values per range in a grid search, spaced evenly on the range's scale.", defaultText: "3" },
     first,
     seed,
   ],

@@ -102,6 +102,7 @@ const symbolKinds: Record<SymbolKind, LspSymbolKind> = {
   optimizer: LspSymbolKind.Class,
   run: LspSymbolKind.Event,
   sweep: LspSymbolKind.Event,
+  search: LspSymbolKind.Event,
   landscape: LspSymbolKind.Event,
   gradcheck: LspSymbolKind.Event,
 };

@@ -33,10 +33,10 @@ import { inlayHints } from "../features/inlay-hints";
 import { definitionAt, prepareRenameAt, referencesAt, renameAt } from "../features/navigation";
 import { semanticTokens, tokenModifiers, tokenTypes } from "../features/semantic-tokens";
 import { signatureHelpAt } from "../features/signature-help";
-import { divergenceFinding } from "../features/run-findings";
+import { divergenceFinding, searchFinding, valueEdits } from "../features/run-findings";
 import { documentSymbols, matchesQuery } from "../features/symbols";
 import type { Finding } from "../analysis/diagnostic";
-import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotification, PreviewDataRequest, RunExperimentRequest, RunProgressNotification, ServerStatusNotification } from "../protocol";
+import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotification, PreviewDataRequest, RunExperimentRequest, RunProgressNotification, SearchProgressNotification, SearchValuesEditRequest, ServerStatusNotification } from "../protocol";
 import { describeBackend, type BackendPreference } from "../train/executors";
 import { ComputePool } from "../worker/pool";
 import { toCheckResults } from "./check-results";
@@ -98,6 +98,8 @@ export function startServer(connection: Connection, workerPath: string): void {
   const runFindings = new Map<string, { version: number; findings: Finding[] }>();
   /** The last step size each sweep suggested, by document and optimizer. */
   const suggestions = new Map<string, { lr: number; sweep: string }>();
+  /** Each document's searches' best trials, by search name, offered as a quick fix while the file does not have their values. */
+  const searchBests = new Map<string, Map<string, { values: Record<string, number>; evalAccuracy?: number; testAccuracy?: number }>>();
   let checks: GradientChecks | undefined;
   let initOptions: InitializationOptions = {};
   /** Which of the client's views the server may ask to be drawn again. */
@@ -234,7 +236,7 @@ export function startServer(connection: Connection, workerPath: string): void {
     const check = lastCheck.get(uri);
     const fromRuns = runFindings.get(uri);
     const fromCheck = check?.version === result.version ? carried.keep(uri, result, check.findings) : carried.carry(uri, result);
-    const findings = [...result.analysis.findings, ...fromCheck, ...(fromRuns?.version === result.version ? fromRuns.findings : [])];
+    const findings = [...result.analysis.findings, ...fromCheck, ...(fromRuns?.version === result.version ? fromRuns.findings : []), ...searchFindings(uri)];
     const diagnostics = findings.map((finding) => toDiagnostic(result.lines, finding));
     const key = JSON.stringify(diagnostics);
     const last = lastPublished.get(uri);
@@ -242,6 +244,13 @@ export function startServer(connection: Connection, workerPath: string): void {
     lastPublished.set(uri, { version: result.version, diagnostics: key });
     void connection.sendDiagnostics({ uri, version: result.version, diagnostics });
     return findings;
+  }
+
+  /** The best trials of a document's searches that the file does not have yet, as findings on the current version. */
+  function searchFindings(uri: string): Finding[] {
+    const doc = current(uri);
+    if (!doc) return [];
+    return [...(searchBests.get(uri) ?? [])].flatMap(([search, best]) => searchFinding(doc.analysis, doc.text, search, best) ?? []);
   }
 
   function publish(uri: string): void {
@@ -271,6 +280,7 @@ export function startServer(connection: Connection, workerPath: string): void {
     analysed.delete(event.document.uri);
     lastPublished.delete(event.document.uri);
     lastCheck.delete(event.document.uri);
+    searchBests.delete(event.document.uri);
     carried.forget(event.document.uri);
     shapes.forget(event.document.uri);
     gradStates.forget(event.document.uri);
@@ -317,12 +327,17 @@ export function startServer(connection: Connection, workerPath: string): void {
         runsFolder,
         maxTensorEntries: initOptions.maxTensorEntries,
         timeBudgetMs: (initOptions.runBudgetSeconds ?? defaults.runBudgetSeconds) * 1000,
+        trialHeapMegabytes: initOptions.workerHeapMegabytes ?? defaults.workerHeapMegabytes,
         ...(params.resume ? { resume: params.resume } : {}),
       },
       (points) => {
         const point = points[points.length - 1];
         void connection.sendNotification(RunProgressNotification.method, { uri: params.uri, run: params.name, point, points } satisfies RunProgressNotification.Params);
         progress.report(`step ${point.step}: loss ${point.loss.toPrecision(4)}${point.evalAccuracy !== undefined ? `, eval accuracy ${point.evalAccuracy.toFixed(3)}` : ""}`);
+      },
+      ({ trial, done, total, axes }) => {
+        void connection.sendNotification(SearchProgressNotification.method, { uri: params.uri, search: params.name, trial, axes, done, total } satisfies SearchProgressNotification.Params);
+        progress.report(Math.round((100 * done) / total), `trial ${done} of ${total}${trial.evalAccuracy !== undefined ? `: eval accuracy ${trial.evalAccuracy.toFixed(3)}` : ""}`);
       },
     );
     token.onCancellationRequested(() => job.cancel());
@@ -340,6 +355,13 @@ export function startServer(connection: Connection, workerPath: string): void {
     const by = declaration && "block" in declaration ? declaration.block?.settings.find((setting) => setting.key.text === "by")?.value : undefined;
     const optimizer = by?.kind === "name" ? by.name : undefined;
     if (outcome.sweep?.suggestion && optimizer) suggestions.set(`${params.uri}#${optimizer}`, { lr: outcome.sweep.suggestion.lr, sweep: params.name });
+    const best = outcome.search?.trials[0];
+    if (best && best.status !== "failed" && best.evalLoss !== undefined) {
+      const bests = searchBests.get(params.uri) ?? new Map();
+      bests.set(params.name, { values: best.values, evalAccuracy: best.evalAccuracy, testAccuracy: best.testAccuracy });
+      searchBests.set(params.uri, bests);
+      publishDiagnostics(params.uri);
+    }
     // A divergence is a finding on the optimizer's step size, while the document is as it was run.
     if (outcome.status === "diverged" && outcome.divergence && after && after.version === doc.version) {
       const finding = divergenceFinding(after.analysis, params.name, outcome.divergence, optimizer ? suggestions.get(`${params.uri}#${optimizer}`) : undefined);
@@ -348,7 +370,7 @@ export function startServer(connection: Connection, workerPath: string): void {
         publishDiagnostics(params.uri);
       }
     }
-    return { run: outcome.run, status: outcome.status, message: outcome.message, folder: outcome.folder, backend: outcome.backend, sweep: outcome.sweep, landscape: outcome.landscape, divergence: outcome.divergence, reported: outcome.reported, earlyStop: outcome.earlyStop };
+    return { run: outcome.run, status: outcome.status, message: outcome.message, folder: outcome.folder, backend: outcome.backend, sweep: outcome.sweep, search: outcome.search, landscape: outcome.landscape, divergence: outcome.divergence, reported: outcome.reported, earlyStop: outcome.earlyStop };
   }
 
   async function previewData(params: PreviewDataRequest.Params): Promise<PreviewDataRequest.Result> {
@@ -362,6 +384,13 @@ export function startServer(connection: Connection, workerPath: string): void {
   connection.onRequest(CheckGradientsRequest.method, (params: CheckGradientsRequest.Params, token) => checkGradients(params, connection.window.attachWorkDoneProgress(params.workDoneToken), token));
   connection.onRequest(RunExperimentRequest.method, (params: RunExperimentRequest.Params, token) => runExperiment(params, connection.window.attachWorkDoneProgress(params.workDoneToken), token));
   connection.onRequest(PreviewDataRequest.method, (params: PreviewDataRequest.Params) => previewData(params));
+  connection.onRequest(SearchValuesEditRequest.method, (params: SearchValuesEditRequest.Params): SearchValuesEditRequest.Result => {
+    const doc = current(params.uri);
+    if (!doc) return { edits: [], problem: "the document is not open" };
+    const found = valueEdits(doc.text, params.values);
+    if (!found.ok) return { edits: [], problem: found.message };
+    return { edits: found.edits.map((edit) => ({ range: toRange(doc.lines, edit.span), newText: edit.newText })) };
+  });
   registerServerCommands(connection, { checkGradients, runExperiment, previewData });
   answerRefusals(connection);
 
@@ -472,7 +501,7 @@ export function startServer(connection: Connection, workerPath: string): void {
     if (!doc) return [];
     const start = doc.lines.offsetAt(range.start);
     const end = doc.lines.offsetAt(range.end);
-    return doc.analysis.findings.filter((finding) => finding.fixes && finding.span.start <= end && finding.span.end >= start).flatMap((finding) => toCodeActions(doc.lines, textDocument.uri, finding));
+    return [...doc.analysis.findings, ...searchFindings(textDocument.uri)].filter((finding) => finding.fixes && finding.span.start <= end && finding.span.end >= start).flatMap((finding) => toCodeActions(doc.lines, textDocument.uri, finding));
   });
 
   connection.languages.semanticTokens.on(({ textDocument }) => {

@@ -28,7 +28,8 @@ export type Expr =
   | { kind: "transpose"; operand: Expr; span: Span }
   | { kind: "index"; target: Expr; indices: Expr[]; span: Span }
   | { kind: "member"; target: Expr; member: Name; span: Span }
-  | { kind: "range"; from: Expr; to: Expr; span: Span }
+  /** `a .. b`, with the scale a search spaces it on where one is written after it (`log`, `linear`). */
+  | { kind: "range"; from: Expr; to: Expr; scale?: Name; span: Span }
   | { kind: "missing"; span: Span };
 
 export interface Argument {
@@ -65,7 +66,7 @@ export type Declaration =
   | (DeclarationBase & { kind: "optimizer"; name: Name; rule: Expr; block?: Block })
   | (DeclarationBase & { kind: ExperimentKind; name: Name; block: Block });
 
-export type ExperimentKind = "run" | "sweep" | "landscape" | "gradcheck";
+export type ExperimentKind = "run" | "sweep" | "search" | "landscape" | "gradcheck";
 export type DeclarationKind = Declaration["kind"];
 
 export interface Comment {

@@ -114,7 +114,8 @@ export function lowerExpr(node: CstNode, fallback: number, errors: ast.SyntaxErr
     case "rangeExpression": {
       const from = childExpr(children, "from", span.start, errors);
       if (!children.DotDot) return from;
-      return { kind: "range", from, to: childExpr(children, "to", span.end, errors), span };
+      const scale = firstToken(children, "scale");
+      return { kind: "range", from, to: childExpr(children, "to", span.end, errors), ...(scale ? { scale: { text: scale.image, span: tokenSpan(scale) } } : {}), span };
     }
     case "comparison":
     case "additive":

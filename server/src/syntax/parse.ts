@@ -62,7 +62,7 @@ function messageFor(error: IRecognitionException): string {
 function ruleDescription(ruleStack: string[]): string {
   const rule = ruleStack[ruleStack.length - 1];
   if (rule === "declaration") return `a declaration (${declarationList})`;
-  if (rule === "experimentDecl") return "run, sweep, landscape or gradcheck";
+  if (rule === "experimentDecl") return "run, sweep, search, landscape or gradcheck";
   if (rule === "block") return "a setting or '}'";
   return "an expression";
 }

@@ -145,6 +145,14 @@ export class OptimParser extends CstParser {
     this.OPTION(() => {
       this.CONSUME(t.DotDot);
       this.SUBRULE2(this.expression, { LABEL: "to" });
+      // A search's scale: `1e-6 .. 1e-2 log`. Only these two words, and not a call such as log(x).
+      this.OPTION2({
+        GATE: () => {
+          const next = this.LA(1);
+          return next.tokenType === t.Identifier && (next.image === "log" || next.image === "linear") && this.LA(2).tokenType !== t.LParen;
+        },
+        DEF: () => this.CONSUME(t.Identifier, { LABEL: "scale" }),
+      });
     });
   });
 

@@ -36,11 +36,12 @@ export const Grad = keyword("grad");
 export const Optimizer = keyword("optimizer");
 export const Run = keyword("run");
 export const Sweep = keyword("sweep");
+export const Search = keyword("search");
 export const Landscape = keyword("landscape");
 export const Gradcheck = keyword("gradcheck");
 
-export const declarationKeywords = [Data, Hyper, Param, Score, Loss, Grad, Optimizer, Run, Sweep, Landscape, Gradcheck];
-export const experimentKeywords = [Run, Sweep, Landscape, Gradcheck];
+export const declarationKeywords = [Data, Hyper, Param, Score, Loss, Grad, Optimizer, Run, Sweep, Search, Landscape, Gradcheck];
+export const experimentKeywords = [Run, Sweep, Search, Landscape, Gradcheck];
 
 export const NumberLiteral = createToken({ name: "NumberLiteral", label: "a number", pattern: /(?:\d+(?:\.(?!\.)\d*)?|\.\d+)(?:[eE][+-]?\d+)?/ });
 export const StringLiteral = createToken({ name: "StringLiteral", label: "a string", pattern: /"(?:[^"\\\r\n]|\\.)*"/ });

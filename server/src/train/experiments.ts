@@ -8,6 +8,7 @@ import type { Splits } from "../data/types";
 import type { TrainingRuntime } from "./executors";
 import { landscape, type LandscapeResult } from "./landscape";
 import { planRun, planSetup, planStrategy, readSettings, type RunDeclaration } from "./plan-run";
+import type { SearchResult } from "./search";
 import { rangeTest, stepSizeTable, type SweepResult } from "./sweep";
 import { train } from "./trainer";
 
@@ -76,4 +77,12 @@ export function saveSweep(runsFolder: string, name: string, result: SweepResult)
 export function saveLandscape(runsFolder: string, name: string, result: LandscapeResult): string {
   const rows = result.directions === 1 ? result.axis.map((a, i) => `${a},,${result.losses[i]}`) : result.axis.flatMap((b, j) => result.axis.map((a, i) => `${a},${b},${result.losses[j * result.axis.length + i]}`));
   return saveExperiment(runsFolder, name, "landscape", result, "a,b,loss\n" + rows.join("\n") + "\n");
+}
+
+/** A search's folder: its trials best first, as JSON and as CSV (one column per searched setting). */
+export function saveSearch(runsFolder: string, name: string, result: SearchResult & { seed?: number; backend?: string }): string {
+  const names = result.axes.map((axis) => axis.name);
+  const figure = (value: number | undefined) => (value === undefined ? "" : String(value));
+  const rows = result.trials.map((trial, rank) => [rank + 1, trial.index, ...names.map((name) => trial.values[name]), trial.status, trial.steps, figure(trial.evalAccuracy), figure(trial.evalLoss), figure(trial.testAccuracy), figure(trial.testLoss), figure(trial.trainLoss)].join(","));
+  return saveExperiment(runsFolder, name, "search", result, ["rank,trial", ...names, "status,steps,eval_accuracy,eval_loss,test_accuracy,test_loss,train_loss"].join(",") + "\n" + rows.map((row) => row + "\n").join(""));
 }

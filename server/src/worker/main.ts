@@ -35,7 +35,7 @@ port.on("message", (job: ToWorker) => {
           // Every point reaches the panels, in batches: at each evaluation and otherwise every 50 ms.
           points.push(point);
           if (point.evalLoss !== undefined || Date.now() - lastPost >= 50) post();
-        }, cancelled);
+        }, cancelled, (progress) => port.postMessage({ type: "trialProgress", id: job.id, progress } satisfies FromWorker));
         post();
         port.postMessage({ type: "trained", id: job.id, outcome } satisfies FromWorker);
       } catch (failure) {

@@ -5,6 +5,7 @@ import type { DataFacts } from "../analysis/model";
 import type { CheckReport } from "../engine/check-gradients";
 import type { BackendName, BackendPreference } from "../train/executors";
 import type { LandscapeResult } from "../train/landscape";
+import type { SearchResult, TrialProgress } from "../train/search";
 import type { SweepResult } from "../train/sweep";
 import type { CurvePoint } from "../train/trainer";
 import type { PreviewDataRequest } from "../protocol";
@@ -55,6 +56,8 @@ export interface TrainJob {
   timeBudgetMs?: number;
   /** A saved run's folder to go on with from its last checkpoint. */
   resume?: string;
+  /** Each of a search's trial threads' heap cap, in megabytes (the worker's own). */
+  trialHeapMegabytes?: number;
 }
 
 /** How a run ended, as plain data. */
@@ -73,6 +76,8 @@ export interface TrainOutcome {
   /** Set when patience stopped the run. */
   earlyStop?: { step: number; patience: number };
   sweep?: SweepResult;
+  /** A search's trials, best first. */
+  search?: SearchResult;
   landscape?: LandscapeResult;
 }
 
@@ -96,4 +101,6 @@ export type FromWorker =
   /** The points since the previous message, in order. */
   | { type: "trainProgress"; id: number; points: CurvePoint[] }
   | { type: "trained"; id: number; outcome: TrainOutcome }
+  /** A search's trial that finished: `done` of `total`. */
+  | { type: "trialProgress"; id: number; progress: TrialProgress }
   | { type: "preview"; id: number; result: PreviewDataRequest.Result };

@@ -6,6 +6,7 @@
 // much memory ends the worker, not the server.
 import { Worker } from "node:worker_threads";
 import type { BackendName, BackendPreference } from "../train/executors";
+import type { TrialProgress } from "../train/search";
 import type { CurvePoint } from "../train/trainer";
 import type { PreviewDataRequest } from "../protocol";
 import type { CheckJob, FromWorker, PreviewJob, TrainJob, TrainOutcome } from "./messages";
@@ -32,7 +33,7 @@ export class ComputePool {
   private readonly pending = new Map<number, Pending>();
   private readonly backendRequests = new Map<number, (answer: { backend: BackendName; notes: string[] }) => void>();
   private readonly previews = new Map<number, (result: PreviewDataRequest.Result) => void>();
-  private readonly trainings = new Map<number, { slot: number; resolve: (outcome: TrainOutcome) => void; onPoints: (points: CurvePoint[]) => void; run: string }>();
+  private readonly trainings = new Map<number, { slot: number; resolve: (outcome: TrainOutcome) => void; onPoints: (points: CurvePoint[]) => void; onTrial?: (progress: TrialProgress) => void; run: string }>();
   private nextId = 1;
   private restarts = 0;
 
@@ -82,6 +83,10 @@ export class ComputePool {
       this.trainings.get(message.id)?.onPoints(message.points);
       return;
     }
+    if (message.type === "trialProgress") {
+      this.trainings.get(message.id)?.onTrial?.(message.progress);
+      return;
+    }
     if (message.type === "trained") {
       const training = this.trainings.get(message.id);
       this.trainings.delete(message.id);
@@ -122,11 +127,11 @@ export class ComputePool {
   }
 
   /** Runs a training job; the handle cancels it. */
-  train(job: Omit<TrainJob, "type" | "id" | "slot">, onPoints: (points: CurvePoint[]) => void): { outcome: Promise<TrainOutcome>; cancel(): void } {
+  train(job: Omit<TrainJob, "type" | "id" | "slot">, onPoints: (points: CurvePoint[]) => void, onTrial?: (progress: TrialProgress) => void): { outcome: Promise<TrainOutcome>; cancel(): void } {
     const id = this.nextId++;
     const slot = id % slots;
     Atomics.store(this.cancelFlags, slot, 0);
-    const outcome = new Promise<TrainOutcome>((resolve) => this.trainings.set(id, { slot, resolve, onPoints, run: job.run }));
+    const outcome = new Promise<TrainOutcome>((resolve) => this.trainings.set(id, { slot, resolve, onPoints, onTrial, run: job.run }));
     this.ensureWorker().postMessage({ ...job, type: "train", id, slot } satisfies TrainJob);
     return { outcome, cancel: () => Atomics.store(this.cancelFlags, slot, 1) };
   }

@@ -2,15 +2,17 @@
 // of an optimizer or experiment (`opt.lr=1e-3`, `train_svm.steps=100`). The
 // override edits the document's text before it is analysed, so everything
 // that reads the value (shapes, the plan, the checks) sees the new one and
-// says where it is wrong as it would for the file.
-import { closest } from "../analysis/suggest";
+// says where it is wrong as it would for the file. A search's trials are
+// overrides, and its best trial's values are written into the file by the
+// same edits.
+import { closest } from "./suggest";
 import { experimentSettings, optimizerRulesByName, type SettingSpec } from "../language/settings";
 import { parse } from "../syntax/parse";
 import type * as ast from "../syntax/ast";
 
 export type Overridden = { ok: true; text: string; overrides: Record<string, number> } | { ok: false; message: string };
 
-interface Edit {
+export interface Edit {
   start: number;
   end: number;
   text: string;
@@ -19,7 +21,7 @@ interface Edit {
 /** The settings a declaration's block accepts, by the language's tables. */
 function settingsFor(declaration: ast.Declaration): SettingSpec[] {
   if (declaration.kind === "optimizer") return declaration.rule.kind === "name" ? optimizerRulesByName.get(declaration.rule.name)?.settings ?? [] : [];
-  if (declaration.kind === "run" || declaration.kind === "sweep" || declaration.kind === "landscape" || declaration.kind === "gradcheck") return experimentSettings[declaration.kind];
+  if (declaration.kind === "run" || declaration.kind === "sweep" || declaration.kind === "search" || declaration.kind === "landscape" || declaration.kind === "gradcheck") return experimentSettings[declaration.kind];
   return [];
 }
 
@@ -51,10 +53,24 @@ function editFor(text: string, declarations: ast.Declaration[], name: string, va
   const block = "block" in declaration ? declaration.block : undefined;
   const setting = block?.settings.find((candidate) => candidate.key.text === key);
   if (setting?.value) return { start: setting.value.span.start, end: setting.value.span.end, text: value };
-  // Absent: added as the block's last setting, before its closing brace.
+  // Absent: added as the block's last setting, after the one that is last now (or before the closing brace of an empty block).
   const close = block ? text.lastIndexOf("}", block.span.end) : -1;
   if (!block || close < block.span.start) return `${declaration.kind} ${owner} has no { } block to add ${key} to`;
-  return { start: close, end: close, text: `${block.settings.length > 0 ? "; " : " "}${key} ${value} ` };
+  const last = block.settings[block.settings.length - 1];
+  if (last) return { start: last.span.end, end: last.span.end, text: `; ${key} ${value}` };
+  return { start: close, end: close, text: ` ${key} ${value} ` };
+}
+
+/** The edits that give each named hyper or setting (`reg`, `opt.lr`) its value, written as `values` has it; or why one cannot be given. */
+export function overrideEdits(text: string, values: Readonly<Record<string, string>>): { ok: true; edits: Edit[] } | { ok: false; message: string } {
+  const { document } = parse(text);
+  const edits: Edit[] = [];
+  for (const [name, value] of Object.entries(values)) {
+    const edit = editFor(text, document.declarations, name, value);
+    if (typeof edit === "string") return { ok: false, message: `${name}: ${edit}` };
+    edits.push(edit);
+  }
+  return { ok: true, edits };
 }
 
 /** `sets` as given on the command line, each `NAME=VALUE`. */
