@@ -12,6 +12,7 @@ import { element, vscodeApi } from "./dom";
 import { exportCsv } from "./export";
 import type { FromWebview, ToSearchPanel } from "./messages";
 import { axis, followWidth, formatValue, shortTicks, widthOf } from "./plot";
+import { numberText } from "../../server/src/language/number-text";
 
 type Shown = Extract<ToSearchPanel, { type: "search" }>;
 type Trial = Shown["search"]["trials"][number];
@@ -26,10 +27,8 @@ const height = 220;
 const accuracy = (value: number | undefined) => (value === undefined ? "–" : value.toFixed(4));
 
 /** A trial's value as it is written into the file (three significant digits at most), small ones as 2.05e-5. */
-function settingText(value: number): string {
-  const magnitude = Math.abs(value);
-  return magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e5) ? value.toExponential() : String(value);
-}
+/** A value as the button would write it into the file. */
+const settingText = numberText;
 
 function valuesText(values: Record<string, number>): string {
   return Object.entries(values)

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { analyze } from "../analysis/analyze";
 import { applyOverrides } from "../analysis/overrides";
 import { formatNumber } from "../engine/gradcheck";
+import { numberText } from "../language/number-text";
 import { describeBackend } from "../train/executors";
 import { saveSearch } from "../train/experiments";
 import type { SearchResult, TrialResult } from "../train/search";
@@ -73,7 +74,7 @@ export async function searchFile(file: string, options: SearchOptions, output: C
 
 function valuesText(values: Record<string, number>): string {
   return Object.entries(values)
-    .map(([name, value]) => `${name} ${value}`)
+    .map(([name, value]) => `${name} ${numberText(value)}`)
     .join(", ");
 }
 
@@ -88,7 +89,7 @@ export function formatSearch(result: SearchResult): string {
   const names = result.axes.map((axis) => axis.name);
   const cell = (value: number | undefined, digits = 4) => (value === undefined || !Number.isFinite(value) ? "-" : value.toFixed(digits));
   const header = ["rank", ...names, "eval acc", "eval loss", "test acc", "test loss", "status"];
-  const rows = result.trials.map((trial, rank) => [String(rank + 1), ...names.map((name) => String(trial.values[name])), cell(trial.evalAccuracy), trial.evalLoss === undefined ? "-" : formatNumber(trial.evalLoss), cell(trial.testAccuracy), trial.testLoss === undefined ? "-" : formatNumber(trial.testLoss), trial.status]);
+  const rows = result.trials.map((trial, rank) => [String(rank + 1), ...names.map((name) => numberText(trial.values[name])), cell(trial.evalAccuracy), trial.evalLoss === undefined ? "-" : formatNumber(trial.evalLoss), cell(trial.testAccuracy), trial.testLoss === undefined ? "-" : formatNumber(trial.testLoss), trial.status]);
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
   const lines = [header, ...rows].map((row) => "  " + row.map((text, i) => text.padEnd(widths[i])).join("  ").trimEnd());
   const best = result.trials[0];

@@ -4,6 +4,7 @@
 import type { Analysis } from "../analysis/analyze";
 import type { Finding, TextEdit } from "../analysis/diagnostic";
 import { overrideEdits } from "../analysis/overrides";
+import { numberText } from "../language/number-text";
 import { formatNumber } from "../engine/gradcheck";
 
 export function divergenceFinding(analysis: Analysis, run: string, divergence: { step: number; loss: number }, suggestion?: { lr: number; sweep: string }): Finding | undefined {
@@ -20,10 +21,10 @@ export function divergenceFinding(analysis: Analysis, run: string, divergence: {
 
 /** The edits that write `values` (by their `--set` names) into the hypers and optimizer settings they name. */
 export function valueEdits(text: string, values: Readonly<Record<string, number>>): { ok: true; edits: TextEdit[] } | { ok: false; message: string } {
-  const found = overrideEdits(text, Object.fromEntries(Object.entries(values).map(([name, value]) => [name, String(value)])));
+  const found = overrideEdits(text, Object.fromEntries(Object.entries(values).map(([name, value]) => [name, numberText(value)])));
   if (!found.ok) return found;
-  // Values already written as they are need no edit.
-  const edits = found.edits.filter((edit) => text.slice(edit.start, edit.end).trim() !== edit.text).map((edit) => ({ span: { start: edit.start, end: edit.end }, newText: edit.text }));
+  // Values the file already holds, however written (1e-3 or 0.001), need no edit.
+  const edits = found.edits.filter((edit) => Number(text.slice(edit.start, edit.end).trim()) !== Number(edit.text)).map((edit) => ({ span: { start: edit.start, end: edit.end }, newText: edit.text }));
   return { ok: true, edits };
 }
 

@@ -158,7 +158,7 @@ test("the best values are written into the hyper and the optimizer, adding a set
   assert.ok(found.ok);
   let edited = text;
   for (const edit of [...found.edits].sort((a, b) => b.span.start - a.span.start)) edited = edited.slice(0, edit.span.start) + edit.newText + edited.slice(edit.span.end);
-  assert.match(edited, /hyper reg = 0\.000123\n/);
+  assert.match(edited, /hyper reg = 1\.23e-4\n/);
   assert.match(edited, /optimizer opt = momentum \{ lr 0\.2; batch 32 \}/);
   const again = valueEdits(edited, { reg: 0.000123, "opt.lr": 0.2, "opt.batch": 32 });
   assert.ok(again.ok);
