@@ -10,8 +10,9 @@ import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { kernelsRelaxedWasmBase64, kernelsWasmBase64 } from "./kernels-wasm";
+import { convOutput, convScratch, defaultConvMethods, directInputGradient, expectLength, poolOutput, type ConvMethod, type ConvShape, type PoolShape } from "./convolution";
 
-interface KernelExports {
+interface KernelExports extends Record<CountedKernel, (...args: number[]) => number> {
   broadcast_product(A: number, sai: number, sap: number, arows: number, B: number, ldb: number, brows: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number, panel: number): void;
   broadcast_shared(A: number, sai: number, sap: number, arows: number, B: number, ldb: number, brows: number, C: number, ldc: number, k: number, m: number, n: number, panel: number, next: number): number;
   dot_product(A: number, lda: number, arows: number, B: number, ldb: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number): void;
@@ -27,9 +28,18 @@ interface KernelExports {
   sum_squares(x: number, n: number): number;
   relu_forward(out: number, x: number, n: number): void;
   relu_backward(out: number, g: number, x: number, n: number): void;
+  conv_flip_kernel(K: number, f: number, c: number, kh: number, kw: number, Kt: number): void;
   update(rule: number, w: number, g: number, s1: number, s2: number, n: number, lr: number, h1: number, h2: number, h3: number, h4: number, h5: number, squares: number): void;
   __heap_base: WebAssembly.Global;
 }
+
+/**
+ * The kernels of convolution.c that draw their pieces of work from a counter
+ * (their last argument), by the number the second thread is posted (4 on);
+ * each takes int32 arguments only and returns how many pieces it did.
+ */
+const countedKernels = ["conv_forward_direct", "conv_forward_im2col", "conv_input_direct", "conv_input_im2col", "conv_pad_images", "conv_im2col_images", "conv_kernel_direct", "conv_kernel_im2col", "pool"] as const;
+type CountedKernel = (typeof countedKernels)[number];
 
 /** The binary ops of the `binary` kernel, in the order kernels.c numbers them. */
 export const binaryKernelOps = ["add", "sub", "mul", "div", "max", "min", "gt", "lt", "ge", "le", "eq", "ne"] as const;
@@ -60,8 +70,9 @@ const columnPanel = 16;
 /** Rows of C in each block of a shared dot-form product (dot_shared in kernels.c). */
 const dotBlock = 8;
 
-// Control block shared with the second thread: state, kernel, arguments, and
-// in its last slot the counter two threads draw pieces of shared work from.
+// Control block shared with the second thread: state, kernel, arguments, the
+// number of arguments of a counted kernel in the last slot but one, and in
+// the last slot the counter two threads draw pieces of shared work from.
 const controlSlots = 24;
 const counterSlot = controlSlots - 1;
 const idle = 0;
@@ -73,6 +84,7 @@ const workerSource = `
 const { workerData } = require("node:worker_threads");
 const { module, memory, control } = workerData;
 const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const counted = ${JSON.stringify(countedKernels)};
 const block = new Int32Array(memory.buffer, control, ${controlSlots});
 for (;;) {
   let state = Atomics.load(block, 0);
@@ -81,10 +93,11 @@ for (;;) {
     state = Atomics.load(block, 0);
   }
   if (state === ${stop}) break;
-  const args = Array.from(block.subarray(2, ${counterSlot}));
+  const args = Array.from(block.subarray(2, ${controlSlots - 2}));
   if (block[1] === 1) kernels.dot_shared(...args.slice(0, 11));
   else if (block[1] === 2) kernels.gather_rows(...args.slice(0, 5));
-  else kernels.broadcast_shared(...args.slice(0, 14));
+  else if (block[1] === 3) kernels.broadcast_shared(...args.slice(0, 14));
+  else kernels[counted[block[1] - 4]](...args.slice(0, block[${controlSlots - 2}]));
   Atomics.store(block, 0, ${done});
   Atomics.notify(block, 0);
 }
@@ -102,17 +115,17 @@ for (;;) {
 /** Milliseconds to wake the second thread on the machines we measured, where the estimate starts and returns to. */
 const typicalLatency = 0.15;
 
-/** Work whose pace is learnt: 0 the broadcast form, 1 the dot form, 2 a gather of rows. */
-type Kernel = 0 | 1 | 2;
+/** Work whose pace is learnt: 0 the broadcast form, 1 the dot form, 2 a gather of rows, 3 convolutions (multiply-adds), 4 pooling and padding (floats read). */
+type Kernel = 0 | 1 | 2 | 3 | 4;
 
-/** What the second thread is posted: 1 blocks of rows of a dot-form product, 2 part of a gather, 3 strips of a broadcast-form product. */
-type Posted = 1 | 2 | 3;
+/** What the second thread is posted: 1 blocks of rows of a dot-form product, 2 part of a gather, 3 strips of a broadcast-form product, 4 on a counted kernel (countedKernels). */
+type Posted = number;
 
 class ThreadShare {
   /** Milliseconds from posting work to the second thread starting it. */
   private latency = typicalLatency;
   /** Work per millisecond on one thread: multiply-adds for the broadcast and the dot form, floats copied for a gather. */
-  private readonly pace = [15e6, 18e6, 1.2e6];
+  private readonly pace = [15e6, 18e6, 1.2e6, 10e6, 0.5e6];
   private lastShare = 1;
 
   constructor(private readonly available: boolean) {}
@@ -349,6 +362,143 @@ export class Kernels {
   /** The sum of the squares of values in the kernel memory, in float64. */
   sumOfSquares(x: Float32Array): number {
     return this.exports.sum_squares(x.byteOffset, x.length);
+  }
+
+  /**
+   * out = conv2d(x, K) with the shape's stride and pad, a cross-correlation
+   * (convolution.c): x [n, c, h, w], K [f, c, kh, kw], out [n, f, ho, wo],
+   * all in the kernel memory. The images are shared between the threads;
+   * each thread's scratch (a padded image, or an image's columns) is
+   * allocated on the kernel memory's stack and freed before this returns.
+   */
+  conv2dForward(out: Float32Array, x: Float32Array, K: Float32Array, shape: ConvShape, method: ConvMethod = defaultConvMethods.forward): void {
+    const { n, c, h, w, f, kh, kw, stride, pad } = shape;
+    const { scratch, multiplyAdds } = this.convChecked(shape, { x, K, out });
+    const direct = method === "direct";
+    this.scoped(() => this.counted(direct ? "conv_forward_direct" : "conv_forward_im2col", 3, multiplyAdds, n, direct ? scratch.padded : scratch.columns, (own) => [x.byteOffset, K.byteOffset, out.byteOffset, n, c, h, w, f, kh, kw, stride, pad, own]));
+  }
+
+  /**
+   * dx, the gradient of a convolution with respect to x [n, c, h, w], given
+   * the output's gradient g [n, f, ho, wo] and K; all in the kernel memory.
+   * Shared over the images; "direct" covers stride 1 with pad ≤ kh − 1 and
+   * kw − 1 (a convolution of g with the flipped kernel), other shapes go by im2col.
+   */
+  conv2dBackwardInput(dx: Float32Array, g: Float32Array, K: Float32Array, shape: ConvShape, method: ConvMethod = defaultConvMethods.input): void {
+    const { n, c, h, w, f, kh, kw, stride, pad } = shape;
+    const { scratch, multiplyAdds } = this.convChecked(shape, { x: dx, K, out: g });
+    this.scoped(() => {
+      if (method === "direct" && directInputGradient(shape)) {
+        const flipped = this.allocate(K.length, false);
+        this.exports.conv_flip_kernel(K.byteOffset, f, c, kh, kw, flipped.byteOffset);
+        this.counted("conv_input_direct", 3, multiplyAdds, n, scratch.paddedGradient, (own) => [g.byteOffset, flipped.byteOffset, dx.byteOffset, n, c, h, w, f, kh, kw, pad, own]);
+      } else {
+        this.counted("conv_input_im2col", 3, multiplyAdds, n, scratch.columnsGradient, (own) => [g.byteOffset, K.byteOffset, dx.byteOffset, n, c, h, w, f, kh, kw, stride, pad, own]);
+      }
+    });
+  }
+
+  /**
+   * dK, the gradient of a convolution with respect to K [f, c, kh, kw],
+   * given the output's gradient g [n, f, ho, wo] and x; all in the kernel
+   * memory. Every image is padded (direct) or turned to columns (im2col)
+   * first, then blocks of filters are shared between the threads, each
+   * summed over the images in their order.
+   */
+  conv2dBackwardKernel(dK: Float32Array, g: Float32Array, x: Float32Array, shape: ConvShape, method: ConvMethod = defaultConvMethods.kernel): void {
+    const { n, c, h, w, f, kh, kw, stride, pad } = shape;
+    const { ho, wo, scratch, multiplyAdds } = this.convChecked(shape, { x, K: dK, out: g });
+    this.scoped(() => {
+      if (method === "direct") {
+        const padded = this.allocate(n * (scratch.padded - 8) + 8);
+        this.counted("conv_pad_images", 4, n * c * h * w, n, 0, () => [x.byteOffset, n, c, h, w, pad, padded.byteOffset]);
+        this.counted("conv_kernel_direct", 3, multiplyAdds, Math.ceil(f / 4), 0, () => [g.byteOffset, padded.byteOffset, dK.byteOffset, n, c, h, w, f, kh, kw, stride, pad]);
+      } else {
+        const taps = c * kh * kw;
+        const columns = this.allocate(n * taps * ho * wo, false);
+        this.counted("conv_im2col_images", 4, columns.length, n, 0, () => [x.byteOffset, n, c, h, w, kh, kw, stride, pad, columns.byteOffset]);
+        this.counted("conv_kernel_im2col", 3, multiplyAdds, Math.ceil(f / 8), 8 * taps, (own) => [g.byteOffset, columns.byteOffset, dK.byteOffset, n, taps, f, ho * wo, own]);
+      }
+    });
+  }
+
+  /** out [n, c, ho, wo] = each window's largest entry of x [n, c, h, w]; both in the kernel memory. */
+  maxpoolForward(out: Float32Array, x: Float32Array, shape: PoolShape): void {
+    this.pool(0, x, undefined, out, shape);
+  }
+
+  /**
+   * dx [n, c, h, w]: the output's gradient g [n, c, ho, wo] sent to each
+   * window's largest entry of x, on a tie to the first in the window's
+   * row-major order, summed where windows overlap; all in the kernel memory.
+   */
+  maxpoolBackward(dx: Float32Array, g: Float32Array, x: Float32Array, shape: PoolShape): void {
+    this.pool(1, x, g, dx, shape);
+  }
+
+  /** out [n, c, ho, wo] = each window's mean of x [n, c, h, w]; both in the kernel memory. */
+  avgpoolForward(out: Float32Array, x: Float32Array, shape: PoolShape): void {
+    this.pool(2, x, undefined, out, shape);
+  }
+
+  /** dx [n, c, h, w]: g [n, c, ho, wo] / size² to every entry of each window, summed where windows overlap; both in the kernel memory. */
+  avgpoolBackward(dx: Float32Array, g: Float32Array, shape: PoolShape): void {
+    this.pool(3, undefined, g, dx, shape);
+  }
+
+  private pool(op: number, x: Float32Array | undefined, g: Float32Array | undefined, out: Float32Array, shape: PoolShape): void {
+    const { n, c, h, w, size, stride } = shape;
+    const { ho, wo } = poolOutput(shape);
+    const planes = n * c;
+    const given = op & 1 ? { x, g, dx: out } : { x, out };
+    for (const [name, values] of Object.entries(given)) if (values) this.inKernelMemory(name, values, name === "x" || name === "dx" ? planes * h * w : planes * ho * wo);
+    this.counted("pool", 4, planes * h * w, Math.ceil(planes / 8), 0, () => [op, x?.byteOffset ?? 0, g?.byteOffset ?? 0, out.byteOffset, planes, h, w, size, stride]);
+  }
+
+  /** Checks a convolution's arrays (lengths, kernel memory); its output size, scratch and multiply-adds. */
+  private convChecked(shape: ConvShape, arrays: { x: Float32Array; K: Float32Array; out: Float32Array }): { ho: number; wo: number; scratch: ReturnType<typeof convScratch>; multiplyAdds: number } {
+    const { ho, wo } = convOutput(shape);
+    const { n, c, h, w, f, kh, kw } = shape;
+    this.inKernelMemory("x", arrays.x, n * c * h * w);
+    this.inKernelMemory("K", arrays.K, f * c * kh * kw);
+    this.inKernelMemory("the output", arrays.out, n * f * ho * wo);
+    return { ho, wo, scratch: convScratch(shape), multiplyAdds: n * f * ho * wo * c * kh * kw };
+  }
+
+  private inKernelMemory(name: string, values: Float32Array, count: number): void {
+    expectLength(name, values, count);
+    if (!this.holds(values)) throw new Error(`${name} must lie in the kernel memory`);
+  }
+
+  /** Runs `work`, freeing what it allocates when it returns. */
+  private scoped(work: () => void): void {
+    const mark = this.mark();
+    try {
+      work();
+    } finally {
+      this.release(mark);
+    }
+  }
+
+  /**
+   * A counted kernel of convolution.c over `pieces` pieces: shared with the
+   * second thread where `work` is worth it, else run here alone. Each thread
+   * gets `scratch` floats of its own; `args` gives the arguments before the
+   * counter for a thread whose scratch is at that offset.
+   */
+  private counted(name: CountedKernel, kernel: Kernel, work: number, pieces: number, scratch: number, args: (scratch: number) => number[]): void {
+    const run = this.exports[name];
+    const own = this.allocate(scratch, false).byteOffset;
+    if (pieces >= 2 && this.sharing.worthSharing(kernel, work)) {
+      const theirs = args(this.allocate(scratch, false).byteOffset);
+      this.control[controlSlots - 2] = theirs.length + 1;
+      this.byCounter(kernel, 4 + countedKernels.indexOf(name), theirs, (counter) => (run(...args(own), counter) * work) / pieces);
+      return;
+    }
+    Atomics.store(this.control, counterSlot, 0);
+    const started = performance.now();
+    run(...args(own), this.control.byteOffset + counterSlot * 4);
+    this.finish(kernel, work, performance.now() - started, false);
   }
 
   /**
