@@ -128,7 +128,13 @@ export function poolBackward(kernels: Kernels, kind: "max" | "avg", g: Float32Ar
 export { sizes as convSizes };
 
 /**
- * The way each convolution runs unless asked otherwise: the faster in the
- * measurement of docs/performance.md (W9's layers).
+ * The way a convolution runs unless asked otherwise, as measured on W9's
+ * layer and a deeper one (docs/performance.md): direct for the forward pass
+ * and the kernel's gradient; for the input's gradient direct where it
+ * applies and the input has 4 channels or more (the direct kernel computes
+ * four input channels at once, so with fewer it repeats work), else im2col.
  */
-export const defaultConvMethods: Record<"forward" | "input" | "kernel", ConvMethod> = { forward: "direct", input: "direct", kernel: "direct" };
+export function defaultConvMethod(kind: "forward" | "input" | "kernel", shape: ConvShape): ConvMethod {
+  if (kind !== "input") return "direct";
+  return directInputGradient(shape) && shape.c >= 4 ? "direct" : "im2col";
+}

@@ -10,7 +10,7 @@ import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { kernelsRelaxedWasmBase64, kernelsWasmBase64 } from "./kernels-wasm";
-import { convOutput, convScratch, defaultConvMethods, directInputGradient, expectLength, poolOutput, type ConvMethod, type ConvShape, type PoolShape } from "./convolution";
+import { convOutput, convScratch, defaultConvMethod, directInputGradient, expectLength, poolOutput, type ConvMethod, type ConvShape, type PoolShape } from "./convolution";
 
 interface KernelExports extends Record<CountedKernel, (...args: number[]) => number> {
   broadcast_product(A: number, sai: number, sap: number, arows: number, B: number, ldb: number, brows: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number, panel: number): void;
@@ -371,7 +371,7 @@ export class Kernels {
    * each thread's scratch (a padded image, or an image's columns) is
    * allocated on the kernel memory's stack and freed before this returns.
    */
-  conv2dForward(out: Float32Array, x: Float32Array, K: Float32Array, shape: ConvShape, method: ConvMethod = defaultConvMethods.forward): void {
+  conv2dForward(out: Float32Array, x: Float32Array, K: Float32Array, shape: ConvShape, method: ConvMethod = defaultConvMethod("forward", shape)): void {
     const { n, c, h, w, f, kh, kw, stride, pad } = shape;
     const { scratch, multiplyAdds } = this.convChecked(shape, { x, K, out });
     const direct = method === "direct";
@@ -384,7 +384,7 @@ export class Kernels {
    * Shared over the images; "direct" covers stride 1 with pad ≤ kh − 1 and
    * kw − 1 (a convolution of g with the flipped kernel), other shapes go by im2col.
    */
-  conv2dBackwardInput(dx: Float32Array, g: Float32Array, K: Float32Array, shape: ConvShape, method: ConvMethod = defaultConvMethods.input): void {
+  conv2dBackwardInput(dx: Float32Array, g: Float32Array, K: Float32Array, shape: ConvShape, method: ConvMethod = defaultConvMethod("input", shape)): void {
     const { n, c, h, w, f, kh, kw, stride, pad } = shape;
     const { scratch, multiplyAdds } = this.convChecked(shape, { x: dx, K, out: g });
     this.scoped(() => {
@@ -405,7 +405,7 @@ export class Kernels {
    * first, then blocks of filters are shared between the threads, each
    * summed over the images in their order.
    */
-  conv2dBackwardKernel(dK: Float32Array, g: Float32Array, x: Float32Array, shape: ConvShape, method: ConvMethod = defaultConvMethods.kernel): void {
+  conv2dBackwardKernel(dK: Float32Array, g: Float32Array, x: Float32Array, shape: ConvShape, method: ConvMethod = defaultConvMethod("kernel", shape)): void {
     const { n, c, h, w, f, kh, kw, stride, pad } = shape;
     const { ho, wo, scratch, multiplyAdds } = this.convChecked(shape, { x, K: dK, out: g });
     this.scoped(() => {
