@@ -40,11 +40,49 @@ INLINE v128_t xload(const float *p, const int stride) {
 }
 
 // Direct forward of one padded image (c planes hp x wp) into f planes
-// ho x wo, wo >= 4. Four filters by two vectors of one output row (at
-// columns oa and ob) keep eight accumulators. A last block of fewer than four
-// filters repeats its first filter in the missing places, and a row's last
-// vector starts at wo − 4, overlapping the one before: the repeats compute
-// the same values again and store them where they already are.
+// ho x wo, wo >= 4. Four filters by two vectors of one output row (columns
+// oa and oa + 4) keep eight accumulators; a row's last four columns or fewer
+// take one vector, which starts at wo − 4 and so overlaps the one before
+// where wo is not a multiple of 4, and its last five to seven a pair ending
+// at the row's end. A last block of fewer than four filters
+// repeats its first filter in the missing places. Repeats compute the same
+// values again and store them where they already are.
+INLINE void direct_block(const float *xp, int c, int hp, int wp, const float *k0, const float *k1, const float *k2, const float *k3, int kh, int kw, const int stride, int oy, int oa, const int pair, float *o0, float *o1, float *o2, float *o3) {
+  v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  for (int ch = 0; ch < c; ch++) {
+    for (int ky = 0; ky < kh; ky++) {
+      const float *ra = xp + (ch * hp + oy * stride + ky) * wp + oa * stride, *rb = ra + 4 * stride;
+      int t = (ch * kh + ky) * kw;
+      for (int kx = 0; kx < kw; kx++) {
+        v128_t xa = xload(ra + kx, stride), xb;
+        if (pair) xb = xload(rb + kx, stride);
+        v128_t s = SPLAT(k0 + t + kx);
+        MULADD(a0, s, xa);
+        if (pair) MULADD(b0, s, xb);
+        s = SPLAT(k1 + t + kx);
+        MULADD(a1, s, xa);
+        if (pair) MULADD(b1, s, xb);
+        s = SPLAT(k2 + t + kx);
+        MULADD(a2, s, xa);
+        if (pair) MULADD(b2, s, xb);
+        s = SPLAT(k3 + t + kx);
+        MULADD(a3, s, xa);
+        if (pair) MULADD(b3, s, xb);
+      }
+    }
+  }
+  wasm_v128_store(o0 + oa, a0);
+  wasm_v128_store(o1 + oa, a1);
+  wasm_v128_store(o2 + oa, a2);
+  wasm_v128_store(o3 + oa, a3);
+  if (pair) {
+    wasm_v128_store(o0 + oa + 4, b0);
+    wasm_v128_store(o1 + oa + 4, b1);
+    wasm_v128_store(o2 + oa + 4, b2);
+    wasm_v128_store(o3 + oa + 4, b3);
+  }
+}
+
 INLINE void direct_image(const float *xp, int c, int hp, int wp, const float *K, int f, int kh, int kw, const int stride, float *out, int ho, int wo) {
   int taps = c * kh * kw, plane = ho * wo;
   for (int f0 = 0; f0 < f; f0 += 4) {
@@ -52,43 +90,12 @@ INLINE void direct_image(const float *xp, int c, int hp, int wp, const float *K,
     const float *k0 = K + f0 * taps, *k1 = more > 1 ? k0 + taps : k0, *k2 = more > 2 ? k0 + 2 * taps : k0, *k3 = more > 3 ? k0 + 3 * taps : k0;
     float *o0 = out + f0 * plane, *o1 = more > 1 ? o0 + plane : o0, *o2 = more > 2 ? o0 + 2 * plane : o0, *o3 = more > 3 ? o0 + 3 * plane : o0;
     for (int oy = 0; oy < ho; oy++) {
-      for (int ox = 0; ox < wo; ox += 8) {
-        int oa = wo < 8 ? 0 : ox + 8 <= wo ? ox : wo - 8;
-        int ob = wo < 8 ? wo - 4 : oa + 4;
-        v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        for (int ch = 0; ch < c; ch++) {
-          for (int ky = 0; ky < kh; ky++) {
-            const float *row = xp + (ch * hp + oy * stride + ky) * wp;
-            const float *ra = row + oa * stride, *rb = row + ob * stride;
-            int t = (ch * kh + ky) * kw;
-            for (int kx = 0; kx < kw; kx++) {
-              v128_t xa = xload(ra + kx, stride), xb = xload(rb + kx, stride);
-              v128_t s = SPLAT(k0 + t + kx);
-              MULADD(a0, s, xa);
-              MULADD(b0, s, xb);
-              s = SPLAT(k1 + t + kx);
-              MULADD(a1, s, xa);
-              MULADD(b1, s, xb);
-              s = SPLAT(k2 + t + kx);
-              MULADD(a2, s, xa);
-              MULADD(b2, s, xb);
-              s = SPLAT(k3 + t + kx);
-              MULADD(a3, s, xa);
-              MULADD(b3, s, xb);
-            }
-          }
-        }
-        int at = oy * wo;
-        wasm_v128_store(o0 + at + oa, a0);
-        wasm_v128_store(o0 + at + ob, b0);
-        wasm_v128_store(o1 + at + oa, a1);
-        wasm_v128_store(o1 + at + ob, b1);
-        wasm_v128_store(o2 + at + oa, a2);
-        wasm_v128_store(o2 + at + ob, b2);
-        wasm_v128_store(o3 + at + oa, a3);
-        wasm_v128_store(o3 + at + ob, b3);
-        if (wo < 8) break;
-      }
+      int at = oy * wo, ox = 0;
+      for (; ox + 8 <= wo; ox += 8) direct_block(xp, c, hp, wp, k0, k1, k2, k3, kh, kw, stride, oy, ox, 1, o0 + at, o1 + at, o2 + at, o3 + at);
+      // Five to seven columns left: a pair ending at the row's end, or two single vectors in a row narrower than 8.
+      if (wo - ox > 4 && wo >= 8) direct_block(xp, c, hp, wp, k0, k1, k2, k3, kh, kw, stride, oy, wo - 8, 1, o0 + at, o1 + at, o2 + at, o3 + at);
+      else if (wo - ox > 4) direct_block(xp, c, hp, wp, k0, k1, k2, k3, kh, kw, stride, oy, 0, 0, o0 + at, o1 + at, o2 + at, o3 + at);
+      if (ox < wo && !(wo - ox > 4 && wo >= 8)) direct_block(xp, c, hp, wp, k0, k1, k2, k3, kh, kw, stride, oy, wo - 4, 0, o0 + at, o1 + at, o2 + at, o3 + at);
     }
   }
 }

@@ -128,13 +128,17 @@ export function poolBackward(kernels: Kernels, kind: "max" | "avg", g: Float32Ar
 export { sizes as convSizes };
 
 /**
- * The way a convolution runs unless asked otherwise, as measured on W9's
- * layer and a deeper one (docs/performance.md): direct for the forward pass
- * and the kernel's gradient; for the input's gradient direct where it
- * applies and the input has 4 channels or more (the direct kernel computes
- * four input channels at once, so with fewer it repeats work), else im2col.
+ * The way a convolution runs unless asked otherwise, the faster in the
+ * measurement of docs/performance.md (W9's layer, one input channel, and a
+ * deeper one of 16): the forward pass direct; with fewer than 4 input
+ * channels the input's gradient by im2col (its direct kernel computes four
+ * channels at once, so it would repeat work) and the kernel's gradient
+ * direct; with 4 or more, the input's gradient direct where it applies and
+ * the kernel's gradient by im2col.
  */
 export function defaultConvMethod(kind: "forward" | "input" | "kernel", shape: ConvShape): ConvMethod {
-  if (kind !== "input") return "direct";
-  return directInputGradient(shape) && shape.c >= 4 ? "direct" : "im2col";
+  const few = shape.c < 4;
+  if (kind === "forward") return "direct";
+  if (kind === "kernel") return few ? "direct" : "im2col";
+  return directInputGradient(shape) && !few ? "direct" : "im2col";
 }
