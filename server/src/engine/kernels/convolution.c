@@ -387,8 +387,10 @@ INLINE void max_pairs(const float *r0, const float *r1, v128_t *e0, v128_t *o0, 
 }
 
 static void pool_plane(int op, const float *x, const float *g, float *out, int h, int w, int size, int stride, int ho, int wo) {
-  if (op & 1) __builtin_memset(out, 0, h * w * sizeof(float));
-  if (op < 2 && size == 2 && stride == 2 && wo >= 4) {
+  int pairs = op < 2 && size == 2 && stride == 2 && wo >= 4;
+  // A gradient is summed into zeros, except where 2 x 2 windows tile the whole plane and each entry is written once.
+  if ((op & 1) && !(pairs && h == 2 * ho && w == 2 * wo)) __builtin_memset(out, 0, h * w * sizeof(float));
+  if (pairs) {
     for (int oy = 0; oy < ho; oy++) {
       const float *r0 = x + 2 * oy * w, *r1 = r0 + w;
       for (int ox = 0; ox < wo; ox += 4) {
