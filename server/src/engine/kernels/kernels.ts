@@ -282,7 +282,7 @@ export class Kernels {
    */
   conv2dBackwardInput(dx: Float32Array, g: Float32Array, K: Float32Array, shape: ConvShape, method: ConvMethod = defaultConvMethod("input", shape)): void {
     const { n, c, h, w, f, kh, kw, stride, pad } = shape;
-    const { scratch, multiplyAdds } = this.convChecked(shape, { x: dx, K, out: g });
+    const { scratch, multiplyAdds } = this.convChecked(shape, { dx, K, g });
     this.scoped(() => {
       if (method === "direct" && directInputGradient(shape)) {
         const flipped = this.allocate(K.length, false);
@@ -303,7 +303,7 @@ export class Kernels {
    */
   conv2dBackwardKernel(dK: Float32Array, g: Float32Array, x: Float32Array, shape: ConvShape, method: ConvMethod = defaultConvMethod("kernel", shape)): void {
     const { n, c, h, w, f, kh, kw, stride, pad } = shape;
-    const { ho, wo, scratch, multiplyAdds } = this.convChecked(shape, { x, K: dK, out: g });
+    const { ho, wo, scratch, multiplyAdds } = this.convChecked(shape, { x, dK, g });
     this.scoped(() => {
       if (method === "direct") {
         const padded = this.allocate(n * (scratch.padded - 8) + 8);
@@ -351,13 +351,12 @@ export class Kernels {
     this.counted("pool", 4, planes * h * w, Math.ceil(planes / 8), 0, () => [op, x?.byteOffset ?? 0, g?.byteOffset ?? 0, out.byteOffset, planes, h, w, size, stride]);
   }
 
-  /** Checks a convolution's arrays (lengths, kernel memory); its output size, scratch and multiply-adds. */
-  private convChecked(shape: ConvShape, arrays: { x: Float32Array; K: Float32Array; out: Float32Array }): { ho: number; wo: number; scratch: ReturnType<typeof convScratch>; multiplyAdds: number } {
+  /** Checks a convolution's arrays, named as its x, K and output (or their gradients); its output size, scratch and multiply-adds. */
+  private convChecked(shape: ConvShape, arrays: Record<string, Float32Array>): { ho: number; wo: number; scratch: ReturnType<typeof convScratch>; multiplyAdds: number } {
     const { ho, wo } = convOutput(shape);
     const { n, c, h, w, f, kh, kw } = shape;
-    this.inKernelMemory("x", arrays.x, n * c * h * w);
-    this.inKernelMemory("K", arrays.K, f * c * kh * kw);
-    this.inKernelMemory("the output", arrays.out, n * f * ho * wo);
+    const sizes: Record<string, number> = { x: n * c * h * w, dx: n * c * h * w, K: f * c * kh * kw, dK: f * c * kh * kw, out: n * f * ho * wo, g: n * f * ho * wo };
+    for (const [name, values] of Object.entries(arrays)) this.inKernelMemory(name, values, sizes[name]);
     return { ho, wo, scratch: convScratch(shape), multiplyAdds: n * f * ho * wo * c * kh * kw };
   }
 
