@@ -256,74 +256,70 @@ int conv_im2col_images(const float *x, int n, int c, int h, int w, int kh, int k
   return done;
 }
 
-// One tap pair's sums for the kernel's gradient: filters f0..f0+3 (the
-// missing ones repeating f0) against padded input columns kx0 and kx1, over
-// every image and output position; four lanes each, added at the end. A
-// row's last vector, where wo is not a multiple of 4, overlaps the one before
-// and is masked to its new lanes.
-INLINE void kernel_taps(const float *g, const float *xp, float *dK, int n, int c, int hp, int wp, int f, int f0, int kh, int kw, const int stride, int ho, int wo, int ch, int ky, int kx0, int kx1) {
-  int more = f - f0, plane = ho * wo, taps = c * kh * kw;
-  int d1 = more > 1 ? plane : 0, d2 = more > 2 ? 2 * plane : 0, d3 = more > 3 ? 3 * plane : 0;
+// One vector of output positions from ox on: its gradients d0..d2 (three
+// filters) times the input under taps kx0, kx1 and kx2.
+#define TAPS_STEP(G0, G1, G2)               \
+  {                                         \
+    v128_t d0 = G0, d1 = G1, d2 = G2;       \
+    const float *r = row + ox * stride;     \
+    v128_t v = xload(r + kx0, stride);      \
+    MULADD(a0, d0, v);                      \
+    MULADD(a1, d1, v);                      \
+    MULADD(a2, d2, v);                      \
+    v = xload(r + kx1, stride);             \
+    MULADD(b0, d0, v);                      \
+    MULADD(b1, d1, v);                      \
+    MULADD(b2, d2, v);                      \
+    v = xload(r + kx2, stride);             \
+    MULADD(c0, d0, v);                      \
+    MULADD(c1, d1, v);                      \
+    MULADD(c2, d2, v);                      \
+  }
+
+// One row of taps' sums for the kernel's gradient: filters f0..f0+2 (the
+// missing ones repeating f0) against padded input columns kx0..kx0+2 (past
+// the kernel's width repeating kx0), over every image and output position;
+// four lanes each, added at the end. A row's last vector, where wo is not a
+// multiple of 4, overlaps the one before and is masked to its new lanes.
+INLINE void kernel_taps(const float *g, const float *xp, float *dK, int n, int c, int hp, int wp, int f, int f0, int kh, int kw, const int stride, int ho, int wo, int ch, int ky, int kx0) {
+  int plane = ho * wo, taps = c * kh * kw;
+  int e1 = f - f0 > 1, e2 = f - f0 > 2;
+  int kx1 = kx0 + 1 < kw ? kx0 + 1 : kx0, kx2 = kx0 + 2 < kw ? kx0 + 2 : kx0;
   int rest = wo & 3;
   v128_t mask = wasm_i32x4_ge(wasm_i32x4_make(0, 1, 2, 3), wasm_i32x4_splat(4 - rest));
-  v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, b0 = a0, b1 = a0, b2 = a0, c0 = a0, c1 = a0, c2 = a0;
   for (int i = 0; i < n; i++) {
     const float *gi = g + (i * f + f0) * plane;
     const float *xi = xp + ((i * c + ch) * hp + ky) * wp;
     for (int oy = 0; oy < ho; oy++) {
-      const float *g0 = gi + oy * wo, *row = xi + oy * stride * wp;
+      const float *g0 = gi + oy * wo, *g1 = g0 + e1 * plane, *g2 = g0 + e2 * 2 * plane, *row = xi + oy * stride * wp;
       int ox = 0;
-      for (; ox + 4 <= wo; ox += 4) {
-        v128_t e0 = LOAD(g0 + ox), e1 = LOAD(g0 + d1 + ox), e2 = LOAD(g0 + d2 + ox), e3 = LOAD(g0 + d3 + ox);
-        v128_t v = xload(row + ox * stride + kx0, stride);
-        MULADD(a0, e0, v);
-        MULADD(a1, e1, v);
-        MULADD(a2, e2, v);
-        MULADD(a3, e3, v);
-        v = xload(row + ox * stride + kx1, stride);
-        MULADD(b0, e0, v);
-        MULADD(b1, e1, v);
-        MULADD(b2, e2, v);
-        MULADD(b3, e3, v);
-      }
+      for (; ox + 4 <= wo; ox += 4) TAPS_STEP(LOAD(g0 + ox), LOAD(g1 + ox), LOAD(g2 + ox))
       if (rest) {
         ox = wo - 4;
-        v128_t e0 = wasm_v128_and(LOAD(g0 + ox), mask), e1 = wasm_v128_and(LOAD(g0 + d1 + ox), mask);
-        v128_t e2 = wasm_v128_and(LOAD(g0 + d2 + ox), mask), e3 = wasm_v128_and(LOAD(g0 + d3 + ox), mask);
-        v128_t v = xload(row + ox * stride + kx0, stride);
-        MULADD(a0, e0, v);
-        MULADD(a1, e1, v);
-        MULADD(a2, e2, v);
-        MULADD(a3, e3, v);
-        v = xload(row + ox * stride + kx1, stride);
-        MULADD(b0, e0, v);
-        MULADD(b1, e1, v);
-        MULADD(b2, e2, v);
-        MULADD(b3, e3, v);
+        TAPS_STEP(wasm_v128_and(LOAD(g0 + ox), mask), wasm_v128_and(LOAD(g1 + ox), mask), wasm_v128_and(LOAD(g2 + ox), mask))
       }
     }
   }
-  int t = (ch * kh + ky) * kw;
-  float *k0 = dK + f0 * taps + t;
   // Repeated filters and taps store the same sums where they already are.
-  k0[kx0] = horizontal_sum(a0), k0[kx1] = horizontal_sum(b0);
-  k0[taps * (d1 / plane) + kx0] = horizontal_sum(a1), k0[taps * (d1 / plane) + kx1] = horizontal_sum(b1);
-  k0[taps * (d2 / plane) + kx0] = horizontal_sum(a2), k0[taps * (d2 / plane) + kx1] = horizontal_sum(b2);
-  k0[taps * (d3 / plane) + kx0] = horizontal_sum(a3), k0[taps * (d3 / plane) + kx1] = horizontal_sum(b3);
+  float *k0 = dK + f0 * taps + (ch * kh + ky) * kw, *k1 = k0 + e1 * taps, *k2 = k0 + e2 * 2 * taps;
+  k0[kx0] = horizontal_sum(a0), k1[kx0] = horizontal_sum(a1), k2[kx0] = horizontal_sum(a2);
+  k0[kx1] = horizontal_sum(b0), k1[kx1] = horizontal_sum(b1), k2[kx1] = horizontal_sum(b2);
+  k0[kx2] = horizontal_sum(c0), k1[kx2] = horizontal_sum(c1), k2[kx2] = horizontal_sum(c2);
 }
 
 // The gradient with respect to K, direct: dK[g, tap] = sum over images and
 // output positions of g_i[g, oy, ox] times the padded input under that tap.
 // xp holds every image padded (conv_pad_images) and 8 floats more; the work
-// goes in blocks of four filters.
+// goes in blocks of three filters.
 __attribute__((export_name("conv_kernel_direct")))
 int conv_kernel_direct(const float *g, const float *xp, float *dK, int n, int c, int h, int w, int f, int kh, int kw, int stride, int pad, int *next) {
   int hp = h + 2 * pad, wp = w + 2 * pad, ho = (hp - kh) / stride + 1, wo = (wp - kw) / stride + 1, taps = c * kh * kw;
   int done = 0;
-  for (int block; (block = NEXT(next)) * 4 < f; done++) {
-    int f0 = block * 4;
+  for (int block; (block = NEXT(next)) * 3 < f; done++) {
+    int f0 = block * 3;
     if (wo < 4 || stride > 2) {
-      int f1 = f0 + 4 < f ? f0 + 4 : f;
+      int f1 = f0 + 3 < f ? f0 + 3 : f;
       for (int q = f0; q < f1; q++)
         for (int ch = 0; ch < c; ch++)
           for (int ky = 0; ky < kh; ky++)
@@ -340,10 +336,9 @@ int conv_kernel_direct(const float *g, const float *xp, float *dK, int n, int c,
     }
     for (int ch = 0; ch < c; ch++)
       for (int ky = 0; ky < kh; ky++)
-        for (int kx = 0; kx < kw; kx += 2) {
-          int kx1 = kx + 1 < kw ? kx + 1 : kx;
-          if (stride == 1) kernel_taps(g, xp, dK, n, c, hp, wp, f, f0, kh, kw, 1, ho, wo, ch, ky, kx, kx1);
-          else kernel_taps(g, xp, dK, n, c, hp, wp, f, f0, kh, kw, 2, ho, wo, ch, ky, kx, kx1);
+        for (int kx = 0; kx < kw; kx += 3) {
+          if (stride == 1) kernel_taps(g, xp, dK, n, c, hp, wp, f, f0, kh, kw, 1, ho, wo, ch, ky, kx);
+          else kernel_taps(g, xp, dK, n, c, hp, wp, f, f0, kh, kw, 2, ho, wo, ch, ky, kx);
         }
   }
   return done;

@@ -308,7 +308,7 @@ export class Kernels {
       if (method === "direct") {
         const padded = this.allocate(n * (scratch.padded - 8) + 8);
         this.counted("conv_pad_images", 4, n * c * h * w, n, 0, () => [x.byteOffset, n, c, h, w, pad, padded.byteOffset]);
-        this.counted("conv_kernel_direct", 3, multiplyAdds, Math.ceil(f / 4), 0, () => [g.byteOffset, padded.byteOffset, dK.byteOffset, n, c, h, w, f, kh, kw, stride, pad]);
+        this.counted("conv_kernel_direct", 3, multiplyAdds, Math.ceil(f / 3), 0, () => [g.byteOffset, padded.byteOffset, dK.byteOffset, n, c, h, w, f, kh, kw, stride, pad]);
       } else {
         const taps = c * kh * kw;
         const columns = this.allocate(n * taps * ho * wo, false);
