@@ -19,25 +19,7 @@
 // Built twice by server/src/engine/kernels/build.mjs (Debian's clang-16:
 // apt-get install clang-16 lld-16 llvm-16), with and without relaxed SIMD,
 // which writes both modules to kernels-wasm.ts beside this file.
-#include <wasm_simd128.h>
-
-#define LOAD(p) wasm_v128_load(p)
-#define SPLAT(p) wasm_v128_load32_splat(p)
-// Row r of a table, or r itself where there is no table.
-#define ROW(table, r) ((table) ? (table)[r] : (r))
-// acc += a * b. Built with relaxed SIMD (RELAXED_SIMD defined), one
-// multiply-add the runtime may fuse (x86-64 with FMA3 does: one instruction,
-// one rounding); otherwise a multiply and an add. The products and the
-// update's sums of squares use it.
-#ifdef RELAXED_SIMD
-#define MULADD(acc, a, b) acc = (v128_t)__builtin_wasm_relaxed_madd_f32x4((__f32x4)(a), (__f32x4)(b), (__f32x4)(acc))
-#else
-#define MULADD(acc, a, b) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(a, b))
-#endif
-
-static float horizontal_sum(v128_t v) {
-  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
-}
+#include "simd.h"
 
 // Broadcast form. A(i, p) is A[i * sai + p * sap], so A may be stored either
 // way round. Sixteen columns of B at a time are first copied into `panel`

@@ -1,17 +1,19 @@
-// The kernel runtime: our WebAssembly kernels (kernels.c) over one shared
-// memory, a stack allocator in that memory, and an optional second thread
-// that takes part of every large product and gather. The kernel executor
-// (../kernel-executor.ts) keeps the examples and a run's params in this
-// memory, and a product reads a batch's rows where they lie there, through a
-// table of row numbers; a step's tensors live there too, on the stack
-// allocator, freed when the step returns; an operand from elsewhere is copied
-// in for a product.
+// The kernel runtime: our WebAssembly kernels (kernels.c, convolution.c)
+// over one shared memory, a stack allocator in that memory, and an optional
+// second thread (threads.ts) that takes part of every large product, gather,
+// convolution and pooling. The kernel executor (../kernel-executor.ts) keeps
+// the examples and a run's params in this memory, and a product reads a
+// batch's rows where they lie there, through a table of row numbers; a
+// step's tensors live there too, on the stack allocator, freed when the step
+// returns; an operand from elsewhere is copied in for a product.
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { kernelsRelaxedWasmBase64, kernelsWasmBase64 } from "./kernels-wasm";
+import { controlSlots, counterSlot, countedKernels, idle, posted, stop, ThreadShare, workerSource, type CountedKernel, type Kernel, type Posted } from "./threads";
+import { convOutput, convScratch, defaultConvMethod, directInputGradient, expectLength, poolOutput, type ConvMethod, type ConvShape, type PoolShape } from "./convolution";
 
-interface KernelExports {
+interface KernelExports extends Record<CountedKernel, (...args: number[]) => number> {
   broadcast_product(A: number, sai: number, sap: number, arows: number, B: number, ldb: number, brows: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number, panel: number): void;
   broadcast_shared(A: number, sai: number, sap: number, arows: number, B: number, ldb: number, brows: number, C: number, ldc: number, k: number, m: number, n: number, panel: number, next: number): number;
   dot_product(A: number, lda: number, arows: number, B: number, ldb: number, C: number, ldc: number, k: number, i0: number, i1: number, j0: number, j1: number): void;
@@ -27,6 +29,7 @@ interface KernelExports {
   sum_squares(x: number, n: number): number;
   relu_forward(out: number, x: number, n: number): void;
   relu_backward(out: number, g: number, x: number, n: number): void;
+  conv_flip_kernel(K: number, f: number, c: number, kh: number, kw: number, Kt: number): void;
   update(rule: number, w: number, g: number, s1: number, s2: number, n: number, lr: number, h1: number, h2: number, h3: number, h4: number, h5: number, squares: number): void;
   __heap_base: WebAssembly.Global;
 }
@@ -59,100 +62,6 @@ const pageBytes = 65536;
 const columnPanel = 16;
 /** Rows of C in each block of a shared dot-form product (dot_shared in kernels.c). */
 const dotBlock = 8;
-
-// Control block shared with the second thread: state, kernel, arguments, and
-// in its last slot the counter two threads draw pieces of shared work from.
-const controlSlots = 24;
-const counterSlot = controlSlots - 1;
-const idle = 0;
-const posted = 1;
-const done = 2;
-const stop = 3;
-
-const workerSource = `
-const { workerData } = require("node:worker_threads");
-const { module, memory, control } = workerData;
-const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const block = new Int32Array(memory.buffer, control, ${controlSlots});
-for (;;) {
-  let state = Atomics.load(block, 0);
-  while (state !== ${posted} && state !== ${stop}) {
-    Atomics.wait(block, 0, state);
-    state = Atomics.load(block, 0);
-  }
-  if (state === ${stop}) break;
-  const args = Array.from(block.subarray(2, ${counterSlot}));
-  if (block[1] === 1) kernels.dot_shared(...args.slice(0, 11));
-  else if (block[1] === 2) kernels.gather_rows(...args.slice(0, 5));
-  else kernels.broadcast_shared(...args.slice(0, 14));
-  Atomics.store(block, 0, ${done});
-  Atomics.notify(block, 0);
-}
-`;
-
-/**
- * Whether work is worth sharing between the threads, and how a gather split
- * once is divided. The second thread starts late (it has to be woken: 0.05 to
- * 0.2 ms on the machines we measured), so work too small to gain from it runs
- * on the main thread alone, and in a split gather the main thread takes more
- * than half, enough that both end together. Products are shared piece by
- * piece from a counter instead, so whichever thread is ahead takes more.
- * Both the wake-up and each kernel's pace are learnt as they run.
- */
-/** Milliseconds to wake the second thread on the machines we measured, where the estimate starts and returns to. */
-const typicalLatency = 0.15;
-
-/** Work whose pace is learnt: 0 the broadcast form, 1 the dot form, 2 a gather of rows. */
-type Kernel = 0 | 1 | 2;
-
-/** What the second thread is posted: 1 blocks of rows of a dot-form product, 2 part of a gather, 3 strips of a broadcast-form product. */
-type Posted = 1 | 2 | 3;
-
-class ThreadShare {
-  /** Milliseconds from posting work to the second thread starting it. */
-  private latency = typicalLatency;
-  /** Work per millisecond on one thread: multiply-adds for the broadcast and the dot form, floats copied for a gather. */
-  private readonly pace = [15e6, 18e6, 1.2e6];
-  private lastShare = 1;
-
-  constructor(private readonly available: boolean) {}
-
-  /** Whether `work` takes long enough alone for the second thread's wake-up to pay. */
-  worthSharing(kernel: Kernel, work: number): boolean {
-    this.lastShare = 1;
-    if (!this.available) return false;
-    if (work / this.pace[kernel] >= 2 * this.latency) return true;
-    // A slow wake-up (a busy machine, the thread's start) must not keep work on one thread for good.
-    this.latency = Math.max(typicalLatency, 0.98 * this.latency);
-    return false;
-  }
-
-  /**
-   * Where the main thread's part of `size` items (rows or columns) ends; the
-   * second thread takes the rest. Multiples of `block`, `size` when unshared.
-   */
-  split(kernel: Kernel, work: number, size: number, block: number): number {
-    if (!this.worthSharing(kernel, work)) return size;
-    const alone = work / this.pace[kernel];
-    // Both end together when share · alone = (1 − share) · alone + latency.
-    const share = Math.min(0.9, 0.5 + this.latency / (2 * alone));
-    const split = Math.round((share * size) / block) * block;
-    if (split <= 0 || split >= size) return size;
-    this.lastShare = split / size;
-    return split;
-  }
-
-  /** How long the main thread took for its `work` (as pace counts it), and how long it then waited for the second thread. */
-  observe(kernel: Kernel, work: number, own: number, waited: number): void {
-    if (own > 0) this.pace[kernel] = 0.8 * this.pace[kernel] + 0.2 * (work / own);
-    if (this.lastShare >= 1 || own <= 0) return;
-    // The second thread's part takes (1 − share)/share of the main thread's
-    // time, after the latency: a wait measures the latency, no wait bounds it.
-    const theirs = ((1 - this.lastShare) / this.lastShare) * own;
-    const latency = waited > 0.005 ? own + waited - theirs : Math.min(this.latency, own - theirs);
-    this.latency = 0.8 * this.latency + 0.2 * Math.min(0.5, Math.max(0.01, latency));
-  }
-}
 
 export class Kernels {
   private readonly exports: KernelExports;
@@ -349,6 +258,142 @@ export class Kernels {
   /** The sum of the squares of values in the kernel memory, in float64. */
   sumOfSquares(x: Float32Array): number {
     return this.exports.sum_squares(x.byteOffset, x.length);
+  }
+
+  /**
+   * out = conv2d(x, K) with the shape's stride and pad, a cross-correlation
+   * (convolution.c): x [n, c, h, w], K [f, c, kh, kw], out [n, f, ho, wo],
+   * all in the kernel memory. The images are shared between the threads;
+   * each thread's scratch (a padded image, or an image's columns) is
+   * allocated on the kernel memory's stack and freed before this returns.
+   */
+  conv2dForward(out: Float32Array, x: Float32Array, K: Float32Array, shape: ConvShape, method: ConvMethod = defaultConvMethod("forward", shape)): void {
+    const { n, c, h, w, f, kh, kw, stride, pad } = shape;
+    const { scratch, multiplyAdds } = this.convChecked(shape, { x, K, out });
+    const direct = method === "direct";
+    this.scoped(() => this.counted(direct ? "conv_forward_direct" : "conv_forward_im2col", 3, multiplyAdds, n, direct ? scratch.padded : scratch.columns, (own) => [x.byteOffset, K.byteOffset, out.byteOffset, n, c, h, w, f, kh, kw, stride, pad, own]));
+  }
+
+  /**
+   * dx, the gradient of a convolution with respect to x [n, c, h, w], given
+   * the output's gradient g [n, f, ho, wo] and K; all in the kernel memory.
+   * Shared over the images; "direct" covers stride 1 with pad ≤ kh − 1 and
+   * kw − 1 (a convolution of g with the flipped kernel), other shapes go by im2col.
+   */
+  conv2dBackwardInput(dx: Float32Array, g: Float32Array, K: Float32Array, shape: ConvShape, method: ConvMethod = defaultConvMethod("input", shape)): void {
+    const { n, c, h, w, f, kh, kw, stride, pad } = shape;
+    const { scratch, multiplyAdds } = this.convChecked(shape, { dx, K, g });
+    this.scoped(() => {
+      if (method === "direct" && directInputGradient(shape)) {
+        const flipped = this.allocate(K.length, false);
+        this.exports.conv_flip_kernel(K.byteOffset, f, c, kh, kw, flipped.byteOffset);
+        this.counted("conv_input_direct", 3, multiplyAdds, n, scratch.paddedGradient, (own) => [g.byteOffset, flipped.byteOffset, dx.byteOffset, n, c, h, w, f, kh, kw, pad, own]);
+      } else {
+        this.counted("conv_input_im2col", 3, multiplyAdds, n, scratch.columnsGradient, (own) => [g.byteOffset, K.byteOffset, dx.byteOffset, n, c, h, w, f, kh, kw, stride, pad, own]);
+      }
+    });
+  }
+
+  /**
+   * dK, the gradient of a convolution with respect to K [f, c, kh, kw],
+   * given the output's gradient g [n, f, ho, wo] and x; all in the kernel
+   * memory. Every image is padded (direct) or turned to columns (im2col)
+   * first, then blocks of filters are shared between the threads, each
+   * summed over the images in their order.
+   */
+  conv2dBackwardKernel(dK: Float32Array, g: Float32Array, x: Float32Array, shape: ConvShape, method: ConvMethod = defaultConvMethod("kernel", shape)): void {
+    const { n, c, h, w, f, kh, kw, stride, pad } = shape;
+    const { ho, wo, scratch, multiplyAdds } = this.convChecked(shape, { x, dK, g });
+    this.scoped(() => {
+      if (method === "direct") {
+        const padded = this.allocate(n * (scratch.padded - 8) + 8);
+        this.counted("conv_pad_images", 4, n * c * h * w, n, 0, () => [x.byteOffset, n, c, h, w, pad, padded.byteOffset]);
+        this.counted("conv_kernel_direct", 3, multiplyAdds, Math.ceil(f / 3), 0, () => [g.byteOffset, padded.byteOffset, dK.byteOffset, n, c, h, w, f, kh, kw, stride, pad]);
+      } else {
+        const taps = c * kh * kw;
+        const columns = this.allocate(n * taps * ho * wo, false);
+        this.counted("conv_im2col_images", 4, columns.length, n, 0, () => [x.byteOffset, n, c, h, w, kh, kw, stride, pad, columns.byteOffset]);
+        this.counted("conv_kernel_im2col", 3, multiplyAdds, Math.ceil(f / 8), 8 * taps, (own) => [g.byteOffset, columns.byteOffset, dK.byteOffset, n, taps, f, ho * wo, own]);
+      }
+    });
+  }
+
+  /** out [n, c, ho, wo] = each window's largest entry of x [n, c, h, w]; both in the kernel memory. */
+  maxpoolForward(out: Float32Array, x: Float32Array, shape: PoolShape): void {
+    this.pool(0, x, undefined, out, shape);
+  }
+
+  /**
+   * dx [n, c, h, w]: the output's gradient g [n, c, ho, wo] sent to each
+   * window's largest entry of x, on a tie to the first in the window's
+   * row-major order, summed where windows overlap; all in the kernel memory.
+   */
+  maxpoolBackward(dx: Float32Array, g: Float32Array, x: Float32Array, shape: PoolShape): void {
+    this.pool(1, x, g, dx, shape);
+  }
+
+  /** out [n, c, ho, wo] = each window's mean of x [n, c, h, w]; both in the kernel memory. */
+  avgpoolForward(out: Float32Array, x: Float32Array, shape: PoolShape): void {
+    this.pool(2, x, undefined, out, shape);
+  }
+
+  /** dx [n, c, h, w]: g [n, c, ho, wo] / size² to every entry of each window, summed where windows overlap; both in the kernel memory. */
+  avgpoolBackward(dx: Float32Array, g: Float32Array, shape: PoolShape): void {
+    this.pool(3, undefined, g, dx, shape);
+  }
+
+  private pool(op: number, x: Float32Array | undefined, g: Float32Array | undefined, out: Float32Array, shape: PoolShape): void {
+    const { n, c, h, w, size, stride } = shape;
+    const { ho, wo } = poolOutput(shape);
+    const planes = n * c;
+    const given = op & 1 ? { x, g, dx: out } : { x, out };
+    for (const [name, values] of Object.entries(given)) if (values) this.inKernelMemory(name, values, name === "x" || name === "dx" ? planes * h * w : planes * ho * wo);
+    this.counted("pool", 4, planes * h * w, Math.ceil(planes / 8), 0, () => [op, x?.byteOffset ?? 0, g?.byteOffset ?? 0, out.byteOffset, planes, h, w, size, stride]);
+  }
+
+  /** Checks a convolution's arrays, named as its x, K and output (or their gradients); its output size, scratch and multiply-adds. */
+  private convChecked(shape: ConvShape, arrays: Record<string, Float32Array>): { ho: number; wo: number; scratch: ReturnType<typeof convScratch>; multiplyAdds: number } {
+    const { ho, wo } = convOutput(shape);
+    const { n, c, h, w, f, kh, kw } = shape;
+    const sizes: Record<string, number> = { x: n * c * h * w, dx: n * c * h * w, K: f * c * kh * kw, dK: f * c * kh * kw, out: n * f * ho * wo, g: n * f * ho * wo };
+    for (const [name, values] of Object.entries(arrays)) this.inKernelMemory(name, values, sizes[name]);
+    return { ho, wo, scratch: convScratch(shape), multiplyAdds: n * f * ho * wo * c * kh * kw };
+  }
+
+  private inKernelMemory(name: string, values: Float32Array, count: number): void {
+    expectLength(name, values, count);
+    if (!this.holds(values)) throw new Error(`${name} must lie in the kernel memory`);
+  }
+
+  /** Runs `work`, freeing what it allocates when it returns. */
+  private scoped(work: () => void): void {
+    const mark = this.mark();
+    try {
+      work();
+    } finally {
+      this.release(mark);
+    }
+  }
+
+  /**
+   * A counted kernel of convolution.c over `pieces` pieces: shared with the
+   * second thread where `work` is worth it, else run here alone. Each thread
+   * gets `scratch` floats of its own; `args` gives the arguments before the
+   * counter for a thread whose scratch is at that offset.
+   */
+  private counted(name: CountedKernel, kernel: Kernel, work: number, pieces: number, scratch: number, args: (scratch: number) => number[]): void {
+    const run = this.exports[name];
+    const own = this.allocate(scratch, false).byteOffset;
+    if (pieces >= 2 && this.sharing.worthSharing(kernel, work)) {
+      const theirs = args(this.allocate(scratch, false).byteOffset);
+      this.control[controlSlots - 2] = theirs.length + 1;
+      this.byCounter(kernel, 4 + countedKernels.indexOf(name), theirs, (counter) => (run(...args(own), counter) * work) / pieces);
+      return;
+    }
+    Atomics.store(this.control, counterSlot, 0);
+    const started = performance.now();
+    run(...args(own), this.control.byteOffset + counterSlot * 4);
+    this.finish(kernel, work, performance.now() - started, false);
   }
 
   /**
