@@ -192,8 +192,8 @@ async function runExperiment(languageClient: LanguageClient, panels: { curves: R
   // What a training run's model learned: an open panel follows the newest run; otherwise the notification offers it.
   const learnedFolder = training && result.folder && result.status !== "failed" ? result.folder : undefined;
   if (learnedFolder && panels.learned.host.isOpen) await panels.learned.show(vscode.Uri.file(learnedFolder));
-  // A finished run whose curve is on screen says so in its panel; a toast would cover the plots.
-  if (series && result.status === "finished" && panels.curves.host.isVisible) {
+  // A finished run whose curve (or search whose trials) is on screen says so in the status bar; a toast would cover the plots.
+  if (result.status === "finished" && ((series && panels.curves.host.isVisible) || (search && panels.searches.host.isVisible))) {
     vscode.window.setStatusBarMessage(`$(check) ${result.message}`, 15_000);
     return;
   }

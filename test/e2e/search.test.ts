@@ -74,6 +74,9 @@ test("a search started from the palette ranks its trials in its panel, and the b
   const accuracies = state.rows.map((row) => Number(row[3]));
   assert.deepEqual(accuracies, [...accuracies].sort((a, b) => b - a));
   assert.match(state.best, /^Best: reg [\d.e-]+, opt\.lr [\d.e-]+ — eval accuracy [\d.]+\.$/);
+  // The panel is on screen, so the end is told in the status bar, not in a toast over the table.
+  const status = page.locator(".part.statusbar").filter({ hasText: /tune: best of 4 trials reg [\d.]+e-\d+|tune: best of 4 trials reg [\d.]+,/ });
+  await status.waitFor({ state: "visible", timeout: 30_000 });
   await screenshot(page, "search-finished");
   const folder = readdirSync(join(session.workspace, "runs")).find((name) => name.startsWith("tune-"));
   assert.ok(folder && existsSync(join(session.workspace, "runs", folder, "search.json")), "the search is saved under runs/");

@@ -1,5 +1,6 @@
 // One training job in the worker: prepare the document, plan the named run,
 // train on the chosen executor, save the run's folder, and stream the curve.
+import { numberText } from "../language/number-text";
 import { join } from "node:path";
 import { analyze } from "../analysis/analyze";
 import { loadRuntime } from "../train/executors";
@@ -75,7 +76,7 @@ async function searchJob(job: TrainJob, wasmDirectory: string, cancelled: () => 
   const { result } = outcome;
   const folder = saveSearch(job.runsFolder, job.run, { ...result, backend: outcome.backend });
   const best = result.trials[0];
-  const values = best ? Object.entries(best.values).map(([name, value]) => `${name} ${value}`).join(", ") : "";
+  const values = best ? Object.entries(best.values).map(([name, value]) => `${name} ${numberText(value)}`).join(", ") : "";
   const figures = best?.evalAccuracy !== undefined ? `eval accuracy ${best.evalAccuracy.toFixed(4)}${best.testAccuracy === undefined ? "" : `, test accuracy ${best.testAccuracy.toFixed(4)}`}` : `eval loss ${formatNumber(best?.evalLoss ?? NaN)}`;
   const message = best && best.status !== "failed" && best.evalLoss !== undefined ? `${job.run}: best of ${result.trials.length} trials ${values}, ${figures}` : `${job.run}: no trial finished with an evaluation`;
   return { run: job.run, status: result.cancelled ? "cancelled" : "finished", message, folder, backend: outcome.backend, search: result };
