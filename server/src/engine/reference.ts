@@ -90,7 +90,7 @@ export function branchSignature(graph: Graph, values: Values): Uint8Array[] {
   const signature: Uint8Array[] = [];
   for (const node of graph.nodes) {
     const definition = isLeaf(node) ? undefined : ops[node.op as keyof typeof ops];
-    if (definition?.branches) signature.push(definition.branches(node.inputs.map((input) => values[input]), values[node.id]));
+    if (definition?.branches) signature.push(definition.branches(node.inputs.map((input) => values[input]), values[node.id], node));
   }
   return signature;
 }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type * as tfjs from "@tensorflow/tfjs";
 import { runningValue } from "./batch-statistics";
 import { fillDropoutMask } from "./dropout";
+import { reshapeTarget } from "./image-ops";
 import type { Graph, IrNode } from "./ir";
 import type { OpContext } from "./ops";
 
@@ -160,6 +161,7 @@ function buildNode(tf: Tf, node: IrNode, inputs: TfTensor[], bindings: TfBinding
       return product;
     }
     case "transpose":
+      if (node.axes) return tf.transpose(a, node.axes);
       return a.rank < 2 ? a : tf.transpose(a);
     case "sum":
       return node.axis === undefined ? tf.sum(a) : tf.sum(a, node.axis, true);
@@ -178,6 +180,19 @@ function buildNode(tf: Tf, node: IrNode, inputs: TfTensor[], bindings: TfBinding
     }
     case "onehot":
       return tf.cast(tf.oneHot(tf.cast(a, "int32"), node.classes as number), "float32");
+    case "conv2d":
+    case "maxpool":
+    case "avgpool":
+    case "upsample":
+      return imageNode(tf, node, a, b);
+    case "reshape":
+      return tf.reshape(a, reshapeTarget(node.dims as number[], a.size));
+    case "flatten":
+      return tf.reshape(a, [a.shape[0] as number, a.size / (a.shape[0] as number)]);
+    case "flip":
+      return tf.reverse(a, node.axes);
+    case "reducemax":
+      return node.axis === undefined ? tf.max(a) : tf.max(a, node.axis, true);
     case "dropoutmask": {
       // The reference's mask (dropout.ts), drawn here and uploaded: a constant, so no gradient flows through it.
       const mask = new Float32Array(a.size);
@@ -197,6 +212,38 @@ function buildNode(tf: Tf, node: IrNode, inputs: TfTensor[], bindings: TfBinding
       const value = node.op === "batchmean" ? mean : tf.mean(tf.square(tf.sub(a, mean)), 0, true);
       bindings.statistics?.observed?.set(statistic, Float32Array.from(value.dataSync() as Float32Array));
       return value;
+    }
+  }
+}
+
+/**
+ * Convolution, pooling and upsampling on [N, C, H, W] tensors: TensorFlow.js
+ * convolves and pools images [N, H, W, C], so the batch is transposed there and
+ * back (K [F, C, kh, kw] to [kh, kw, C, F]); padding is added explicitly, so
+ * the windows are those of the reference. Upsampling tiles each entry.
+ */
+function imageNode(tf: Tf, node: IrNode, a: TfTensor, b: TfTensor): TfTensor {
+  const toImages = (x: TfTensor) => tf.transpose(x, [0, 2, 3, 1]) as tfjs.Tensor4D;
+  const fromImages = (x: TfTensor) => tf.transpose(x, [0, 3, 1, 2]);
+  switch (node.op) {
+    case "conv2d": {
+      const pad = node.pad ?? 0;
+      const images = toImages(a);
+      const padded = pad > 0 ? tf.pad(images, [[0, 0], [pad, pad], [pad, pad], [0, 0]]) : images;
+      const filters = tf.transpose(b, [2, 3, 1, 0]) as tfjs.Tensor4D;
+      return fromImages(tf.conv2d(padded, filters, node.stride ?? 1, "valid"));
+    }
+    case "maxpool":
+    case "avgpool": {
+      const size = node.size as number;
+      const pool = node.op === "maxpool" ? tf.maxPool : tf.avgPool;
+      return fromImages(pool(toImages(a), size, node.stride ?? size, "valid"));
+    }
+    default: {
+      const size = node.size as number;
+      const [n, c, h, w] = a.shape as number[];
+      const tiled = tf.tile(tf.reshape(a, [n * c * h, 1, w, 1]), [1, size, 1, size]);
+      return tf.reshape(tiled, [n, c, h * size, w * size]);
     }
   }
 }

@@ -77,6 +77,7 @@ function expressionOf(node: IrNode, v: (id: number) => string): string {
     case "matmul":
       return `jnp.matmul(${a}, ${b})`;
     case "transpose":
+      if (node.axes) throw new Error("the JAX export does not support transpose(x, [axes]) yet");
       return `jnp.transpose(${a})`;
     case "sum":
     case "mean":
@@ -97,6 +98,14 @@ function expressionOf(node: IrNode, v: (id: number) => string): string {
     case "dropoutmask":
     case "batchmean":
     case "batchvar":
+    case "conv2d":
+    case "maxpool":
+    case "avgpool":
+    case "upsample":
+    case "reshape":
+    case "flatten":
+    case "flip":
+    case "reducemax":
       // Refused by the export's plan (export-plan.ts) before any script is written.
       throw new Error(`the JAX export does not support ${node.op}`);
   }
