@@ -19,6 +19,10 @@ export interface ImageSettings {
 
 type Call = Extract<ast.Expr, { kind: "call" }>;
 
+function channels(dim: Dim): string {
+  return `${dimText(dim)} channel${dimValue(dim) === 1 ? "" : "s"}`;
+}
+
 /** The output side of windows of `size` every `stride` over `length` (padded by `pad`). */
 function windows(length: number, size: number, stride: number, pad: number): number {
   return Math.floor((length + 2 * pad - size) / stride) + 1;
@@ -76,7 +80,7 @@ export class ImageShapes {
       return undefined;
     }
     if (!unify(x[1], k[1])) {
-      this.context.error("shape-mismatch", expr.callee.span, `conv2d: x has ${dimText(x[1])} channels but K's filters read ${dimText(k[1])} (shapes ${shapeText(x)} and ${shapeText(k)}): K is [F, C, kh, kw] with C the channels of x [N, C, H, W]`);
+      this.context.error("shape-mismatch", expr.callee.span, `conv2d: x has ${channels(x[1])} but K's filters read ${channels(k[1])} (shapes ${shapeText(x)} and ${shapeText(k)}): K is [F, C, kh, kw] with C the channels of x [N, C, H, W]`);
       return undefined;
     }
     const stride = settings.stride ?? 1;
@@ -185,7 +189,7 @@ export class ImageShapes {
     const targetN = target.filter((dim) => dim !== "infer" && resolve(dim) === resolve(N)).length;
     const sourceN = x.filter((dim) => resolve(dim) === resolve(N)).length;
     if (inferred > 1 || targetN > 1) {
-      this.context.error("bad-value", list.span, `reshape takes at most one -1 and one N among its sizes, but [${list.items.length} sizes] has ${inferred > 1 ? `${inferred} entries -1` : `${targetN} entries N`}`);
+      this.context.error("bad-value", list.span, `reshape takes at most one -1 and one N among its sizes, but this list has ${inferred > 1 ? `${inferred} entries -1` : `${targetN} entries N`}`);
       return undefined;
     }
     const product = (dims: Dim[]) => dims.reduce<number | undefined>((total, dim) => (total === undefined || dimValue(dim) === undefined ? undefined : total * (dimValue(dim) as number)), 1);
