@@ -260,6 +260,7 @@ function scoped<T>(tf: Tf, work: () => T): T {
 
 /** The loss and its gradients with respect to every param, as plain arrays; no tensor outlives the call. */
 export function lossAndGradients(tf: Tf, graph: Graph, bindings: TfBindings): { loss: number; gradients: Map<string, Float32Array> } {
+  if (tf.getBackend() === "wasm" && graph.nodes.some((node) => node.op === "conv2d")) throw new Error("TensorFlow.js's WebAssembly backend has no gradient for conv2d: train a convolution with the kernel executor (the default), or TensorFlow.js on tfjs-node or its plain JavaScript backend");
   const names = graph.params.filter((name) => bindings.params.has(name));
   return scoped(tf, () => {
     const differentiate = tf.valueAndGrads((...params: TfTensor[]) => {
