@@ -163,3 +163,19 @@ test("four-axis broadcasting reads each entry where numpy does", () => {
   const mask = run("eq", [tensor([1, 1, 2, 2], [1, 2, 2, 1]), tensor([1, 1, 1, 2], [2, 1])], {});
   assert.deepEqual(Array.from(mask.data), [0, 0, 1, 1]);
 });
+
+test("e^T on a tensor of four axes reverses its axes, as numpy's .T does", async () => {
+  const { analyze } = await import("../../server/src/analysis/analyze");
+  const { compileDeclaration } = await import("../../server/src/engine/compile");
+  const analysis = analyze("data d = blobs(classes=2, points=3, dims=24)\nparam K: [2, 3, 1, 4] = randn\nscore t = K^T\nloss L = sum(t * t)\n", { dataFacts: () => ({ features: 24, classes: 2 }) });
+  assert.deepEqual(analysis.findings.filter((finding) => finding.severity === "error"), []);
+  const symbol = analysis.model.symbols.get("t");
+  assert.ok(symbol);
+  const compiled = compileDeclaration(analysis.model, symbol.declaration);
+  assert.ok(compiled.ok);
+  const K = tensor([2, 3, 1, 4], Array.from({ length: 24 }, (_, i) => i));
+  const t = evaluate(compiled.graph, { X: tensor([1, 24]), y: tensor([1]), params: new Map([["K", K]]) })[compiled.graph.output];
+  assert.deepEqual(t.shape, [4, 1, 3, 2]);
+  // t[q, 0, c, f] = K[f, c, 0, q]: t[1, 0, 2, 1] = K[1, 2, 0, 1] = 1·12 + 2·4 + 1 = 21.
+  assert.equal(t.data[((1 * 1 + 0) * 3 + 2) * 2 + 1], 21);
+});

@@ -133,8 +133,12 @@ class Compiler {
         const value = this.constValue(inner);
         return value !== undefined ? this.constant(-value) : this.builder.add("neg", [inner]);
       }
-      case "transpose":
-        return this.builder.add("transpose", [this.expression(expr.operand)]);
+      case "transpose": {
+        // e^T reverses the axes: a matrix's two swapped, or a permutation beyond two.
+        const rank = this.model.shapes.get(expr.operand)?.length ?? 2;
+        const inner = this.expression(expr.operand);
+        return rank > 2 ? this.builder.add("transpose", [inner], { axes: Array.from({ length: rank }, (_, i) => rank - 1 - i) }) : this.builder.add("transpose", [inner]);
+      }
       case "index":
         return this.builder.add("pick", [this.expression(expr.target), this.builder.add("labels")]);
       case "binary":
