@@ -24,6 +24,8 @@ const losses: Record<string, string> = {
 };
 losses["upsample, flip, transpose with axes and max along an axis"] = "param K: [3, 3, 2, 2] = randn * 0.5\nparam b: [1, 3, 1, 1] = randn\nscore x = reshape(X, [N, 3, 4, 4])\nscore u = upsample(maxpool(x, size=2, stride=2), size=2) * flip(x, axes=[2, 3]) + b\nscore v = transpose(conv2d(u, K, pad=0), [0, 2, 3, 1])\nloss L = mean(max(v, axis=3)) + mean(sum(u, axis=2) * b) + mean(max(v, axis=1) / (2 + max(b)))\n";
 
+losses["four-axis broadcasting, each side repeated along other axes"] = "param A: [1, 3, 1, 4] = randn\nparam B: [3, 4, 1] = randn\nscore x = reshape(X, [N, 3, 4, 4])\nloss L = mean(x * A + B / (2 + abs(A)) - max(x, B) + min(A, B) * sum(x, axis=0)) + mean(sum(x * B, axis=2) - mean(A * x, axis=1))\n";
+
 const n = 7;
 
 function setup(body: string) {

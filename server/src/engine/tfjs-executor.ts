@@ -9,6 +9,7 @@ import type * as tfjs from "@tensorflow/tfjs";
 import { runningValue } from "./batch-statistics";
 import { fillDropoutMask } from "./dropout";
 import { reshapeTarget } from "./image-ops";
+import { broadcastShape, sizeOf } from "./tensor";
 import type { Graph, IrNode } from "./ir";
 import type { OpContext } from "./ops";
 
@@ -121,10 +122,11 @@ function buildNode(tf: Tf, node: IrNode, inputs: TfTensor[], bindings: TfBinding
       return tf.neg(a);
     case "pow":
       return node.exponent === 2 ? tf.square(a) : tf.pow(a, tf.scalar(node.exponent as number));
+    // Broadcast first: TensorFlow.js's gradients of maximum and minimum are not summed back when both sides broadcast.
     case "max":
-      return tf.maximum(a, b);
+      return tf.maximum(...sameShape(tf, a, b));
     case "min":
-      return tf.minimum(a, b);
+      return tf.minimum(...sameShape(tf, a, b));
     case "relu":
       return tf.relu(a);
     case "abs":
@@ -246,6 +248,14 @@ function imageNode(tf: Tf, node: IrNode, a: TfTensor, b: TfTensor): TfTensor {
       return tf.reshape(tiled, [n, c, h * size, w * size]);
     }
   }
+}
+
+/** Both operands broadcast to their common shape (broadcastTo's gradient sums back). */
+function sameShape(tf: Tf, a: TfTensor, b: TfTensor): [TfTensor, TfTensor] {
+  if (a.shape.length === b.shape.length && a.shape.every((dim, i) => dim === b.shape[i])) return [a, b];
+  const shape = broadcastShape(a.shape as number[], b.shape as number[]) as number[];
+  const grown = (x: TfTensor) => (x.size === sizeOf(shape) ? x.reshape(shape) : tf.broadcastTo(x, shape));
+  return [grown(a), grown(b)];
 }
 
 /** Runs `work` in a tensor scope: every tensor it makes is freed when it returns. */
