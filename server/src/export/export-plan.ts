@@ -81,21 +81,11 @@ function unsupported(what: string, span: ast.Span): JaxExport {
   return { ok: false, message: `the JAX export does not support ${what}`, span };
 }
 
-/** The builtins whose values depend on the training step or the run's state, and those not yet translated, with what the script lacks for each. */
+/** The builtins whose values depend on the training step or the run's state, with what the script lacks for each. */
 const statefulBuiltins: Record<string, { op: OpName; why: string }> = {
   dropout_mask: { op: "dropoutmask", why: "dropout_mask(...) (its masks come from the lab's own generator, step by step)" },
   batch_mean: { op: "batchmean", why: "batch_mean(...) (batch normalization's running averages)" },
   batch_var: { op: "batchvar", why: "batch_var(...) (batch normalization's running averages)" },
-  // Image ops: not yet translated to jax.lax.
-  conv2d: { op: "conv2d", why: "conv2d(...) yet" },
-  maxpool: { op: "maxpool", why: "maxpool(...) yet" },
-  avgpool: { op: "avgpool", why: "avgpool(...) yet" },
-  upsample: { op: "upsample", why: "upsample(...) yet" },
-  reshape: { op: "reshape", why: "reshape(...) yet" },
-  flatten: { op: "flatten", why: "flatten(...) yet" },
-  flip: { op: "flip", why: "flip(...) yet" },
-  transpose: { op: "transpose", why: "transpose(x, [axes]) yet" },
-  max: { op: "reducemax", why: "max(x) of one argument yet" },
 };
 
 /** A refusal on the first call of a builtin the graphs use that the script cannot reproduce, or undefined. */
