@@ -26,6 +26,8 @@ losses["upsample, flip, transpose with axes and max along an axis"] = "param K: 
 
 losses["four-axis broadcasting, each side repeated along other axes"] = "param A: [1, 3, 1, 4] = randn\nparam B: [3, 4, 1] = randn\nscore x = reshape(X, [N, 3, 4, 4])\nloss L = mean(x * A + B / (2 + abs(A)) - max(x, B) + min(A, B) * sum(x, axis=0)) + mean(sum(x * B, axis=2) - mean(A * x, axis=1))\n";
 
+losses["softmax and log-sum-exp along the channels of images"] = "param A: [1, 3, 1, 4] = randn\nscore x = reshape(X, [N, 3, 4, 4]) * A\nloss L = mean(softmax(x, axis=1) * x) + mean(log(softmax(x, axis=2)) * A) - mean(logsumexp(x, axis=1))\n";
+
 const n = 7;
 
 function setup(body: string) {

@@ -303,8 +303,9 @@ export class ShapeInference {
       case "rowwise": {
         const chosen = axis ?? (builtin.shape === "reduce" ? undefined : 1);
         if (chosen === undefined) return { shape: [] };
-        if (first.shape.length === 0 || chosen >= first.shape.length) {
-          this.context.error("shape-mismatch", axisArgument?.span ?? expr.span, `${name} along axis ${chosen} needs a tensor with that axis, but its argument has shape ${shapeText(first.shape)}`);
+        // A vector is read as one row along an axis, as numpy's matrices are: axes need at least two.
+        if (first.shape.length < 2 || chosen >= first.shape.length) {
+          this.context.error("shape-mismatch", axisArgument?.span ?? expr.span, `${name} along axis ${chosen} needs a tensor of at least two axes with that axis, but its argument has shape ${shapeText(first.shape)}`);
           return undefined;
         }
         if (builtin.shape === "rowwise") return { shape: first.shape };

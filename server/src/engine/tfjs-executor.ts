@@ -90,8 +90,10 @@ export function buildOutput(tf: Tf, graph: Graph, bindings: TfBindings): TfTenso
 }
 
 function lastAxisOp(tensor: TfTensor, axis: number, op: (x: TfTensor) => TfTensor): TfTensor {
-  // softmax and logSoftmax work on the last axis; axis 0 of a matrix goes through a transpose.
-  return axis === tensor.rank - 1 ? op(tensor) : op(tensor.transpose()).transpose();
+  // softmax and logSoftmax work on the last axis; another goes there and back by swapping it with the last.
+  if (axis === tensor.rank - 1) return op(tensor);
+  const swap = Array.from({ length: tensor.rank }, (_, i) => (i === axis ? tensor.rank - 1 : i === tensor.rank - 1 ? axis : i));
+  return op(tensor.transpose(swap)).transpose(swap);
 }
 
 function buildNode(tf: Tf, node: IrNode, inputs: TfTensor[], bindings: TfBindings): TfTensor {
