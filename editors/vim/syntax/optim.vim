@@ -17,7 +17,7 @@ syntax iskeyword @,48-57,_
 " Every declaration starts with one of these; they are reserved everywhere.
 syntax keyword optimDeclaration data hyper param score loss grad optimizer run sweep search landscape gradcheck
 
-syntax keyword optimBuiltin max min relu abs exp log sqrt tanh sigmoid sum mean logsumexp softmax onehot dropout_mask batch_mean batch_var
+syntax keyword optimBuiltin max min relu abs exp log sqrt tanh sigmoid sum mean logsumexp softmax onehot dropout_mask batch_mean batch_var conv2d maxpool avgpool upsample reshape flatten transpose flip
 syntax keyword optimInitialiser randn rand zeros ones xavier he
 
 " X y N D C stand for the examples, except as a member (d.X) or a named

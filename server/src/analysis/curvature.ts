@@ -262,6 +262,10 @@ export class CurvatureAnalysis {
     switch (name) {
       case "max":
       case "min": {
+        if (name === "max" && positional.length === 1) {
+          // The largest entry, of all or along an axis: convex and nondecreasing.
+          return compose({ convex: true, nondecreasing: true, nonincreasing: false, range: (input) => input, atom: "a max" }, this.judge(positional[0]));
+        }
         const [a, b] = positional.map((argument) => this.judge(argument));
         if (!a || !b) return { curvature: "unknown", range: anything, reason: "an incomplete call" };
         const range = name === "max" ? { low: Math.max(a.range.low, b.range.low), high: Math.max(a.range.high, b.range.high) } : { low: Math.min(a.range.low, b.range.low), high: Math.min(a.range.high, b.range.high) };
@@ -281,6 +285,28 @@ export class CurvatureAnalysis {
         if (inner.curvature === "constant" || inner.curvature === "affine") return { ...inner, range };
         // Summing or averaging keeps the kind of the terms; the reason stays theirs.
         return { curvature: inner.curvature, range, reason: inner.reason };
+      }
+      case "conv2d": {
+        // Linear in each argument, as a matrix product is.
+        const [a, b] = positional.map((argument) => this.judge(argument));
+        if (!a || !b) return { curvature: "unknown", range: anything, reason: "an incomplete call" };
+        const judged = this.judgeProduct(a, b, true);
+        return judged.curvature === "affine" ? { ...judged, reason: "a convolution of affine functions" } : judged;
+      }
+      case "maxpool": {
+        // A max over each window: convex and nondecreasing, as max is.
+        const inner = this.judge(positional[0] ?? expr);
+        return compose({ convex: true, nondecreasing: true, nonincreasing: false, range: (input) => input, atom: "a max pooling" }, inner);
+      }
+      case "avgpool":
+      case "upsample":
+      case "reshape":
+      case "flatten":
+      case "transpose":
+      case "flip": {
+        // Linear maps that only average, copy or move entries: the kind and the range of the entries stay.
+        const inner = this.judge(positional[0] ?? expr);
+        return { ...inner };
       }
       case "logsumexp": {
         const inner = this.judge(positional[0] ?? expr);

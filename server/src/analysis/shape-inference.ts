@@ -6,6 +6,7 @@ import { builtinFunctionsByName, initialisersByName } from "../language/builtins
 import type { CheckContext } from "./check-context";
 import type { ConstantFolder } from "./constant-folding";
 import { constDim, dimText, dimValue, isOne, resolve, shapeText, unify, type Dim, type Shape } from "./dims";
+import { ImageShapes, type ImageSettings } from "./image-shapes";
 import { resolveGradReference, resolveValueName } from "./name-resolution";
 import { withArticle } from "./suggest";
 
@@ -17,11 +18,18 @@ export interface Typed {
 
 export class ShapeInference {
   private readonly memo = new Map<ast.Declaration, Typed | undefined>();
+  private readonly images: ImageShapes;
 
   constructor(
     private readonly context: CheckContext,
     private readonly constants: ConstantFolder,
-  ) {}
+  ) {
+    this.images = new ImageShapes(context, constants);
+  }
+
+  private shaped(shape: Shape | undefined): Typed | undefined {
+    return shape ? { shape } : undefined;
+  }
 
   /** The shape of a score's, loss's or grad's value, inferred once; also its fact. */
   typeOfDeclaration(declaration: ast.Declaration): Typed | undefined {
@@ -235,32 +243,58 @@ export class ShapeInference {
       return undefined;
     }
     const positional = expr.args.filter((argument) => !argument.name);
+    const settings: ImageSettings = {};
     let axis: number | undefined;
+    let axisArgument: ast.Expr | undefined;
     for (const argument of expr.args) {
       if (!argument.name) continue;
       const allowed = builtin.parameters.filter((parameter) => parameter.named).map((parameter) => parameter.name);
-      if (!allowed.includes(argument.name.text)) {
-        this.context.unknownWord("unknown-argument", argument.name.span, `${name} has no argument '${argument.name.text}'`, argument.name.text, allowed, allowed.length ? ` (it takes ${allowed.join(", ")})` : "");
+      const setting = argument.name.text;
+      if (!allowed.includes(setting)) {
+        this.context.unknownWord("unknown-argument", argument.name.span, `${name} has no argument '${setting}'`, setting, allowed, allowed.length ? ` (it takes ${allowed.join(", ")})` : "");
         continue;
       }
-      const value = this.constants.fold(argument.value, true);
-      if (argument.name.text === "keep") {
+      if (setting === "keep") {
+        const value = this.constants.fold(argument.value, true);
         if (value === undefined || !(value > 0 && value <= 1)) this.context.error("bad-value", argument.value.span, `keep is a constant probability in (0, 1]${value === undefined ? "" : `, not ${value}`}`);
-      } else if (value !== undefined && value !== 0 && value !== 1) this.context.error("bad-value", argument.value.span, `axis is 0 (down the rows) or 1 (across each row), not ${value}`);
-      else axis = value;
+      } else if (setting === "axes") settings.axes = this.images.numberList(argument.value, "axes");
+      else if (setting === "stride" || setting === "size") settings[setting] = this.images.wholeNumber(argument.value, setting, 1);
+      else if (setting === "pad") settings.pad = this.images.wholeNumber(argument.value, setting, 0);
+      else {
+        axis = this.images.wholeNumber(argument.value, "axis", 0);
+        axisArgument = argument.value;
+      }
     }
-    if (positional.length < builtin.minArgs || positional.length > (builtin.shape === "broadcast2" ? 2 : 1)) {
-      this.context.error("bad-arguments", expr.span, `${name} takes ${builtin.shape === "broadcast2" ? "two arguments" : "one argument"}: ${builtin.signature}`);
-      for (const argument of positional) this.typeOf(argument.value);
+    // A list argument (reshape's sizes, transpose's axes) is read by its rule, not typed as a value.
+    const listRule = builtin.shape === "reshape" || builtin.shape === "permute";
+    const most = builtin.parameters.filter((parameter) => !parameter.named).length;
+    if (positional.length < builtin.minArgs || positional.length > most) {
+      const count = builtin.minArgs === most ? (most === 1 ? "one argument" : `${most} arguments`) : `${builtin.minArgs} or ${most} arguments`;
+      this.context.error("bad-arguments", expr.span, `${name} takes ${count}: ${builtin.signature}`);
+      for (const argument of listRule ? positional.slice(0, 1) : positional) this.typeOf(argument.value);
       return undefined;
     }
-    const args = positional.map((argument) => this.typeOf(argument.value));
+    const args = (listRule ? positional.slice(0, 1) : positional).map((argument) => this.typeOf(argument.value));
     if (args.some((argument) => argument === undefined)) return undefined;
     const [first, second] = args as Typed[];
+    const axisWithin = (rank: number): boolean => {
+      if (axis === undefined || axis < rank) return true;
+      this.context.error("bad-value", (axisArgument as ast.Expr).span, `axis ${axis} is not an axis of ${shapeText(first.shape)}${rank > 0 ? ` (0 to ${rank - 1})` : ", a number"}`);
+      return false;
+    };
     switch (builtin.shape) {
       case "elementwise":
         return { shape: first.shape };
       case "broadcast2": {
+        if (!second) {
+          // One argument: the largest entry, of all or along an axis kept with size 1.
+          if (!axisWithin(first.shape.length)) return undefined;
+          return { shape: axis === undefined ? [] : first.shape.map((dim, i) => (i === axis ? constDim(1) : dim)) };
+        }
+        if (axisArgument) {
+          this.context.error("bad-arguments", axisArgument.span, `${name} of two arguments is elementwise; with axis it takes one: ${name}(x, axis=1)`);
+          return undefined;
+        }
         const shape = this.broadcast(first.shape, second.shape, expr.callee.span, name);
         return shape ? { shape } : undefined;
       }
@@ -269,13 +303,28 @@ export class ShapeInference {
       case "rowwise": {
         const chosen = axis ?? (builtin.shape === "reduce" ? undefined : 1);
         if (chosen === undefined) return { shape: [] };
-        if (first.shape.length !== 2) {
-          this.context.error("shape-mismatch", expr.span, `${name} along an axis needs a matrix, but its argument has shape ${shapeText(first.shape)}`);
+        // A vector is read as one row along an axis, as numpy's matrices are: axes need at least two.
+        if (first.shape.length < 2 || chosen >= first.shape.length) {
+          this.context.error("shape-mismatch", axisArgument?.span ?? expr.span, `${name} along axis ${chosen} needs a tensor of at least two axes with that axis, but its argument has shape ${shapeText(first.shape)}`);
           return undefined;
         }
         if (builtin.shape === "rowwise") return { shape: first.shape };
         return { shape: first.shape.map((dim, i) => (i === chosen ? constDim(1) : dim)) };
       }
+      case "conv2d":
+        return this.shaped(this.images.conv2d(expr, first.shape, second.shape, settings));
+      case "pool":
+        return this.shaped(this.images.pool(expr, first.shape, settings));
+      case "upsample":
+        return this.shaped(this.images.upsample(expr, first.shape, settings));
+      case "flatten":
+        return this.shaped(this.images.flatten(expr, first.shape));
+      case "flip":
+        return this.shaped(this.images.flip(first.shape, settings, expr.span));
+      case "permute":
+        return this.shaped(this.images.permute(first.shape, positional[1].value));
+      case "reshape":
+        return this.shaped(this.images.reshape(first.shape, positional[1].value));
       case "batchStatistic":
         if (first.shape.length !== 2) {
           this.context.error("shape-mismatch", expr.span, `${name} needs a batch of rows, [N, H], but its argument has shape ${shapeText(first.shape)}`);

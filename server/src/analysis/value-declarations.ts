@@ -27,8 +27,8 @@ export function checkParam(context: CheckContext, constants: ConstantFolder, dec
       }
       shape.push(dim);
     }
-    if (shape && shape.length > 2) {
-      context.error("shape-rank", shapeExpr.span, `a param has at most 2 dimensions, but this shape has ${shape.length}`);
+    if (shape && shape.length > 4) {
+      context.error("shape-rank", shapeExpr.span, `a param has at most 4 dimensions, but this shape has ${shape.length}`);
       shape = undefined;
     }
   } else if (shapeExpr.kind !== "missing") {

@@ -29,6 +29,11 @@ function tangentOf(node: IrNode, tangents: Tangents, center: Values): Tensor | "
     case "transpose":
     case "sum":
     case "mean":
+    case "avgpool":
+    case "upsample":
+    case "reshape":
+    case "flatten":
+    case "flip":
       return ops[node.op].forward([a as Tensor], node);
     case "neg":
       return scaledBy(a as Tensor, -1);
@@ -46,7 +51,9 @@ function tangentOf(node: IrNode, tangents: Tangents, center: Values): Tensor | "
     case "div":
       return a && !b ? ops.div.forward([a, center[node.inputs[1]]], node) : "moved";
     case "matmul":
+    case "conv2d":
       if (a && b) return "moved";
+      if (node.op === "conv2d") return a ? ops.conv2d.forward([a, center[node.inputs[1]]], node) : ops.conv2d.forward([center[node.inputs[0]], b as Tensor], node);
       return a ? ops.matmul.forward([a, center[node.inputs[1]]], node) : ops.matmul.forward([center[node.inputs[0]], b as Tensor], node);
     default:
       return "moved";

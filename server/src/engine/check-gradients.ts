@@ -13,6 +13,7 @@ import { kinkSides, describeSides, scaledPoint, type KinkSides } from "./check-p
 import { compileDeclaration, compileExpression } from "./compile";
 import { checkEntry } from "./difference";
 import { checkParam, formatNumber, type GradCheckOptions, type ParamCheck, type RandomSource, type Verdict } from "./gradcheck";
+import { imageVariants } from "./image-variants";
 import { hingeVariants } from "./hinge-variants";
 import { IncrementalEvaluator } from "./incremental";
 import { initialValue } from "./init";
@@ -250,7 +251,7 @@ export function checkGradients(analysis: Analysis, examples: CheckExamples, sett
           value: point.bindings.params.get(param) as Tensor,
           n: examples.n,
           regularisation: regularisationGradient(loss, point.bindings, param),
-          alternatives: () => hingeVariants(loss.graph).map((variant) => ({ description: variant.description, gradient: gradients(variant.graph, evaluate(variant.graph, point.bindings)).get(param) as Tensor })),
+          alternatives: () => [...hingeVariants(loss.graph).map((variant) => ({ description: variant.description, gradient: gradients(variant.graph, evaluate(variant.graph, point.bindings)).get(param) as Tensor })), ...imageVariants(loss.graph, point.bindings, param)],
         }) ?? (wrt.kind === "param" ? correctClassPattern(loss.graph, compiled.graph, point.bindings, param, classes, options(`${result.name}:one`)) : undefined);
       // Past the start a hinge's mistakes are spread over the entries the samples see; half the
       // projections there (each costs a product with the examples) keep the check near one point's cost.

@@ -113,7 +113,7 @@ export function kinkSides(graph: Graph, values: Values): KinkSides[] {
     const kind = kinkLabel(graph, node);
     const definition = ops[node.op as keyof typeof ops];
     if (!kind || !definition?.branches) continue;
-    const branches = definition.branches(node.inputs.map((input) => values[input]), values[node.id]);
+    const branches = definition.branches(node.inputs.map((input) => values[input]), values[node.id], node);
     let positive = 0;
     for (const branch of branches) if (branch === kind.positiveBranch) positive++;
     sides.push({ label: kind.label, positive, total: branches.length });

@@ -3,7 +3,7 @@
 // runs only on declarations the checker accepted, so what it refuses is a
 // construct the executors cannot run, reported with its range.
 import type * as ast from "../syntax/ast";
-import { dimValue } from "../analysis/dims";
+import { dimText, dimValue, resolve } from "../analysis/dims";
 import { dependencyOrder } from "../analysis/dependencies";
 import type { CheckedModel } from "../analysis/model";
 import { forEachSubexpression } from "../syntax/walk";
@@ -133,8 +133,12 @@ class Compiler {
         const value = this.constValue(inner);
         return value !== undefined ? this.constant(-value) : this.builder.add("neg", [inner]);
       }
-      case "transpose":
-        return this.builder.add("transpose", [this.expression(expr.operand)]);
+      case "transpose": {
+        // e^T reverses the axes: a matrix's two swapped, or a permutation beyond two.
+        const rank = this.model.shapes.get(expr.operand)?.length ?? 2;
+        const inner = this.expression(expr.operand);
+        return rank > 2 ? this.builder.add("transpose", [inner], { axes: Array.from({ length: rank }, (_, i) => rank - 1 - i) }) : this.builder.add("transpose", [inner]);
+      }
       case "index":
         return this.builder.add("pick", [this.expression(expr.target), this.builder.add("labels")]);
       case "binary":
@@ -196,7 +200,30 @@ class Compiler {
     switch (name) {
       case "max":
       case "min":
+        // One argument: the largest entry, of all or along an axis.
+        if (name === "max" && positional.length === 1) return this.builder.add("reducemax", [this.expression(positional[0])], axis === undefined ? {} : { axis });
         return this.builder.add(name, [this.expression(positional[0]), this.expression(positional[1])]);
+      case "conv2d":
+        return this.builder.add("conv2d", [this.expression(positional[0]), this.expression(positional[1])], { stride: this.setting(expr, "stride") ?? 1, pad: this.setting(expr, "pad") ?? 0 });
+      case "maxpool":
+      case "avgpool": {
+        const size = this.setting(expr, "size");
+        if (size === undefined) throw new CompileError(`${name} needs size=…`, expr.span);
+        return this.builder.add(name, [this.expression(positional[0])], { size, stride: this.setting(expr, "stride") ?? size });
+      }
+      case "upsample": {
+        const size = this.setting(expr, "size");
+        if (size === undefined) throw new CompileError("upsample needs size=…", expr.span);
+        return this.builder.add("upsample", [this.expression(positional[0])], { size });
+      }
+      case "flatten":
+        return this.builder.add("flatten", [this.expression(positional[0])]);
+      case "flip":
+        return this.builder.add("flip", [this.expression(positional[0])], { axes: this.numbers(expr.args.find((argument) => argument.name?.text === "axes")?.value, expr.span) });
+      case "transpose":
+        return this.builder.add("transpose", [this.expression(positional[0])], { axes: this.numbers(positional[1], expr.span) });
+      case "reshape":
+        return this.builder.add("reshape", [this.expression(positional[0])], { dims: this.reshapeDims(expr) });
       case "sum":
       case "mean":
         return this.builder.add(name, [this.expression(positional[0])], axis === undefined ? {} : { axis });
@@ -218,6 +245,37 @@ class Compiler {
       default:
         throw new CompileError(`'${name}' cannot be computed here`, expr.callee.span);
     }
+  }
+
+  /** A call's named setting folded to a number (the checker has vetted it). */
+  private setting(expr: Extract<ast.Expr, { kind: "call" }>, name: string): number | undefined {
+    const argument = expr.args.find((each) => each.name?.text === name);
+    if (!argument) return undefined;
+    const value = this.constValue(this.expression(argument.value));
+    if (value === undefined) throw new CompileError(`${name} must be a constant number`, argument.value.span);
+    return value;
+  }
+
+  /** A list of constant numbers: transpose's and flip's axes. */
+  private numbers(list: ast.Expr | undefined, span: ast.Span): number[] {
+    if (list?.kind !== "list") throw new CompileError("a list of axes is needed here, such as [2, 3]", list?.span ?? span);
+    return list.items.map((item) => {
+      const value = this.constValue(this.expression(item));
+      if (value === undefined) throw new CompileError("an axis must be a constant number", item.span);
+      return value;
+    });
+  }
+
+  /** A reshape's target from its checked shape: the batch size N left as -1, found from the entries when it runs. */
+  private reshapeDims(expr: Extract<ast.Expr, { kind: "call" }>): number[] {
+    const shape = this.model.shapes.get(expr);
+    if (!shape) throw new CompileError("the shape of this reshape is not known", expr.span);
+    return shape.map((dim) => {
+      const resolved = resolve(dim);
+      if (resolved.kind === "rigid") return -1;
+      if (resolved.kind === "const") return resolved.value;
+      throw new CompileError(`this reshape's size ${dimText(dim)} is not known until the data is read`, expr.span);
+    });
   }
 
   build(output: number): Graph {

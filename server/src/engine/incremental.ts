@@ -184,16 +184,17 @@ export class IncrementalEvaluator {
     const binary = binaryScalar[node.op];
     if (binary && inputs.every((input) => changes[input] === undefined || changes[input]?.sparse)) {
       // A side broadcast along an axis spreads each change over that row or column; a scalar spreads everywhere.
-      const spreadable = inputs.every((input) => changes[input] === undefined || this.center[input].data.length > 1 || out.data.length === 1);
+      // Beyond two axes, only operands read whole or as one number are followed sparsely.
+      const spreadable = inputs.every((input) => changes[input] === undefined || this.center[input].data.length > 1 || out.data.length === 1) && (out.shape.length <= 2 || inputs.every((input) => this.center[input].data.length === out.data.length || this.center[input].data.length === 1));
       if (spreadable) return this.sparseBinary(node, changes, binary, binaryBranch[node.op]);
     }
     if (node.op === "pick" && first?.sparse && changes[inputs[1]] === undefined) return { change: this.sparsePick(node, first), kinked: false };
-    if (node.op === "transpose" && first?.sparse) {
+    if (node.op === "transpose" && !node.axes && first?.sparse) {
       const [rows, columns] = this.center[inputs[0]].shape.length === 2 ? this.center[inputs[0]].shape : [1, sizeOf(this.center[inputs[0]].shape)];
       const indices = first.indices.map((index) => (index % columns) * rows + Math.floor(index / columns));
       return { change: { sparse: true, indices, values: first.values }, kinked: false };
     }
-    if ((node.op === "sum" || node.op === "mean") && first?.sparse) return { change: this.sparseReduce(node, first), kinked: false };
+    if ((node.op === "sum" || node.op === "mean") && first?.sparse && this.center[inputs[0]].shape.length <= 2) return { change: this.sparseReduce(node, first), kinked: false };
     if (node.op === "matmul") {
       const sparseProduct = this.sparseMatmul(node, changes);
       if (sparseProduct) return { change: sparseProduct, kinked: false };
@@ -204,8 +205,8 @@ export class IncrementalEvaluator {
     const value = definition.forward(denseInputs, node);
     let kinked = false;
     if (definition.branches) {
-      const before = definition.branches(inputs.map((input) => this.center[input]), out);
-      const after = definition.branches(denseInputs, value);
+      const before = definition.branches(inputs.map((input) => this.center[input]), out, node);
+      const after = definition.branches(denseInputs, value, node);
       for (let i = 0; i < after.length; i++) {
         if (after[i] !== before[i]) {
           kinked = true;

@@ -36,7 +36,8 @@ function readInitialiser(expr: ast.Expr | undefined, constant: (expr: ast.Expr) 
 export function initialValue(shape: number[], init: ast.Expr | undefined, constant: (expr: ast.Expr) => number | undefined, random: RandomSource): Tensor {
   const { kind, scale } = readInitialiser(init, constant);
   const out = tensor(shape);
-  const fanIn = shape[shape.length - 1] ?? 1;
+  // A matrix's last dimension; a convolution's kernel [F, C, kh, kw] reads C·kh·kw inputs per output.
+  const fanIn = shape.length === 4 ? shape[1] * shape[2] * shape[3] : (shape[shape.length - 1] ?? 1);
   const draw: () => number =
     kind === "randn"
       ? () => random.normal()

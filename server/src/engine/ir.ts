@@ -45,7 +45,16 @@ export type OpName =
   | "dropoutmask" // mask/keep in training (entries Bernoulli(keep)), 1 at evaluation; shaped like its input
   // batch statistics: [N, H] to [1, H], the batch's in training, the run's running averages at evaluation
   | "batchmean"
-  | "batchvar";
+  | "batchvar"
+  // image-shaped tensors (up to four axes, [N, C, H, W])
+  | "conv2d" // cross-correlation: x [N, C, H, W], K [F, C, kh, kw] to [N, F, H', W'], H' = floor((H + 2·pad − kh) / stride) + 1
+  | "maxpool" // windows size × size every stride along H and W: [N, C, H, W] to [N, C, H', W'], H' = floor((H − size) / stride) + 1
+  | "avgpool" // the same windows, their mean
+  | "upsample" // nearest neighbour: [N, C, H, W] to [N, C, H·size, W·size], each entry copied to a size × size block
+  | "reshape" // to `dims`, the same entries in the same (row-major) order; one entry of dims may be -1, inferred
+  | "flatten" // [N, ...] to [N, product of the rest]
+  | "flip" // reverses the order along each of `axes`
+  | "reducemax"; // the maximum along `axis`, kept with size 1 (all entries when axis is absent)
 
 export interface IrNode {
   id: number;
@@ -67,6 +76,16 @@ export interface IrNode {
   salt?: number;
   /** batchmean, batchvar: the statistic's name, under which a run keeps its running average. */
   statistic?: string;
+  /** conv2d, maxpool, avgpool: the step between windows along H and W. */
+  stride?: number;
+  /** conv2d: zeros added on each side of H and W. */
+  pad?: number;
+  /** maxpool, avgpool: the window's side; upsample: the factor along H and W. */
+  size?: number;
+  /** reshape: the target shape (N resolved), one entry may be -1. */
+  dims?: number[];
+  /** transpose: the permutation of the axes (absent: the two axes of a matrix swapped); flip: the axes reversed. */
+  axes?: number[];
 }
 
 export interface Graph {
@@ -106,7 +125,7 @@ export class GraphBuilder {
 export function graphToString(graph: Graph): string {
   return graph.nodes
     .map((node) => {
-      const attributes = [node.name, node.value, node.axis !== undefined ? `axis=${node.axis}` : undefined, node.exponent !== undefined ? `^${node.exponent}` : undefined, node.classes !== undefined ? `classes=${node.classes}` : undefined, node.keep !== undefined ? `keep=${node.keep}` : undefined, node.statistic].filter((part) => part !== undefined);
+      const attributes = [node.name, node.value, node.axis !== undefined ? `axis=${node.axis}` : undefined, node.exponent !== undefined ? `^${node.exponent}` : undefined, node.classes !== undefined ? `classes=${node.classes}` : undefined, node.keep !== undefined ? `keep=${node.keep}` : undefined, node.statistic, node.stride !== undefined ? `stride=${node.stride}` : undefined, node.pad !== undefined ? `pad=${node.pad}` : undefined, node.size !== undefined ? `size=${node.size}` : undefined, node.dims ? `dims=[${node.dims.join(", ")}]` : undefined, node.axes ? `axes=[${node.axes.join(", ")}]` : undefined].filter((part) => part !== undefined);
       const args = [...node.inputs.map((input) => `%${input}`), ...attributes].join(", ");
       return `%${node.id} = ${node.op}(${args})${node.id === graph.output ? "  # output" : ""}`;
     })

@@ -18,6 +18,7 @@ import { movesWithInputs, type Graph, type IrNode } from "./ir";
 import type { OpContext } from "./ops";
 import { copyOut, float32Ops, Step, type ElementwiseOp, type Float32Tensor } from "./kernel-ops";
 import { Kernels } from "./kernels/kernels";
+import { inversePermutation } from "./tensor";
 
 /** Tensors bound to the graph's leaves; X is best placed in the kernel memory, a batch as rows of the examples (see batchRows). `y` holds the labels as numbers. */
 export interface KernelBindings extends OpContext {
@@ -67,7 +68,7 @@ function planOf(graph: Graph): Plan {
   if (known) return known;
   const consumers: IrNode[][] = graph.nodes.map(() => []);
   for (const node of graph.nodes) for (const input of node.inputs) consumers[input].push(node);
-  const fused = graph.nodes.map((node) => node.op === "transpose" && node.id !== graph.output && consumers[node.id].length > 0 && consumers[node.id].every((consumer) => consumer.op === "matmul"));
+  const fused = graph.nodes.map((node) => node.op === "transpose" && !node.axes && node.id !== graph.output && consumers[node.id].length > 0 && consumers[node.id].every((consumer) => consumer.op === "matmul"));
   const needsGradient: boolean[] = [];
   for (const node of graph.nodes) needsGradient[node.id] = node.op === "param" || (movesWithInputs(node) && node.inputs.some((input) => needsGradient[input]));
   const productsReadX = graph.nodes.every((node) => node.op !== "input" || (node.id !== graph.output && consumers[node.id].every((consumer) => consumer.op === "matmul" || fused[consumer.id])));
@@ -117,7 +118,7 @@ function forwardCall(graph: Graph, plan: Plan, node: IrNode): ForwardCall | unde
   }
   if (node.op === "transpose") {
     return (step, values) => {
-      values[id] = step.transpose(values[inputs[0]]);
+      values[id] = step.transpose(values[inputs[0]], node.axes);
     };
   }
   if (node.op === "dropoutmask") {
@@ -188,7 +189,7 @@ function backwardCall(graph: Graph, plan: Plan, node: IrNode): BackwardCall {
           node,
           needs,
         )
-    : (step, adjoint) => [step.transpose(adjoint)];
+    : (step, adjoint) => [step.transpose(adjoint, node.axes && inversePermutation(node.axes))];
   return (step, values, adjoint, adjoints) => {
     const contributions = vjp(step, adjoint, values);
     for (let i = 0; i < inputs.length; i++) {

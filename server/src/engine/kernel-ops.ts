@@ -4,11 +4,14 @@
 // its stack and freed when the call returns; the arithmetic on them (binary
 // ops with broadcasting, the sums a broadcast's gradient needs, exp and
 // log-sum-exp) runs in WebAssembly, products go to the kernels, and only the
-// ops no kernel covers (pick, onehot, the rarer functions) loop in JavaScript.
+// ops no kernel covers (pick, onehot, the rarer functions, and for now the
+// image ops of kernel-image-ops.ts) loop in JavaScript.
 import { batchValue, statisticVjp, type StatisticOp } from "./batch-statistics";
 import type { IrNode, OpName } from "./ir";
 import type { BinaryKernelOp, Kernels, Matrix, Strided } from "./kernels/kernels";
-import { asMatrix, broadcastShape, shapeString, sizeOf } from "./tensor";
+import { imageFloat32Ops } from "./kernel-image-ops";
+import { broadcastPlan } from "./strided-broadcast";
+import { aroundAxis, asMatrix, broadcastShape, permutedIndex, shapeString, sizeOf } from "./tensor";
 
 export interface Float32Tensor {
   shape: number[];
@@ -123,8 +126,17 @@ export class Step {
       this.kernels.binary(op, out.data, { data: x, row: 0, column: x.length === 1 ? 0 : 1 }, { data: y, row: 0, column: y.length === 1 ? 0 : 1 }, 1, size);
       return out;
     }
-    const [rows, columns] = asMatrix(shape);
-    this.kernels.binary(op, out.data, strided(x, a.shape, shape), strided(y, b.shape, shape), rows, columns);
+    if (shape.length <= 2) {
+      const [rows, columns] = asMatrix(shape);
+      this.kernels.binary(op, out.data, strided(x, a.shape, shape), strided(y, b.shape, shape), rows, columns);
+      return out;
+    }
+    // More axes: one strided call per leading coordinate of the merged axes.
+    const plan = broadcastPlan(shape, [a.shape, b.shape]);
+    for (let call = 0; call < plan.outOffsets.length; call++) {
+      const [ax, bx] = plan.operandOffsets.map((offsets) => offsets[call]);
+      this.kernels.binary(op, out.data.subarray(plan.outOffsets[call]), { data: x.subarray(ax), row: plan.rowStrides[0], column: plan.columnStrides[0] }, { data: y.subarray(bx), row: plan.rowStrides[1], column: plan.columnStrides[1] }, plan.rows, plan.columns);
+    }
     return out;
   }
 
@@ -132,8 +144,16 @@ export class Step {
   unbroadcast(gradient: Float32Tensor, shape: number[]): Float32Tensor {
     if (gradient.shape.length === shape.length && gradient.shape.every((dim, i) => dim === shape[i])) return gradient;
     const out = this.tensor(shape, true);
-    const [rows, columns] = asMatrix(gradient.shape);
-    this.kernels.sumInto(strided(out.data, shape, gradient.shape), this.inKernelMemory(gradient.data), rows, columns);
+    const g = this.inKernelMemory(gradient.data);
+    if (gradient.shape.length <= 2) {
+      const [rows, columns] = asMatrix(gradient.shape);
+      this.kernels.sumInto(strided(out.data, shape, gradient.shape), g, rows, columns);
+      return out;
+    }
+    const plan = broadcastPlan(gradient.shape, [shape]);
+    for (let call = 0; call < plan.outOffsets.length; call++) {
+      this.kernels.sumInto({ data: out.data.subarray(plan.operandOffsets[0][call]), row: plan.rowStrides[0], column: plan.columnStrides[0] }, g.subarray(plan.outOffsets[call]), plan.rows, plan.columns);
+    }
     return out;
   }
 
@@ -141,23 +161,20 @@ export class Step {
   sum(a: Float32Tensor, axis: number | undefined): Float32Tensor {
     const x = this.inKernelMemory(a.data);
     if (axis === undefined) return this.scalar(this.kernels.sum(x));
-    const [rows, columns] = asMatrix(a.shape);
-    const out = this.tensor(axis === 1 ? [rows, 1] : [1, columns], true);
-    this.kernels.sumInto({ data: out.data, row: axis === 1 ? 1 : 0, column: axis === 1 ? 0 : 1 }, x, rows, columns);
+    // The axis between the product of those before it and of those after: summed block by block.
+    const [outer, length, inner] = aroundAxis(a.shape, axis);
+    const out = this.tensor(a.shape.map((dim, i) => (i === axis ? 1 : dim)), true);
+    if (inner === 1) this.kernels.sumInto({ data: out.data, row: 1, column: 0 }, x, outer, length);
+    else for (let o = 0; o < outer; o++) this.kernels.sumInto({ data: out.data.subarray(o * inner), row: 0, column: 1 }, x.subarray(o * length * inner), length, inner);
     return out;
   }
 
   /** Reduces along `axis` (kept with size 1), or over everything when undefined, by a loop of JavaScript. */
   reduce(a: Float32Tensor, axis: number | undefined, combine: Combine): Float32Tensor {
     if (axis === undefined) return this.scalar(combine(a.data, 0, 1, a.data.length));
-    const [rows, columns] = asMatrix(a.shape);
-    if (axis === 1) {
-      const out = this.tensor([rows, 1]);
-      for (let i = 0; i < rows; i++) out.data[i] = combine(a.data, i * columns, 1, columns);
-      return out;
-    }
-    const out = this.tensor([1, columns]);
-    for (let j = 0; j < columns; j++) out.data[j] = combine(a.data, j, columns, rows);
+    const [outer, length, inner] = aroundAxis(a.shape, axis);
+    const out = this.tensor(a.shape.map((dim, i) => (i === axis ? 1 : dim)));
+    for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) out.data[o * inner + i] = combine(a.data, o * length * inner + i, inner, length);
     return out;
   }
 
@@ -192,7 +209,14 @@ export class Step {
     return out;
   }
 
-  transpose(a: Float32Tensor): Float32Tensor {
+  /** The axes permuted (a matrix's two swapped when `axes` is absent). */
+  transpose(a: Float32Tensor, axes?: number[]): Float32Tensor {
+    if (axes) {
+      const out = this.tensor(axes.map((axis) => a.shape[axis]));
+      const source = permutedIndex(a.shape, axes);
+      for (let i = 0; i < out.data.length; i++) out.data[i] = a.data[source(i)];
+      return out;
+    }
     if (a.shape.length < 2) return { shape: [...a.shape].reverse(), data: a.data };
     const [rows, columns] = a.shape;
     const out = this.tensor([columns, rows]);
@@ -235,12 +259,12 @@ function logSumExpOf(values: Float32Array, start: number, stride: number, count:
 
 function axisLength(shape: number[], axis: number | undefined): number {
   if (axis === undefined) return sizeOf(shape);
-  return asMatrix(shape)[axis];
+  return shape[axis];
 }
 
 export type ElementwiseOp = Exclude<OpName, "input" | "labels" | "batch" | "const" | "param" | "matmul" | "transpose" | "dropoutmask">;
 
-interface Float32Op {
+export interface Float32Op {
   forward(step: Step, inputs: Float32Tensor[], node: IrNode): Float32Tensor;
   /**
    * Gradients for each input given the output's; null where an input gets
@@ -423,4 +447,5 @@ export const float32Ops: Record<ElementwiseOp, Float32Op> = {
   },
   batchmean: batchStatistic("batchmean"),
   batchvar: batchStatistic("batchvar"),
+  ...imageFloat32Ops,
 };

@@ -6,7 +6,8 @@
 import { batchValue, runningValue, statisticVjp, type BatchStatistics, type StatisticOp } from "./batch-statistics";
 import { fillDropoutMask, type DropoutDraw } from "./dropout";
 import type { IrNode, OpName } from "./ir";
-import { asMatrix, map1, map2, matmul, scalar, tensor, transpose, unbroadcast, type Tensor } from "./tensor";
+import { imageOps } from "./image-ops";
+import { aroundAxis, asMatrix, inversePermutation, map1, map2, matmul, permute, scalar, sizeOf, tensor, transpose, unbroadcast, type Tensor } from "./tensor";
 
 /**
  * What an op may read besides its inputs: a training step's dropout draw
@@ -47,7 +48,7 @@ export interface OpDefinition {
   /** Gradients for each input given the gradient of the output; null where an input gets none. */
   vjp(gradient: Tensor, inputs: Tensor[], output: Tensor, node: IrNode): (Tensor | null)[];
   /** For kinked ops: one byte per element saying which piece of the function is active. */
-  branches?(inputs: Tensor[], output: Tensor): Uint8Array;
+  branches?(inputs: Tensor[], output: Tensor, node: IrNode): Uint8Array;
 }
 
 function elementwise(f: (x: number) => number, derivative: (x: number, y: number) => number): OpDefinition {
@@ -78,16 +79,11 @@ function binaryVjp(g: Tensor, a: Tensor, b: Tensor, da: (x: number, y: number) =
 }
 
 /** Reduces along `axis` (kept with size 1), or over everything when undefined. */
-function reduce(a: Tensor, axis: number | undefined, combine: (values: Float64Array, start: number, stride: number, count: number) => number): Tensor {
+export function reduce(a: Tensor, axis: number | undefined, combine: (values: Float64Array, start: number, stride: number, count: number) => number): Tensor {
   if (axis === undefined) return scalar(combine(a.data, 0, 1, a.data.length));
-  const [rows, columns] = asMatrix(a.shape);
-  if (axis === 1) {
-    const out = tensor([rows, 1]);
-    for (let i = 0; i < rows; i++) out.data[i] = combine(a.data, i * columns, 1, columns);
-    return out;
-  }
-  const out = tensor([1, columns]);
-  for (let j = 0; j < columns; j++) out.data[j] = combine(a.data, j, columns, rows);
+  const [outer, length, inner] = aroundAxis(a.shape, axis);
+  const out = tensor(a.shape.map((dim, i) => (i === axis ? 1 : dim)));
+  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) out.data[o * inner + i] = combine(a.data, o * length * inner + i, inner, length);
   return out;
 }
 
@@ -114,8 +110,24 @@ function expand(g: Tensor, shape: number[], scale: number): Tensor {
 }
 
 function axisLength(shape: number[], axis: number | undefined): number {
-  if (axis === undefined) return shape.reduce((product, dim) => product * dim, 1);
-  return asMatrix(shape)[axis];
+  if (axis === undefined) return sizeOf(shape);
+  return shape[axis];
+}
+
+function maxOf(values: Float64Array, start: number, stride: number, count: number): number {
+  let largest = -Infinity;
+  for (let i = 0; i < count; i++) largest = Math.max(largest, values[start + i * stride]);
+  return largest;
+}
+
+/**
+ * Visits each slice a reduction along `axis` combines (everything when
+ * undefined): `visit(start, stride, count, slice)`, slice being the output's index.
+ */
+export function forEachSlice(shape: number[], axis: number | undefined, visit: (start: number, stride: number, count: number, slice: number) => void): void {
+  if (axis === undefined) return visit(0, 1, sizeOf(shape), 0);
+  const [outer, length, inner] = aroundAxis(shape, axis);
+  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) visit(o * length * inner + i, inner, length, o * inner + i);
 }
 
 /** softmax along an axis via logsoftmax, which is stable. */
@@ -202,8 +214,34 @@ export const ops: Record<Exclude<OpName, "input" | "labels" | "batch" | "const" 
     },
   },
   transpose: {
-    forward: ([a]) => transpose(a),
-    vjp: (g) => [transpose(g)],
+    forward: ([a], node) => permute(a, node.axes),
+    vjp: (g, _, __, node) => [permute(g, node.axes && inversePermutation(node.axes))],
+  },
+  // The gradient goes to the first largest entry of each slice; ties are kinks.
+  reducemax: {
+    forward: ([a], node) => reduce(a, node.axis, maxOf),
+    vjp: (g, [a], out, node) => {
+      const grad = tensor(a.shape);
+      forEachSlice(a.shape, node.axis, (start, stride, count, slice) => {
+        for (let k = 0; k < count; k++) {
+          if (a.data[start + k * stride] === out.data[slice]) {
+            grad.data[start + k * stride] = g.data[slice];
+            return;
+          }
+        }
+      });
+      return [grad];
+    },
+    // Per entry: 1 the unique largest of its slice, 2 below it, 0 tied for the largest.
+    branches: ([a], out, node) => {
+      const branches = new Uint8Array(a.data.length).fill(2);
+      forEachSlice(a.shape, node.axis, (start, stride, count, slice) => {
+        let hits = 0;
+        for (let k = 0; k < count; k++) if (a.data[start + k * stride] === out.data[slice]) hits++;
+        for (let k = 0; k < count; k++) if (a.data[start + k * stride] === out.data[slice]) branches[start + k * stride] = hits === 1 ? 1 : 0;
+      });
+      return branches;
+    },
   },
   sum: {
     forward: ([a], node) => reduce(a, node.axis, sumOf),
@@ -272,4 +310,5 @@ export const ops: Record<Exclude<OpName, "input" | "labels" | "batch" | "const" 
   },
   batchmean: batchStatistic("batchmean"),
   batchvar: batchStatistic("batchvar"),
+  ...imageOps,
 };

@@ -56,6 +56,18 @@ export function outputValue(graph: Graph, bindings: Bindings): number {
  * sweep visits each after everything that uses it.
  */
 export function gradients(graph: Graph, values: Values): Map<string, Tensor> {
+  const adjoints = adjointsOf(graph, values);
+  const result = new Map<string, Tensor>();
+  for (const node of graph.nodes) {
+    if (node.op !== "param") continue;
+    const value = values[node.id];
+    result.set(node.name as string, adjoints[node.id] ?? tensor(value.shape));
+  }
+  return result;
+}
+
+/** Reverse mode: the gradient of the output with respect to every node's value (undefined where none flows). */
+export function adjointsOf(graph: Graph, values: Values): (Tensor | undefined)[] {
   const adjoints: (Tensor | undefined)[] = new Array(graph.nodes.length);
   adjoints[graph.output] = scalar(1);
   for (let id = graph.output; id >= 0; id--) {
@@ -76,13 +88,7 @@ export function gradients(graph: Graph, values: Values): Map<string, Tensor> {
       }
     });
   }
-  const result = new Map<string, Tensor>();
-  for (const node of graph.nodes) {
-    if (node.op !== "param") continue;
-    const value = values[node.id];
-    result.set(node.name as string, adjoints[node.id] ?? tensor(value.shape));
-  }
-  return result;
+  return adjoints;
 }
 
 /** Which piece of each kinked op every element is on; equal signatures mean no kink lies between two points. */
@@ -90,7 +96,7 @@ export function branchSignature(graph: Graph, values: Values): Uint8Array[] {
   const signature: Uint8Array[] = [];
   for (const node of graph.nodes) {
     const definition = isLeaf(node) ? undefined : ops[node.op as keyof typeof ops];
-    if (definition?.branches) signature.push(definition.branches(node.inputs.map((input) => values[input]), values[node.id]));
+    if (definition?.branches) signature.push(definition.branches(node.inputs.map((input) => values[input]), values[node.id], node));
   }
   return signature;
 }

@@ -1,5 +1,6 @@
-// Float64 tensors of rank 0 to 2 and numpy-style broadcasting: the data type
-// of the reference executor.
+// Float64 tensors of rank 0 to 4 and numpy-style broadcasting: the data type
+// of the reference executor. The shape helpers here (broadcasting, axes,
+// permutations) serve the float32 executors too.
 
 export interface Tensor {
   shape: number[];
@@ -50,19 +51,109 @@ export function broadcastShape(a: number[], b: number[]): number[] | undefined {
   return result;
 }
 
+/** Row-major strides of a shape. */
+export function stridesOf(shape: number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let stride = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = stride;
+    stride *= shape[i];
+  }
+  return strides;
+}
+
 /**
  * For each element of the broadcast output, the index of the element of
- * `input` it reads. Rank ≤ 2, so a closed form suffices.
+ * `input` it reads: the output's index split into coordinates, each read with
+ * the input's stride, or 0 along an axis the input repeats.
  */
 export function broadcastIndex(input: number[], output: number[]): (outputIndex: number) => number {
   const rank = output.length;
   const padded = [...new Array<number>(rank - input.length).fill(1), ...input];
-  if (rank === 0) return () => 0;
-  if (rank === 1) return padded[0] === 1 ? () => 0 : (index) => index;
-  const columns = output[1];
-  const rowStride = padded[0] === 1 ? 0 : padded[1];
-  const columnStride = padded[1] === 1 ? 0 : 1;
-  return (index) => Math.floor(index / columns) * rowStride + (index % columns) * columnStride;
+  if (sizeOf(input) === sizeOf(output)) return (index) => index;
+  if (sizeOf(input) === 1) return () => 0;
+  const inputStrides = stridesOf(padded).map((stride, i) => (padded[i] === 1 ? 0 : stride));
+  if (rank === 2) {
+    const columns = output[1];
+    const [rowStride, columnStride] = inputStrides;
+    return (index) => Math.floor(index / columns) * rowStride + (index % columns) * columnStride;
+  }
+  return (index) => {
+    let source = 0;
+    let rest = index;
+    for (let i = rank - 1; i >= 0; i--) {
+      const coordinate = rest % output[i];
+      rest = (rest - coordinate) / output[i];
+      source += coordinate * inputStrides[i];
+    }
+    return source;
+  };
+}
+
+/** An axis as written (negative counts from the end) within a rank, or undefined when out of range. */
+export function normalizeAxis(axis: number, rank: number): number | undefined {
+  const resolved = axis < 0 ? axis + rank : axis;
+  return Number.isInteger(resolved) && resolved >= 0 && resolved < rank ? resolved : undefined;
+}
+
+/** A shape seen around one axis: the product of the axes before it, its length, the product after it. */
+export function aroundAxis(shape: number[], axis: number): [outer: number, length: number, inner: number] {
+  let outer = 1;
+  let inner = 1;
+  for (let i = 0; i < axis; i++) outer *= shape[i];
+  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
+  return [outer, shape[axis], inner];
+}
+
+/** For each element of the permuted tensor, the index of the element of the input (of `shape`) it is: out axis i is input axis axes[i]. */
+export function permutedIndex(shape: number[], axes: number[]): (outputIndex: number) => number {
+  const strides = stridesOf(shape);
+  const outShape = axes.map((axis) => shape[axis]);
+  const readStrides = axes.map((axis) => strides[axis]);
+  const rank = axes.length;
+  return (index) => {
+    let source = 0;
+    let rest = index;
+    for (let i = rank - 1; i >= 0; i--) {
+      const coordinate = rest % outShape[i];
+      rest = (rest - coordinate) / outShape[i];
+      source += coordinate * readStrides[i];
+    }
+    return source;
+  };
+}
+
+/** The permutation that undoes `axes`. */
+export function inversePermutation(axes: number[]): number[] {
+  const inverse = new Array<number>(axes.length);
+  axes.forEach((axis, i) => (inverse[axis] = i));
+  return inverse;
+}
+
+/** The axes of a tensor permuted (numpy's transpose(a, axes)); without axes, a matrix's two swapped. */
+export function permute(a: Tensor, axes: number[] | undefined): Tensor {
+  if (!axes) return transpose(a);
+  const out = tensor(axes.map((axis) => a.shape[axis]));
+  const source = permutedIndex(a.shape, axes);
+  for (let i = 0; i < out.data.length; i++) out.data[i] = a.data[source(i)];
+  return out;
+}
+
+/** For each element of the flipped tensor, the element of the input it is: reversed along each of `axes`. */
+export function flippedIndex(shape: number[], axes: number[]): (index: number) => number {
+  const strides = stridesOf(shape);
+  const flipped = shape.map((_, i) => axes.includes(i));
+  const rank = shape.length;
+  return (index) => {
+    let source = 0;
+    let rest = index;
+    for (let i = rank - 1; i >= 0; i--) {
+      const coordinate = rest % shape[i];
+      rest = (rest - coordinate) / shape[i];
+      source += (flipped[i] ? shape[i] - 1 - coordinate : coordinate) * strides[i];
+    }
+    return source;
+  };
 }
 
 /** Applies `f` elementwise with broadcasting. */

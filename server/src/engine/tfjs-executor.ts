@@ -8,6 +8,8 @@ import { join } from "node:path";
 import type * as tfjs from "@tensorflow/tfjs";
 import { runningValue } from "./batch-statistics";
 import { fillDropoutMask } from "./dropout";
+import { reshapeTarget } from "./image-ops";
+import { broadcastShape, sizeOf } from "./tensor";
 import type { Graph, IrNode } from "./ir";
 import type { OpContext } from "./ops";
 
@@ -88,8 +90,10 @@ export function buildOutput(tf: Tf, graph: Graph, bindings: TfBindings): TfTenso
 }
 
 function lastAxisOp(tensor: TfTensor, axis: number, op: (x: TfTensor) => TfTensor): TfTensor {
-  // softmax and logSoftmax work on the last axis; axis 0 of a matrix goes through a transpose.
-  return axis === tensor.rank - 1 ? op(tensor) : op(tensor.transpose()).transpose();
+  // softmax and logSoftmax work on the last axis; another goes there and back by swapping it with the last.
+  if (axis === tensor.rank - 1) return op(tensor);
+  const swap = Array.from({ length: tensor.rank }, (_, i) => (i === axis ? tensor.rank - 1 : i === tensor.rank - 1 ? axis : i));
+  return op(tensor.transpose(swap)).transpose(swap);
 }
 
 function buildNode(tf: Tf, node: IrNode, inputs: TfTensor[], bindings: TfBindings): TfTensor {
@@ -120,10 +124,11 @@ function buildNode(tf: Tf, node: IrNode, inputs: TfTensor[], bindings: TfBinding
       return tf.neg(a);
     case "pow":
       return node.exponent === 2 ? tf.square(a) : tf.pow(a, tf.scalar(node.exponent as number));
+    // Broadcast first: TensorFlow.js's gradients of maximum and minimum are not summed back when both sides broadcast.
     case "max":
-      return tf.maximum(a, b);
+      return tf.maximum(...sameShape(tf, a, b));
     case "min":
-      return tf.minimum(a, b);
+      return tf.minimum(...sameShape(tf, a, b));
     case "relu":
       return tf.relu(a);
     case "abs":
@@ -160,6 +165,7 @@ function buildNode(tf: Tf, node: IrNode, inputs: TfTensor[], bindings: TfBinding
       return product;
     }
     case "transpose":
+      if (node.axes) return tf.transpose(a, node.axes);
       return a.rank < 2 ? a : tf.transpose(a);
     case "sum":
       return node.axis === undefined ? tf.sum(a) : tf.sum(a, node.axis, true);
@@ -178,6 +184,19 @@ function buildNode(tf: Tf, node: IrNode, inputs: TfTensor[], bindings: TfBinding
     }
     case "onehot":
       return tf.cast(tf.oneHot(tf.cast(a, "int32"), node.classes as number), "float32");
+    case "conv2d":
+    case "maxpool":
+    case "avgpool":
+    case "upsample":
+      return imageNode(tf, node, a, b);
+    case "reshape":
+      return tf.reshape(a, reshapeTarget(node.dims as number[], a.size));
+    case "flatten":
+      return tf.reshape(a, [a.shape[0] as number, a.size / (a.shape[0] as number)]);
+    case "flip":
+      return tf.reverse(a, node.axes);
+    case "reducemax":
+      return node.axis === undefined ? tf.max(a) : tf.max(a, node.axis, true);
     case "dropoutmask": {
       // The reference's mask (dropout.ts), drawn here and uploaded: a constant, so no gradient flows through it.
       const mask = new Float32Array(a.size);
@@ -201,6 +220,46 @@ function buildNode(tf: Tf, node: IrNode, inputs: TfTensor[], bindings: TfBinding
   }
 }
 
+/**
+ * Convolution, pooling and upsampling on [N, C, H, W] tensors: TensorFlow.js
+ * convolves and pools images [N, H, W, C], so the batch is transposed there and
+ * back (K [F, C, kh, kw] to [kh, kw, C, F]); padding is added explicitly, so
+ * the windows are those of the reference. Upsampling tiles each entry.
+ */
+function imageNode(tf: Tf, node: IrNode, a: TfTensor, b: TfTensor): TfTensor {
+  const toImages = (x: TfTensor) => tf.transpose(x, [0, 2, 3, 1]) as tfjs.Tensor4D;
+  const fromImages = (x: TfTensor) => tf.transpose(x, [0, 3, 1, 2]);
+  switch (node.op) {
+    case "conv2d": {
+      const pad = node.pad ?? 0;
+      const images = toImages(a);
+      const padded = pad > 0 ? tf.pad(images, [[0, 0], [pad, pad], [pad, pad], [0, 0]]) : images;
+      const filters = tf.transpose(b, [2, 3, 1, 0]) as tfjs.Tensor4D;
+      return fromImages(tf.conv2d(padded, filters, node.stride ?? 1, "valid"));
+    }
+    case "maxpool":
+    case "avgpool": {
+      const size = node.size as number;
+      const pool = node.op === "maxpool" ? tf.maxPool : tf.avgPool;
+      return fromImages(pool(toImages(a), size, node.stride ?? size, "valid"));
+    }
+    default: {
+      const size = node.size as number;
+      const [n, c, h, w] = a.shape as number[];
+      const tiled = tf.tile(tf.reshape(a, [n * c * h, 1, w, 1]), [1, size, 1, size]);
+      return tf.reshape(tiled, [n, c, h * size, w * size]);
+    }
+  }
+}
+
+/** Both operands broadcast to their common shape (broadcastTo's gradient sums back). */
+function sameShape(tf: Tf, a: TfTensor, b: TfTensor): [TfTensor, TfTensor] {
+  if (a.shape.length === b.shape.length && a.shape.every((dim, i) => dim === b.shape[i])) return [a, b];
+  const shape = broadcastShape(a.shape as number[], b.shape as number[]) as number[];
+  const grown = (x: TfTensor) => (x.size === sizeOf(shape) ? x.reshape(shape) : tf.broadcastTo(x, shape));
+  return [grown(a), grown(b)];
+}
+
 /** Runs `work` in a tensor scope: every tensor it makes is freed when it returns. */
 function scoped<T>(tf: Tf, work: () => T): T {
   tf.engine().startScope();
@@ -213,6 +272,7 @@ function scoped<T>(tf: Tf, work: () => T): T {
 
 /** The loss and its gradients with respect to every param, as plain arrays; no tensor outlives the call. */
 export function lossAndGradients(tf: Tf, graph: Graph, bindings: TfBindings): { loss: number; gradients: Map<string, Float32Array> } {
+  if (tf.getBackend() === "wasm" && graph.nodes.some((node) => node.op === "conv2d")) throw new Error("TensorFlow.js's WebAssembly backend has no gradient for conv2d: train a convolution with the kernel executor (the default), or TensorFlow.js on tfjs-node or its plain JavaScript backend");
   const names = graph.params.filter((name) => bindings.params.has(name));
   return scoped(tf, () => {
     const differentiate = tf.valueAndGrads((...params: TfTensor[]) => {

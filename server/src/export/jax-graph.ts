@@ -80,7 +80,29 @@ function expressionOf(node: IrNode, v: (id: number) => string): string {
     case "matmul":
       return `jnp.matmul(${a}, ${b})`;
     case "transpose":
-      return `jnp.transpose(${a})`;
+      return node.axes ? `jnp.transpose(${a}, (${node.axes.join(", ")},))` : `jnp.transpose(${a})`;
+    // Images [N, C, H, W] and filters [F, C, kh, kw], as jax.lax names them NCHW and OIHW.
+    case "conv2d": {
+      const [stride, pad] = [node.stride ?? 1, node.pad ?? 0];
+      return `jax.lax.conv_general_dilated(${a}, ${b}, window_strides=(${stride}, ${stride}), padding=((${pad}, ${pad}), (${pad}, ${pad})), dimension_numbers=("NCHW", "OIHW", "NCHW"))`;
+    }
+    case "maxpool":
+    case "avgpool": {
+      const size = node.size as number;
+      const stride = node.stride ?? size;
+      const window = `(1, 1, ${size}, ${size}), (1, 1, ${stride}, ${stride}), "VALID"`;
+      return node.op === "maxpool" ? `jax.lax.reduce_window(${a}, -jnp.inf, jax.lax.max, ${window})` : `jax.lax.reduce_window(${a}, 0.0, jax.lax.add, ${window}) / ${pythonNumber(size * size)}`;
+    }
+    case "upsample":
+      return `jnp.repeat(jnp.repeat(${a}, ${node.size as number}, axis=2), ${node.size as number}, axis=3)`;
+    case "reshape":
+      return `jnp.reshape(${a}, (${(node.dims as number[]).join(", ")},))`;
+    case "flatten":
+      return `jnp.reshape(${a}, (${a}.shape[0], -1))`;
+    case "flip":
+      return `jnp.flip(${a}, axis=(${(node.axes as number[]).join(", ")},))`;
+    case "reducemax":
+      return node.axis === undefined ? `jnp.max(${a})` : `jnp.max(${a}, axis=${node.axis}, keepdims=True)`;
     case "sum":
     case "mean":
     case "logsumexp": {

@@ -10,6 +10,13 @@ export type BuiltinShapeRule =
   | "reduceKeep" // logsumexp: the axis kept as size 1
   | "onehot" // labels [N] to [N, C]
   | "batchStatistic" // batch_mean, batch_var: [N, H] to [1, H]
+  | "conv2d" // [N, C, H, W] with [F, C, kh, kw] to [N, F, H', W']
+  | "pool" // maxpool, avgpool: [N, C, H, W] to [N, C, H', W']
+  | "upsample" // [N, C, H, W] to [N, C, H·size, W·size]
+  | "reshape" // to the sizes of a list, the same entries
+  | "flatten" // [N, ...] to [N, product of the rest]
+  | "permute" // transpose: the axes in the order of a list
+  | "flip" // same shape, reversed along axes
   | "initialiser"; // only in a param's initialiser
 
 export interface BuiltinFunction {
@@ -26,7 +33,9 @@ export interface BuiltinFunction {
 }
 
 const x = { name: "x", doc: "a tensor" };
-const axis = { name: "axis", doc: "the axis to reduce over (0 or 1); kept with size 1", named: true };
+const axis = { name: "axis", doc: "the axis to reduce over (0 for the first, up to the rank − 1); kept with size 1", named: true };
+const image = { name: "x", doc: "a batch of images, [N, C, H, W]" };
+const stride = { name: "stride", doc: "the step between windows along H and W, a positive whole number", named: true };
 
 export const builtinFunctions: BuiltinFunction[] = [
   {
@@ -35,11 +44,12 @@ export const builtinFunctions: BuiltinFunction[] = [
     parameters: [
       { name: "a", doc: "a tensor or number" },
       { name: "b", doc: "a tensor or number" },
+      axis,
     ],
-    formula: "max(a, b)ᵢⱼ = max(aᵢⱼ, bᵢⱼ), broadcasting a and b",
-    doc: "Elementwise maximum. `max(0, margins)` is the hinge of the SVM loss; it has a kink where both sides are equal.",
+    formula: "max(a, b)ᵢⱼ = max(aᵢⱼ, bᵢⱼ), broadcasting a and b;  max(x, axis=k): the largest entry along axis k, kept with size 1",
+    doc: "Elementwise maximum of two arguments: `max(0, margins)` is the hinge of the SVM loss; it has a kink where both sides are equal. With one argument, the largest entry (of all, or along `axis`); its gradient goes to the first largest entry, and ties are kinks.",
     shape: "broadcast2",
-    minArgs: 2,
+    minArgs: 1,
     maxArgs: 2,
   },
   {
@@ -129,7 +139,7 @@ export const builtinFunctions: BuiltinFunction[] = [
     name: "sum",
     signature: "sum(x, axis=1)",
     parameters: [x, axis],
-    formula: "sum(x) = Σᵢⱼ xᵢⱼ;  sum(x, axis=1)ᵢ = Σⱼ xᵢⱼ",
+    formula: "sum(x) = Σᵢⱼ xᵢⱼ;  sum(x, axis=1)ᵢ = Σⱼ xᵢⱼ (any axis of a tensor of up to four)",
     doc: "Sum of all entries, or along one axis (the axis is kept with size 1, so the result broadcasts back).",
     shape: "reduce",
     minArgs: 1,
@@ -208,6 +218,91 @@ export const builtinFunctions: BuiltinFunction[] = [
     minArgs: 1,
     maxArgs: 1,
   },
+  {
+    name: "conv2d",
+    signature: "conv2d(x, K, stride=1, pad=0)",
+    parameters: [
+      image,
+      { name: "K", doc: "the filters, [F, C, kh, kw]" },
+      stride,
+      { name: "pad", doc: "zeros added on each side of H and W, a whole number", named: true },
+    ],
+    formula: "conv2d(x, K)ₙ,f,i,j = Σ_c Σ_p Σ_q x̃ₙ,c,i·S+p,j·S+q · K_f,c,p,q  (x̃: x padded with P zeros), of shape [N, F, ⌊(H + 2P − kh)/S⌋ + 1, ⌊(W + 2P − kw)/S⌋ + 1]",
+    doc: "Two-dimensional convolution as the course defines it (a cross-correlation: the kernel is not flipped). Linear in x and in K. Its gradient with respect to x is a convolution of the output's gradient with the flipped kernel, its channels swapped.",
+    shape: "conv2d",
+    minArgs: 2,
+    maxArgs: 2,
+  },
+  {
+    name: "maxpool",
+    signature: "maxpool(x, size=2, stride=2)",
+    parameters: [image, { name: "size", doc: "the window's side", named: true }, { ...stride, doc: "the step between windows (default: the size)" }],
+    formula: "maxpool(x)ₙ,c,i,j = max over 0 ≤ p, q < size of xₙ,c,i·S+p,j·S+q",
+    doc: "Max pooling: each window's largest entry. Its gradient goes to the first largest entry of each window (in reading order); a window with a tie is a kink.",
+    shape: "pool",
+    minArgs: 1,
+    maxArgs: 1,
+  },
+  {
+    name: "avgpool",
+    signature: "avgpool(x, size=2, stride=2)",
+    parameters: [image, { name: "size", doc: "the window's side", named: true }, { ...stride, doc: "the step between windows (default: the size)" }],
+    formula: "avgpool(x)ₙ,c,i,j = (1/size²) Σ over 0 ≤ p, q < size of xₙ,c,i·S+p,j·S+q",
+    doc: "Average pooling: each window's mean. Linear.",
+    shape: "pool",
+    minArgs: 1,
+    maxArgs: 1,
+  },
+  {
+    name: "upsample",
+    signature: "upsample(x, size=2)",
+    parameters: [image, { name: "size", doc: "the factor along H and W", named: true }],
+    formula: "upsample(x)ₙ,c,i,j = xₙ,c,⌊i/size⌋,⌊j/size⌋, of shape [N, C, H·size, W·size]",
+    doc: "Nearest-neighbour upsampling: each entry copied to a size × size block. It is the adjoint of sum pooling, so a pooling's backward pass is written with it: `grad dL/da = upsample(dL/dp, size=2) * (a == upsample(p, size=2))` for 2 × 2 max pooling without ties.",
+    shape: "upsample",
+    minArgs: 1,
+    maxArgs: 1,
+  },
+  {
+    name: "reshape",
+    signature: "reshape(x, [N, 1, 28, 28])",
+    parameters: [x, { name: "dims", doc: "the new sizes: numbers, N, and at most one -1 (worked out from the rest)" }],
+    formula: "reshape(x, dims): the same entries in the same row-major order, of shape dims",
+    doc: "The same entries read into another shape, as numpy's reshape: `reshape(X, [N, 1, 28, 28])` takes Fashion-MNIST's rows as images. Linear.",
+    shape: "reshape",
+    minArgs: 2,
+    maxArgs: 2,
+  },
+  {
+    name: "flatten",
+    signature: "flatten(x)",
+    parameters: [x],
+    formula: "flatten(x): [N, d₁, …, dₖ] to [N, d₁·…·dₖ], the same entries in row-major order",
+    doc: "Each example's entries as one row, for an affine layer after convolutions. Linear.",
+    shape: "flatten",
+    minArgs: 1,
+    maxArgs: 1,
+  },
+  {
+    name: "transpose",
+    signature: "transpose(x, [1, 0, 2, 3])",
+    parameters: [x, { name: "axes", doc: "the input's axes in their new order, a permutation" }],
+    formula: "transpose(x, axes): out axis i is x's axis axesᵢ (numpy's transpose)",
+    doc: "The axes of a tensor reordered; `transpose(x, [1, 0, 2, 3])` swaps the batch and channel axes, as a convolution's kernel gradient needs. `W^T` transposes a matrix. Linear.",
+    shape: "permute",
+    minArgs: 2,
+    maxArgs: 2,
+  },
+  {
+    name: "flip",
+    signature: "flip(x, axes=[2, 3])",
+    parameters: [x, { name: "axes", doc: "the axes to reverse, a list", named: true }],
+    formula: "flip(x, axes=[2, 3])ₙ,c,i,j = xₙ,c,H−1−i,W−1−j",
+    doc: "The entries in reverse order along each of `axes`: `flip(K, axes=[2, 3])` turns each filter by 180°, as the gradient of a convolution with respect to its input needs. Linear.",
+    shape: "flip",
+    minArgs: 1,
+    maxArgs: 1,
+  },
 ];
 
 export interface Initialiser {
@@ -222,8 +317,8 @@ export const initialisers: Initialiser[] = [
   { name: "rand", formula: "Wᵢⱼ ~ U(0, 1)", doc: "Uniform entries in [0, 1)." },
   { name: "zeros", formula: "Wᵢⱼ = 0", doc: "All zeros; the usual start for biases." },
   { name: "ones", formula: "Wᵢⱼ = 1", doc: "All ones." },
-  { name: "xavier", formula: "Wᵢⱼ ~ N(0, 1/fan_in)", doc: "Xavier (Glorot) initialisation: variance 1/fan_in, where fan_in is the last dimension." },
-  { name: "he", formula: "Wᵢⱼ ~ N(0, 2/fan_in)", doc: "He (Kaiming) initialisation for ReLU layers: variance 2/fan_in." },
+  { name: "xavier", formula: "Wᵢⱼ ~ N(0, 1/fan_in)", doc: "Xavier (Glorot) initialisation: variance 1/fan_in, where fan_in is the last dimension (C·kh·kw for a convolution's kernel [F, C, kh, kw])." },
+  { name: "he", formula: "Wᵢⱼ ~ N(0, 2/fan_in)", doc: "He (Kaiming) initialisation for ReLU layers: variance 2/fan_in (fan_in as for xavier)." },
 ];
 
 export interface ImplicitName {
