@@ -1,17 +1,54 @@
 // The kernel executor's entries for the image ops and the largest entry
-// (reducemax), in float32: convolution, pooling and upsampling call the loops
-// of image-ops-f32.ts on tensors of the call; reshape and flatten only
-// relabel an array; flip moves entries. Each mirrors the reference's entry
-// (image-ops.ts, ops.ts), forward and vector-Jacobian product.
-import { avgpoolBackward, avgpoolForward, conv2dBackwardInput, conv2dBackwardKernel, conv2dForward, convDims, maxpoolBackward, maxpoolForward, poolDims, upsampleBackward, upsampleForward } from "./image-ops-f32";
+// (reducemax), in float32: convolution and pooling run on the WebAssembly
+// SIMD kernels (kernels/convolution.c, on both threads); upsampling loops here;
+// reshape and flatten only relabel an array; flip moves entries. Each mirrors
+// the reference's entry (image-ops.ts, ops.ts), forward and vector-Jacobian
+// product. Every kernel writes each entry of its output, so outputs are not zeroed.
+import { convOutput, poolOutput, type ConvShape, type PoolShape } from "./kernels/convolution";
 import { reshapeTarget } from "./image-ops";
 import type { IrNode } from "./ir";
 import type { Float32Op, Float32Tensor, Step } from "./kernel-ops";
 import { aroundAxis, flippedIndex, sizeOf } from "./tensor";
 
-function pooled(x: Float32Tensor, node: IrNode) {
+function convShape(x: Float32Tensor, k: Float32Tensor, node: IrNode): ConvShape {
+  const [n, c, h, w] = x.shape;
+  const [f, , kh, kw] = k.shape;
+  return { n, c, h, w, f, kh, kw, stride: node.stride ?? 1, pad: node.pad ?? 0 };
+}
+
+function poolShape(x: Float32Tensor, node: IrNode): PoolShape {
+  const [n, c, h, w] = x.shape;
   const size = node.size as number;
-  return poolDims(x.shape, size, node.stride ?? size);
+  return { n, c, h, w, size, stride: node.stride ?? size };
+}
+
+function pooledTensor(step: Step, shape: PoolShape): Float32Tensor {
+  const { ho, wo } = poolOutput(shape);
+  return step.tensor([shape.n, shape.c, ho, wo]);
+}
+
+/** Each entry of x ([planes, h, w]) copied to a size × size block of out. */
+function upsampleInto(x: Float32Array, planes: number, h: number, w: number, size: number, out: Float32Array): void {
+  const wo = w * size;
+  for (let plane = 0; plane < planes; plane++) {
+    for (let i = 0; i < h * size; i++) {
+      const from = (plane * h + Math.floor(i / size)) * w;
+      const to = (plane * h * size + i) * wo;
+      for (let j = 0; j < wo; j++) out[to + j] = x[from + Math.floor(j / size)];
+    }
+  }
+}
+
+/** gx (of x's [planes, h, w], zeroed) = the sum of each size × size block of g. */
+function blockSumsInto(g: Float32Array, planes: number, h: number, w: number, size: number, gx: Float32Array): void {
+  const wo = w * size;
+  for (let plane = 0; plane < planes; plane++) {
+    for (let i = 0; i < h * size; i++) {
+      const to = (plane * h + Math.floor(i / size)) * w;
+      const from = (plane * h * size + i) * wo;
+      for (let j = 0; j < wo; j++) gx[to + Math.floor(j / size)] += g[from + j];
+    }
+  }
 }
 
 function relabelled(a: Float32Tensor, shape: number[]): Float32Tensor {
@@ -35,49 +72,52 @@ function forEachSlice(shape: number[], axis: number | undefined, visit: (start: 
 export const imageFloat32Ops = {
   conv2d: {
     forward: (step, [x, k], node) => {
-      const d = convDims(x.shape, k.shape, node.stride ?? 1, node.pad ?? 0);
-      const out = step.tensor([d.n, d.f, d.ho, d.wo], true);
-      conv2dForward(x.data, k.data, d, out.data);
+      const shape = convShape(x, k, node);
+      const { ho, wo } = convOutput(shape);
+      const out = step.tensor([shape.n, shape.f, ho, wo]);
+      step.kernels.conv2dForward(out.data, step.inKernelMemory(x.data), step.inKernelMemory(k.data), shape);
       return out;
     },
     vjp: (step, g, [x, k], _, node, needs) => {
-      const d = convDims(x.shape, k.shape, node.stride ?? 1, node.pad ?? 0);
+      const shape = convShape(x, k, node);
+      const gradient = step.inKernelMemory(g.data);
       let gx: Float32Tensor | null = null;
       let gk: Float32Tensor | null = null;
       if (needs[0]) {
-        gx = step.tensor(x.shape, true);
-        conv2dBackwardInput(g.data, k.data, d, gx.data);
+        gx = step.tensor(x.shape);
+        step.kernels.conv2dBackwardInput(gx.data, gradient, step.inKernelMemory(k.data), shape);
       }
       if (needs[1]) {
-        gk = step.tensor(k.shape, true);
-        conv2dBackwardKernel(g.data, x.data, d, gk.data);
+        gk = step.tensor(k.shape);
+        step.kernels.conv2dBackwardKernel(gk.data, gradient, step.inKernelMemory(x.data), shape);
       }
       return [gx, gk];
     },
   },
   maxpool: {
     forward: (step, [x], node) => {
-      const d = pooled(x, node);
-      const out = step.tensor([x.shape[0], x.shape[1], d.ho, d.wo]);
-      maxpoolForward(x.data, d, out.data);
+      const shape = poolShape(x, node);
+      const out = pooledTensor(step, shape);
+      step.kernels.maxpoolForward(out.data, step.inKernelMemory(x.data), shape);
       return out;
     },
-    vjp: (step, g, [x], out, node) => {
-      const gx = step.tensor(x.shape, true);
-      maxpoolBackward(g.data, x.data, out.data, pooled(x, node), gx.data);
+    // To the first largest entry of each window, as in the reference.
+    vjp: (step, g, [x], _, node) => {
+      const gx = step.tensor(x.shape);
+      step.kernels.maxpoolBackward(gx.data, step.inKernelMemory(g.data), step.inKernelMemory(x.data), poolShape(x, node));
       return [gx];
     },
   },
   avgpool: {
     forward: (step, [x], node) => {
-      const d = pooled(x, node);
-      const out = step.tensor([x.shape[0], x.shape[1], d.ho, d.wo]);
-      avgpoolForward(x.data, d, out.data);
+      const shape = poolShape(x, node);
+      const out = pooledTensor(step, shape);
+      step.kernels.avgpoolForward(out.data, step.inKernelMemory(x.data), shape);
       return out;
     },
     vjp: (step, g, [x], _, node) => {
-      const gx = step.tensor(x.shape, true);
-      avgpoolBackward(g.data, pooled(x, node), gx.data);
+      const gx = step.tensor(x.shape);
+      step.kernels.avgpoolBackward(gx.data, step.inKernelMemory(g.data), poolShape(x, node));
       return [gx];
     },
   },
@@ -86,13 +126,13 @@ export const imageFloat32Ops = {
       const size = node.size as number;
       const [n, c, h, w] = x.shape;
       const out = step.tensor([n, c, h * size, w * size]);
-      upsampleForward(x.data, n * c, h, w, size, out.data);
+      upsampleInto(x.data, n * c, h, w, size, out.data);
       return out;
     },
     vjp: (step, g, [x], _, node) => {
       const [n, c, h, w] = x.shape;
       const gx = step.tensor(x.shape, true);
-      upsampleBackward(g.data, n * c, h, w, node.size as number, gx.data);
+      blockSumsInto(g.data, n * c, h, w, node.size as number, gx.data);
       return [gx];
     },
   },

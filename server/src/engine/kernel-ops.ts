@@ -38,7 +38,8 @@ type Combine = (values: Float32Array, start: number, stride: number, count: numb
 
 /** The ops of one call, on tensors in the kernel memory. */
 export class Step {
-  constructor(private readonly kernels: Kernels) {}
+  /** The kernels themselves, for ops with a kernel of their own (convolution and pooling: kernel-image-ops.ts). */
+  constructor(readonly kernels: Kernels) {}
 
   /** A tensor for this call in the kernel memory; its values are left as they were unless `zeroed`. */
   tensor(shape: number[], zeroed = false): Float32Tensor {
