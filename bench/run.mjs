@@ -3,7 +3,8 @@
 // with both figures and their ratio (median, minimum and maximum of the runs).
 // Training (W1–W4) is also measured on TensorFlow.js's WebAssembly backend,
 // for comparison, unless --backends says otherwise. W9 (a small convnet)
-// calls our kernels layer by layer, whatever the backends.
+// trains on the kernel executor, whatever the backends, and also times our
+// kernels called layer by layer without it.
 //   npm run bench [-- --only W1,W3] [--repeats 5] [--backends auto,wasm] [--json]
 // A backend is auto (what `optim train` and the editor use: tfjs-node when
 // installed, else the kernel executor), tensorflow, kernels, wasm or cpu.
@@ -101,8 +102,9 @@ for (const name of only.filter((workload) => ["W1", "W2", "W3", "W4"].includes(w
   });
 }
 
-// W9, a small convnet on Fashion-MNIST: our kernels called layer by layer
-// (bench/convnet.ts) against the same layers in NumPy (bench/numpy/convnet.py),
+// W9, a small convnet on Fashion-MNIST: the kernel executor training its .optim
+// (bench/training.ts), and our kernels called layer by layer without the
+// executor (bench/convnet.ts), against the same layers in NumPy (bench/numpy/convnet.py),
 // one run of each in turn as for training. NumPy also runs on one thread with
 // glibc keeping freed memory: its steps allocate arrays of megabytes, which
 // glibc otherwise returns to the system and faults in afresh every step (on
@@ -113,7 +115,8 @@ if (only.includes("W9")) {
       { name: "numpy", run: () => python("convnet.py", ["--repeats", "1"]) },
       { name: "numpy, 1 thread", run: () => python("convnet.py", ["--repeats", "1"], { OPENBLAS_NUM_THREADS: "1" }) },
       { name: "numpy, 1 thread, memory kept", run: () => python("convnet.py", ["--repeats", "1"], { OPENBLAS_NUM_THREADS: "1", MALLOC_MMAP_THRESHOLD_: "2000000000", MALLOC_TRIM_THRESHOLD_: "2000000000" }) },
-      { name: "ours", run: () => node("convnet", ["--repeats", "1"]) },
+      { name: "ours", run: () => node("training", ["W9", "--repeats", "1", "--backend", "kernels"]) },
+      { name: "our kernels alone", run: () => node("convnet", ["--repeats", "1"]) },
     ];
     const runs = new Map(w9.map((contender) => [contender.name, []]));
     for (let repeat = 0; repeat < repeats; repeat++) for (const contender of w9) runs.get(contender.name).push(...contender.run());
@@ -127,6 +130,7 @@ if (only.includes("W9")) {
       numpy: rate("numpy"),
       numpyOneThread: rate("numpy, 1 thread"),
       numpyBest: rate("numpy, 1 thread, memory kept"),
+      kernelsAlone: rate("our kernels alone"),
       ratio: rate("ours").median / rate("numpy").median,
       ratioToBest: rate("ours").median / rate("numpy, 1 thread, memory kept").median,
       target: 1.0,
@@ -167,7 +171,8 @@ if (json) {
     } else if (row.unit === "examples/s") {
       console.log(
         `${row.workload}  ours (${row.backend}) ${spread(row.ours, 0)} examples/s, ${number(row.gflops.ours, 1)} GFLOP/s  |  numpy ${spread(row.numpy, 0)}, ${number(row.gflops.numpy, 1)} GFLOP/s (1 thread: ${number(row.numpyOneThread.median, 0)})  |  ratio ${number(row.ratio, 2)}× (target ≥ ${row.target}×)` +
-          (row.numpyBest ? `  |  numpy on 1 thread with freed memory kept ${spread(row.numpyBest, 0)}: ours ${number(row.ratioToBest, 2)}×` : ""),
+          (row.numpyBest ? `  |  numpy on 1 thread with freed memory kept ${spread(row.numpyBest, 0)}: ours ${number(row.ratioToBest, 2)}×` : "") +
+          (row.kernelsAlone ? `  |  our kernels without the executor ${spread(row.kernelsAlone, 0)}` : ""),
       );
     } else if (row.workload === "W8") {
       console.log(`W8  ours ${spread(row.ours, 3)} s  |  numpy ${spread(row.numpy, 3)} s  |  ours ${number(row.ratio, 2)}× as fast (target ≤ ${row.target} s${row.meetsTarget ? ", met" : ", NOT met"})`);

@@ -60,6 +60,24 @@ export const trainingWorkloads: Record<string, TrainingWorkload> = {
     source: ['data f = idx("/usr/share/datasets/fashion-mnist") { scale 1/255; bias_trick }', "hyper reg = 1e-3", "param W: [C, D] = randn * 0.0001", "score s = X @ W^T", svmLoss, "optimizer opt = sgd { lr 1e-3, batch 256 }", "run bench { minimize L; on f.train; by opt; epochs 1 }"].join("\n"),
     flopsPerExample: 4 * 785 * C,
   },
+  // W9's convnet (bench/convnet.ts), trained by the executor from its .optim text: what `optim train` runs.
+  W9: {
+    title: "convnet: 3×3 conv 16 pad 1, ReLU, 2×2 max pool, affine, softmax; Fashion-MNIST, first 12,800, batch 64, 200 SGD steps",
+    source: [
+      'data f = idx("/usr/share/datasets/fashion-mnist") { scale 1/255 }',
+      "param K: [16, 1, 3, 3] = randn * 0.1",
+      "param c: [16, 1, 1] = zeros",
+      "param W: [C, 3136] = randn * 0.01",
+      "param b: [C] = zeros",
+      "score x = reshape(X, [N, 1, 28, 28])",
+      "score s = flatten(maxpool(relu(conv2d(x, K, stride=1, pad=1) + c), size=2, stride=2)) @ W^T + b",
+      "loss L = mean(logsumexp(s, axis=1) - s[y])",
+      "optimizer opt = sgd { lr 1e-2, batch 64 }",
+      "run bench { minimize L; on f.train; by opt; steps 200; first 12800 }",
+    ].join("\n"),
+    // The convolution and its kernel's gradient, the affine layer, its W's gradient and its input's gradient.
+    flopsPerExample: 2 * (2 * 16 * 9 * 784 + 3 * 3136 * C),
+  },
 };
 
 export interface TrainingMeasurement {
