@@ -3,8 +3,8 @@
 // mask, the kernel's gradient as a convolution of transposes, the input's as a
 // convolution with the flipped kernel) raise no alarm; the wrong ones (a
 // kernel not flipped or flipped twice, the pooling gradient sent to every
-// element of the window or spread evenly over it) are errors, and a wrong
-// padding or stride is a static shape error.
+// element of the window or spread evenly over it, or to every tied element
+// on ties) are errors, and a wrong padding or stride is a static shape error.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { analyze } from "../../server/src/analysis/analyze";
@@ -85,4 +85,17 @@ test("a wrong padding or stride in a convolution's backward pass is a static sha
     assert.ok(finding, `${wrongConv}: ${analysis.findings.map((each) => each.message).join("; ")}`);
     assert.match(finding.message, /\[N, 1, 6, 6\]/);
   }
+});
+
+test("max pooling's mask on ties sends the gradient to every tied element: the link below it is an error, off by the window's size", () => {
+  // Blank images (every pixel relu(X − 100) = 0): each window's four activations are tanh(c), tied, and
+  // `a == upsample(p)` marks all four, where the maximum moves with one of them. The check at ties
+  // skips dL/da's own entries (kinks), and the bias's gradient, summed over the windows, is 4 times the true one.
+  const blank = header.replace("param c: [4, 1, 1] = randn * 0.1", "param c: [4, 1, 1] = ones").replace("score x = reshape(X, [N, 1, 6, 6])", "score x = reshape(relu(X - 100), [N, 1, 6, 6])");
+  assert.notEqual(blank, header);
+  const { report, findings } = run(`${blank}${poolBackward}${tanhBackward}grad dL/dc = reshape(sum(sum(sum(dL/dz, axis=0), axis=2), axis=3), [4, 1, 1])\n`);
+  assert.ok((report.grads.find((grad) => grad.name === "dL/da")?.check?.kinks.length ?? 0) > 0, "dL/da has entries at ties");
+  const finding = findings.find((candidate) => candidate.code === "gradcheck" && candidate.message.includes("dL/dc"));
+  assert.ok(finding && finding.severity === "error", findings.map((each) => each.message).join("\n"));
+  assert.match(finding.message, /4 × numerical/);
 });
