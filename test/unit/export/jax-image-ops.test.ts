@@ -63,7 +63,8 @@ data = json.load(open(sys.argv[1]))
 X = jnp.asarray(np.array(data["X"]).reshape(data["shape"]))
 y = jnp.asarray(np.array(data["y"]).astype(np.int32))
 params = {name: jnp.asarray(np.array(p["data"]).reshape(p["shape"])) for name, p in data["params"].items()}
-value, grads = jax.value_and_grad(loss)(params, X, y)
+# The graph function answers (value, observed batch statistics): the statistics ride along as aux.
+(value, _), grads = jax.value_and_grad(loss, has_aux=True)(params, X, y)
 print(json.dumps({"value": float(value), "grads": {name: np.asarray(g).ravel().tolist() for name, g in grads.items()}}))
 `;
   writeFileSync(join(scratch, "check.py"), script);
