@@ -77,6 +77,9 @@ function filtersSection(view: LearnedView): HTMLElement {
   );
   const grid = element("div", undefined, "filter-grid");
   grid.style.setProperty("--aspect", `${filters.width} / ${filters.height}`);
+  // Rows of at most 8, as even as they come (16 filters: two rows of 8), where the panel is wide enough.
+  const count = filters.filters.length;
+  grid.style.setProperty("--columns", String(Math.ceil(count / Math.ceil(count / 8))));
   for (const filter of filters.filters) {
     const figure = element("figure");
     figure.title = `filter ${filter.index}: black ${format(filter.low)}, white ${format(filter.high)}`;
