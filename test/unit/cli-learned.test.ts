@@ -165,9 +165,9 @@ run fit { minimize L; on images.train; by opt; steps 12; eval images.val; every 
   const final = JSON.parse(readFileSync(join(folder, "final.json"), "utf8"));
   assert.equal(filters.weights, final.reportedWeights);
   assert.deepEqual([filters.param, filters.width, filters.height, filters.channels, filters.scale], ["K1", 2, 2, 1, "per-filter"]);
-  // Four 2 × 2 filters zoomed 24 times, all in one row, 6 pixels apart.
-  assert.deepEqual(filters.grid, { file: "filters.png", perRow: 4, zoom: 24, gap: 6 });
-  assert.deepEqual(pngSize(join(folder, "filters.png")), [4 * 48 + 3 * 6, 48]);
+  // Four 2 × 2 filters zoomed 24 times, all in one row, 12 pixels apart.
+  assert.deepEqual(filters.grid, { file: "filters.png", perRow: 4, zoom: 24, gap: 12 });
+  assert.deepEqual(pngSize(join(folder, "filters.png")), [4 * 48 + 3 * 12, 48]);
   // Each filter's scale is its own weights' range in the saved K1, its smallest weight black and its largest white.
   const saved = readSavedWeights(join(folder, "weights", filters.weights));
   assert.ok(saved.ok);

@@ -134,7 +134,7 @@ export function writeFilters(folder: string, kind: "best" | "final" = reportedWe
   const perRow = count <= 8 ? count : Math.ceil(Math.sqrt(count));
   // A 3 × 3 filter 16 times as large, a 5 × 5 one 9 times: about 48 pixels a filter.
   const zoom = Math.max(1, Math.floor(48 / Math.max(filters.width, filters.height)));
-  const gap = Math.max(2, Math.floor(zoom / 4));
+  const gap = Math.max(2, Math.floor(zoom / 2));
   const grid = "filters.png";
   const indices = Array.from({ length: count }, (_, f) => f);
   writeFileAtomically(join(folder, grid), encodePng(gridImage(filters, indices, perRow, zoom, gap)));
