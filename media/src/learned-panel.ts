@@ -1,9 +1,9 @@
 // What a run's model learned: a linear classifier's templates (each class's
 // row of W drawn as an image, on canvases), a convolutional network's
 // first-layer filters (each K[f] drawn likewise, labelled by its index) and,
-// for any classifier, the
-// confusion matrix of each split as a heat-map table with the classes' names
-// and each class's accuracy as a bar. Text goes in as text nodes only.
+// for any classifier, the confusion matrix of each split as a heat-map table
+// with the classes' names and each class's accuracy as a bar. Text goes in as
+// text nodes only.
 import { element, vscodeApi } from "./dom";
 import type { FromWebview } from "./messages";
 import { decodePixels, type LearnedView, type SplitConfusion, type ToLearnedPanel } from "./learned-view";
