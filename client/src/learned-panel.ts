@@ -1,7 +1,7 @@
-// The "what the model learned" panel: a saved run's templates and confusion
-// matrices, read from its folder (meta.json, final.json, templates.json, all
-// written when the run ended, so nothing is computed here) and shown beside
-// the editor. Opened by Optim: Show What a Run Learned, or from a run that
+// The "what the model learned" panel: a saved run's templates, first-layer
+// filters and confusion matrices, read from its folder (meta.json,
+// final.json, templates.json, filters.json, all written when the run ended,
+// so nothing is computed here) and shown beside the editor. Opened by Optim: Show What a Run Learned, or from a run that
 // just finished.
 import * as path from "node:path";
 import * as vscode from "vscode";
@@ -37,14 +37,15 @@ export class LearnedPanel {
     this.host = new PanelHost(learnedPanelKind, extensionUri, log, () => this.shown);
   }
 
-  /** Shows a run folder's templates and confusion matrices. */
+  /** Shows a run folder's templates, filters and confusion matrices. */
   async show(folder: vscode.Uri): Promise<void> {
     const meta = await readJson(folder, "meta.json");
     if (meta === undefined) {
       void vscode.window.showWarningMessage(`${folder.fsPath} is not a run folder: it has no meta.json.`);
       return;
     }
-    const view = learnedView(path.basename(folder.fsPath), meta, await readJson(folder, "final.json"), await readJson(folder, "templates.json"));
+    const [final, templates, filters] = await Promise.all(["final.json", "templates.json", "filters.json"].map((name) => readJson(folder, name)));
+    const view = learnedView(path.basename(folder.fsPath), { meta, final, templates, filters });
     this.shown = { type: "learned", view };
     this.host.show(`Learned: ${view.run}`, false);
   }

@@ -1,7 +1,9 @@
 // What a run's model learned: a linear classifier's templates (each class's
-// row of W drawn as an image, on canvases) and, for any classifier, the
-// confusion matrix of each split as a heat-map table with the classes' names
-// and each class's accuracy as a bar. Text goes in as text nodes only.
+// row of W drawn as an image, on canvases), a convolutional network's
+// first-layer filters (each K[f] drawn likewise, labelled by its index) and,
+// for any classifier, the confusion matrix of each split as a heat-map table
+// with the classes' names and each class's accuracy as a bar. Text goes in as
+// text nodes only.
 import { element, vscodeApi } from "./dom";
 import type { FromWebview } from "./messages";
 import { decodePixels, type LearnedView, type SplitConfusion, type ToLearnedPanel } from "./learned-view";
@@ -11,6 +13,29 @@ const root = document.getElementById("root") as HTMLElement;
 
 function format(value: number): string {
   return Math.abs(value) >= 1e-3 || value === 0 ? Number(value.toPrecision(3)).toString() : value.toExponential(2);
+}
+
+/** A canvas of `width` × `height` pixels from channel-planar levels (gray, or red, green and blue), scaled up by CSS with nearest neighbour. */
+function pictureCanvas(pixels: Uint8Array, width: number, height: number, channels: number, label: string): HTMLCanvasElement {
+  const canvas = element("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", label);
+  const context = canvas.getContext("2d");
+  if (context) {
+    const picture = context.createImageData(width, height);
+    const plane = width * height;
+    for (let i = 0; i < plane; i++) {
+      // Channel-planar, as the data sets store images and K its filters: all of red, then green, then blue.
+      const red = pixels[i];
+      const green = channels === 3 ? pixels[plane + i] : red;
+      const blue = channels === 3 ? pixels[2 * plane + i] : red;
+      picture.data.set([red, green, blue, 255], i * 4);
+    }
+    context.putImageData(picture, 0, 0);
+  }
+  return canvas;
 }
 
 function templatesSection(view: LearnedView): HTMLElement {
@@ -24,28 +49,41 @@ function templatesSection(view: LearnedView): HTMLElement {
   const steps = templates.steps !== undefined ? `, after ${templates.steps} steps` : "";
   section.append(element("p", `Each class's row of W as a ${templates.width}×${templates.height} image (the bias column left out), from the ${templates.weights} weights${steps}. One scale for all: black is the smallest weight (${format(templates.low)}), white the largest (${format(templates.high)}).`, "note"));
   const grid = element("div", undefined, "template-grid");
-  const plane = templates.width * templates.height;
   for (const template of templates.classes) {
-    const pixels = decodePixels(template.pixels);
     const figure = element("figure");
-    const canvas = element("canvas");
-    canvas.width = templates.width;
-    canvas.height = templates.height;
-    canvas.setAttribute("role", "img");
-    canvas.setAttribute("aria-label", `template of ${template.name}`);
-    const context = canvas.getContext("2d");
-    if (context) {
-      const picture = context.createImageData(templates.width, templates.height);
-      for (let i = 0; i < plane; i++) {
-        // Channel-planar, as the data sets store images: all of red, then green, then blue.
-        const red = pixels[i];
-        const green = templates.channels === 3 ? pixels[plane + i] : red;
-        const blue = templates.channels === 3 ? pixels[2 * plane + i] : red;
-        picture.data.set([red, green, blue, 255], i * 4);
-      }
-      context.putImageData(picture, 0, 0);
-    }
-    figure.append(canvas, element("figcaption", template.name));
+    figure.append(pictureCanvas(decodePixels(template.pixels), templates.width, templates.height, templates.channels, `template of ${template.name}`), element("figcaption", template.name));
+    grid.append(figure);
+  }
+  section.append(grid);
+  return section;
+}
+
+function filtersSection(view: LearnedView): HTMLElement {
+  const section = element("section", undefined, "filters");
+  section.append(element("h2", "Learned filters"));
+  const filters = view.filters;
+  if (!filters) {
+    section.append(element("p", view.filtersNote ?? "No filters.", "note"));
+    return section;
+  }
+  const steps = filters.steps !== undefined ? `, after ${filters.steps} steps` : "";
+  const kind = filters.channels === 3 ? "in colour, its three channels as red, green and blue" : "in gray";
+  section.append(
+    element(
+      "p",
+      `The first layer's ${filters.filters.length} filters, each K[f] of ${filters.param} as a ${filters.width}×${filters.height} image ${kind}, from the ${filters.weights} weights${steps}. Each on its own scale: black is its smallest weight, white its largest (hover a filter for them).`,
+      "note",
+    ),
+  );
+  const grid = element("div", undefined, "filter-grid");
+  grid.style.setProperty("--aspect", `${filters.width} / ${filters.height}`);
+  // Rows of at most 8, as even as they come (16 filters: two rows of 8), where the panel is wide enough.
+  const count = filters.filters.length;
+  grid.style.setProperty("--columns", String(Math.ceil(count / Math.ceil(count / 8))));
+  for (const filter of filters.filters) {
+    const figure = element("figure");
+    figure.title = `filter ${filter.index}: black ${format(filter.low)}, white ${format(filter.high)}`;
+    figure.append(pictureCanvas(decodePixels(filter.pixels), filters.width, filters.height, filters.channels, `filter ${filter.index} of ${filters.param}`), element("figcaption", String(filter.index)));
     grid.append(figure);
   }
   section.append(grid);
@@ -129,7 +167,9 @@ function render(message: ToLearnedPanel): void {
     return;
   }
   const view = message.view;
-  root.append(element("h1", `What ${view.run} learned`), element("p", view.folder, "folder"), templatesSection(view), confusionSection(view));
+  // What the model drew: its templates, its filters, or, when it has neither, why not.
+  const drawn = view.templates || view.filters ? [view.templates ? templatesSection(view) : undefined, view.filters ? filtersSection(view) : undefined] : [templatesSection(view), filtersSection(view)];
+  root.append(element("h1", `What ${view.run} learned`), element("p", view.folder, "folder"), ...drawn.filter((section): section is HTMLElement => section !== undefined), confusionSection(view));
 }
 
 window.addEventListener("message", (event: MessageEvent<ToLearnedPanel>) => {

@@ -1,7 +1,7 @@
 // What the "what the model learned" panel shows, made from a run folder's
-// files (meta.json, final.json, templates.json) as they were read, and
-// checked field by field: a file from an older version or edited by hand
-// gives a note, never a broken panel. Free of the DOM and of VS Code, so the
+// files (meta.json, final.json, templates.json, filters.json) as they were
+// read, and checked field by field: a file from an older version or edited
+// by hand gives a note, never a broken panel. Free of the DOM and of VS Code, so the
 // extension and the tests build the same message.
 
 export interface SplitConfusion {
@@ -30,6 +30,18 @@ export interface LearnedView {
   };
   /** Why there are no templates. */
   templatesNote?: string;
+  /** The first layer's filters, each on its own scale. */
+  filters?: {
+    weights: string;
+    steps?: number;
+    param: string;
+    width: number;
+    height: number;
+    channels: number;
+    filters: { index: number; low: number; high: number; pixels: string }[];
+  };
+  /** Why there are no filters. */
+  filtersNote?: string;
   confusion?: { weights: string; classes: string[]; splits: SplitConfusion[] };
   /** Why there is no confusion matrix. */
   confusionNote?: string;
@@ -65,18 +77,45 @@ function templatesOf(value: unknown): LearnedView["templates"] | undefined {
   return { weights, ...(isCount(steps) ? { steps } : {}), width, height, channels, low, high, classes: parsed as { name: string; pixels: string }[] };
 }
 
-/**
- * The panel's view of a run folder. `meta`, `final` and `templates` are the
- * parsed files, undefined where a file is missing.
- */
-export function learnedView(folder: string, meta: unknown, final: unknown, templates: unknown): LearnedView {
+function filtersOf(value: unknown): LearnedView["filters"] | undefined {
+  if (!isRecord(value)) return undefined;
+  const { weights, steps, param, width, height, channels, filters } = value;
+  if (typeof weights !== "string" || typeof param !== "string" || !isCount(width) || !isCount(height) || (channels !== 1 && channels !== 3) || !Array.isArray(filters)) return undefined;
+  const length = 4 * Math.ceil((width * height * channels) / 3);
+  const parsed = filters.map((entry) =>
+    isRecord(entry) && isCount(entry.index) && isNumber(entry.low) && isNumber(entry.high) && typeof entry.pixels === "string" && entry.pixels.length === length ? { index: entry.index, low: entry.low, high: entry.high, pixels: entry.pixels } : undefined,
+  );
+  if (parsed.length === 0 || parsed.some((entry) => entry === undefined)) return undefined;
+  return { weights, ...(isCount(steps) ? { steps } : {}), param, width, height, channels, filters: parsed as { index: number; low: number; high: number; pixels: string }[] };
+}
+
+/** Why a run has no `key` drawn: the file is malformed, or meta.json's reason, or `otherwise`. */
+function noteOf(key: "templates" | "filters", meta: unknown, file: unknown, otherwise: string): string {
+  if (file !== undefined) return `${key}.json is malformed: run optim learned on the folder to draw the ${key} again.`;
+  const recorded = isRecord(meta) ? meta[key] : undefined;
+  if (isRecord(recorded) && typeof recorded.reason === "string") return `No ${key}: ${recorded.reason}.`;
+  return `No ${key}: ${otherwise}`;
+}
+
+/** The run folder's files, parsed; undefined where a file is missing. */
+export interface LearnedFiles {
+  meta: unknown;
+  final: unknown;
+  templates: unknown;
+  filters: unknown;
+}
+
+/** The panel's view of a run folder, from its files. */
+export function learnedView(folder: string, files: LearnedFiles): LearnedView {
+  const { meta, final, templates, filters } = files;
   const run = isRecord(meta) && typeof meta.run === "string" ? meta.run : folder;
   const view: LearnedView = { run, folder };
   const drawn = templatesOf(templates);
   if (drawn) view.templates = drawn;
-  else if (templates !== undefined) view.templatesNote = "templates.json is malformed: run optim learned on the folder to draw the templates again.";
-  else if (isRecord(meta) && isRecord(meta.templates) && typeof meta.templates.reason === "string") view.templatesNote = `No templates: ${meta.templates.reason}.`;
-  else view.templatesNote = "No templates: the run is not a linear classifier on images, or it stopped before saving weights.";
+  else view.templatesNote = noteOf("templates", meta, templates, "the run is not a linear classifier on images, or it stopped before saving weights.");
+  const drawnFilters = filtersOf(filters);
+  if (drawnFilters) view.filters = drawnFilters;
+  else view.filtersNote = noteOf("filters", meta, filters, "the run is not a convolutional network on images, or it stopped before saving weights.");
   const confusion = isRecord(final) ? final.confusion : undefined;
   if (isRecord(confusion) && Array.isArray(confusion.classes) && confusion.classes.every((name) => typeof name === "string") && typeof confusion.weights === "string") {
     const classes = confusion.classes as string[];

@@ -36,7 +36,7 @@ before(
     assert.equal(code, 0, stderr);
     const [name] = readdirSync(join(workspace, "runs"));
     const folder = join(workspace, "runs", name);
-    message = { type: "learned", view: learnedView(name, readJson(join(folder, "meta.json")), readJson(join(folder, "final.json")), readJson(join(folder, "templates.json"))) };
+    message = { type: "learned", view: learnedView(name, { meta: readJson(join(folder, "meta.json")), final: readJson(join(folder, "final.json")), templates: readJson(join(folder, "templates.json")), filters: undefined }) };
     server = await startPanelServer();
     browser = await launchBrowser();
   },

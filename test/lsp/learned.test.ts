@@ -60,4 +60,8 @@ run fit { minimize L; on images.train; by opt; steps 30; eval images.val; every 
   assert.deepEqual(templates.classes.map((entry: { name: string }) => entry.name), ["T-shirt/top", "Trouser", "Pullover", "Dress"]);
   for (const entry of templates.classes) assert.ok(existsSync(join(result.folder, entry.file)), entry.file);
   assert.ok(existsSync(join(result.folder, "templates.png")));
+  // A linear classifier has no filters: its meta.json says why, and no filters.json is written.
+  const meta = JSON.parse(readFileSync(join(result.folder, "meta.json"), "utf8"));
+  assert.match(meta.filters.reason, /^the loss has no convolution/);
+  assert.ok(!existsSync(join(result.folder, "filters.json")));
 });

@@ -1,12 +1,12 @@
 // `optim learned FOLDER`: what a saved run's model learned, from its folder
 // alone: the confusion matrices and per-class accuracies final.json holds,
-// printed, and a linear classifier's templates drawn again as PNG files from
-// its best or final weights. `optim train` prints the same matrix after each
+// printed, a linear classifier's templates and a convolutional network's
+// first-layer filters drawn again as PNG files from its best or final weights. `optim train` prints the same matrix after each
 // classifier's run.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Confusion, RunConfusion } from "../train/confusion";
-import { reportedWeights, writeTemplates } from "../train/learned";
+import { reportedWeights, writeFilters, writeTemplates } from "../train/learned";
 import type { CliOutput } from "./main";
 
 function fit(text: string, width: number): string {
@@ -56,17 +56,20 @@ export function learnedFolder(folder: string, options: LearnedOptions, output: C
   }
   const kind = (options.weights as "best" | "final" | undefined) ?? reportedWeights(folder);
   const templates = writeTemplates(folder, kind);
+  const filters = writeFilters(folder, kind);
   const confusion = final.confusion;
   if (options.json) {
-    output.stdout(JSON.stringify({ version: 1, folder, run: meta.run, templates: templates.ok ? { weights: kind, files: templates.value.files.map((file) => join(folder, file)) } : { problem: templates.message }, confusion: confusion ?? null }, null, 2) + "\n");
+    output.stdout(JSON.stringify({ version: 1, folder, run: meta.run, templates: templates.ok ? { weights: kind, files: templates.value.files.map((file) => join(folder, file)) } : { problem: templates.message }, filters: filters.ok ? { weights: kind, files: filters.value.files.map((file) => join(folder, file)) } : { problem: filters.message }, confusion: confusion ?? null }, null, 2) + "\n");
     return 0;
   }
   output.stdout(`run ${meta.run ?? "?"} (${folder})\n`);
   if (templates.ok) output.stdout(`  templates of the ${kind} weights: ${join(folder, "templates.png")}, one per class in ${join(folder, "templates")}\n`);
   else output.stdout(`  templates not drawn: ${templates.message}\n`);
+  if (filters.ok) output.stdout(`  first-layer filters of the ${kind} weights: ${join(folder, "filters.png")} (${filters.value.contents.filters.length} filters of ${filters.value.contents.param})\n`);
+  else output.stdout(`  filters not drawn: ${filters.message}\n`);
   if (!confusion) output.stdout(`  no confusion matrix: ${final.status === undefined ? "the run did not finish" : "the run's loss has no class scores, or it has no eval or test split"}\n`);
   else {
-    output.stdout(`  confusion from the ${confusion.weights} weights${options.weights && options.weights !== confusion.weights ? ` (the run's reported weights; --weights chose only the templates)` : ""}\n`);
+    output.stdout(`  confusion from the ${confusion.weights} weights${options.weights && options.weights !== confusion.weights ? ` (the run's reported weights; --weights chose only the templates and filters)` : ""}\n`);
     if (confusion.evaluation) output.stdout(formatConfusion("eval", confusion.evaluation, confusion.classes));
     if (confusion.test) output.stdout(formatConfusion("test", confusion.test, confusion.classes));
   }

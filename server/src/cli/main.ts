@@ -32,8 +32,9 @@ Commands:
   landscape FILE    compute the file's loss landscapes (or --run NAME)
   runs [FOLDER]     list saved runs side by side (default ./runs)
   learned FOLDER    what a saved run's model learned: its confusion matrices
-                    and per-class accuracies, and a linear classifier's
-                    templates drawn again as PNG files into the folder
+                    and per-class accuracies, a linear classifier's templates
+                    and a convnet's first-layer filters drawn again as PNG
+                    files into the folder
   export FILE       write run --run NAME as a script for --to jax, with the
                     weights it starts from, in --out FOLDER (default jax-NAME
                     beside the file; docs/export.md)
@@ -54,8 +55,9 @@ Options:
   --set NAME=VALUE  a number in place of a hyper's value or of a setting of
                     an optimizer or experiment (opt.lr=1e-3); repeatable
                     (train, search, sweep, landscape)
-  --weights W       best or final: the weights learned draws templates from
-                    (default: those the run's figures come from)
+  --weights W       best or final: the weights learned draws templates and
+                    filters from (default: those the run's figures come
+                    from)
   --backend B       auto (tfjs-node, else our kernels, else TensorFlow.js on
                     wasm, else cpu), tensorflow, kernels, wasm or cpu
   -h, --help        show this help

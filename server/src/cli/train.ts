@@ -95,7 +95,7 @@ export async function trainFile(file: string, options: TrainOptions, output: Cli
     }
     if (!options.json) output.stdout(`run ${run.name.text}: ${planned.description}\n`);
     const request = { runsFolder: join(dirname(file), "runs"), run: run.name.text, file, text: source.text, description: planned.description, seed: planned.seed, overrides: overridden.overrides, resumeFolder: options.resume, previous };
-    const { result, folder, templates } = trainAndSave(runtime, planned.spec, request, {
+    const { result, folder, templates, filters } = trainAndSave(runtime, planned.spec, request, {
       cancelled: () => false,
       onPoint: (point) => {
         if (!options.json && point.evalLoss !== undefined) {
@@ -122,6 +122,8 @@ export async function trainFile(file: string, options: TrainOptions, output: Cli
       if (confusion && shown) output.stdout(formatConfusion(shown[0], shown[1], confusion.classes));
       if (templates?.ok) output.stdout(`  templates of the ${result.reported.weights} weights in ${join(folder, "templates.png")}\n`);
       else if (templates) output.stdout(`  templates not drawn: ${templates.message}\n`);
+      if (filters?.ok) output.stdout(`  first-layer filters of the ${result.reported.weights} weights in ${join(folder, "filters.png")}\n`);
+      else if (filters) output.stdout(`  filters not drawn: ${filters.message}\n`);
     }
   }
   if (options.json) output.stdout(JSON.stringify({ version: 1, file, backend: runtime.backend, runs: results }, null, 2) + "\n");

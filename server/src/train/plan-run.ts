@@ -17,6 +17,7 @@ import { createOptimizer } from "./optimizers";
 import { numericDefaults, scheduleFrom } from "./schedules";
 import type { ResumeState, RunSetup, Strategy, TrainExamples, TrainSpec } from "./trainer";
 import type { NamedArray } from "./weights";
+import { planFilters } from "./filters";
 import { planTemplates } from "./templates";
 
 export type RunDeclaration = Extract<ast.Declaration, { kind: ast.ExperimentKind }>;
@@ -198,6 +199,7 @@ export function planSetup(analysis: Analysis, declaration: RunDeclaration, data:
       shapes,
       classes: { count: trainPart.classes, ...(trainPart.classNames ? { names: trainPart.classNames } : {}) },
       templates: planTemplates(scoreOf, shapes, trainPart),
+      filters: planFilters(compiled.graph, shapes, trainPart),
       train: asTrain(trainPart, constant(settings.get("first"), analysis)),
       evaluation: evaluation ? asTrain(evaluation) : undefined,
       test: test ? asTrain(test) : undefined,

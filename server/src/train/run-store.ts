@@ -9,6 +9,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from "node:path";
 import type { OptimizerArrays } from "./param-store";
 import type { BestEvaluation, Checkpoint, CurvePoint, ResumeState, TrainResult } from "./trainer";
+import type { FilterLayout } from "./filters";
 import type { TemplateLayout } from "./templates";
 import { arrayFile, checkpointFolder, readFloat32Npy, writeCheckpointFolder, writeFileAtomically, type NamedArray } from "./weights";
 
@@ -42,6 +43,8 @@ export interface RunMeta {
   classes?: string[];
   /** Where a linear classifier's templates are in its weights, or why the run has none (templates.ts). */
   templates?: TemplateLayout | { reason: string };
+  /** Where the first convolution's filters are in its weights, or why the run has none (filters.ts). */
+  filters?: FilterLayout | { reason: string };
 }
 
 /** weights/<kind>/weights.json: the arrays of one checkpoint, and for `final` of a gradient run what going on needs. */

@@ -9,7 +9,7 @@ import type { SavedInputs } from "./plan-run";
 import { readResumeCheckpoint, readSavedWeights, RunStore, savedParams, specHash, type Loaded, type RunMeta } from "./run-store";
 import { train, type CurvePoint, type TrainResult, type TrainSpec } from "./trainer";
 import { classNamesOf } from "./confusion";
-import { writeTemplates } from "./learned";
+import { writeFilters, writeTemplates } from "./learned";
 import { checkpointFolder } from "./weights";
 
 export interface SaveRequest {
@@ -32,6 +32,8 @@ export interface SavedRun {
   folder: string;
   /** A linear classifier on images: the template files written (with the reported weights), or why none were. */
   templates?: Loaded<{ files: string[] }>;
+  /** A convolutional network on images: the first layer's filter files written (with the reported weights), or why none were. */
+  filters?: Loaded<{ files: string[] }>;
 }
 
 export function trainAndSave(runtime: TrainingRuntime, spec: TrainSpec, request: SaveRequest, io: { cancelled: () => boolean; onPoint: (point: CurvePoint) => void }): SavedRun {
@@ -49,6 +51,7 @@ export function trainAndSave(runtime: TrainingRuntime, spec: TrainSpec, request:
     params: savedParams(spec.shapes),
     ...(spec.classes ? { classes: classNamesOf(spec.classes.count, spec.classes.names) } : {}),
     ...(spec.templates ? { templates: spec.templates.ok ? spec.templates.layout : { reason: spec.templates.reason } } : {}),
+    ...(spec.filters ? { filters: spec.filters.ok ? spec.filters.layout : { reason: spec.filters.reason } } : {}),
     ...(request.overrides && Object.keys(request.overrides).length > 0 ? { overrides: request.overrides } : {}),
   };
   const store = new RunStore(request.runsFolder, meta, request.resumeFolder && spec.resume ? { folder: request.resumeFolder, steps: spec.resume.step } : undefined);
@@ -64,8 +67,10 @@ export function trainAndSave(runtime: TrainingRuntime, spec: TrainSpec, request:
   const { params: _params, statistics: _statistics, ...summary } = result;
   store.finish(summary);
   // What the model learned, drawn from the weights its figures come from (a run stopped before its first checkpoint has none).
-  const templates = spec.templates?.ok && checkpointFolder(join(store.folder, "weights", result.reported.weights)) ? writeTemplates(store.folder, result.reported.weights) : undefined;
-  return { result, folder: store.folder, ...(templates ? { templates } : {}) };
+  const saved = checkpointFolder(join(store.folder, "weights", result.reported.weights));
+  const templates = spec.templates?.ok && saved ? writeTemplates(store.folder, result.reported.weights) : undefined;
+  const filters = spec.filters?.ok && saved ? writeFilters(store.folder, result.reported.weights) : undefined;
+  return { result, folder: store.folder, ...(templates ? { templates } : {}), ...(filters ? { filters } : {}) };
 }
 
 /**

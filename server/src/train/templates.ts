@@ -8,6 +8,7 @@
 import type { Graph } from "../engine/ir";
 import type { ImageShape } from "../data/types";
 import type { PixelImage } from "./png";
+import { levelsOf, rangeOf, singleImage, type WeightImages } from "./weight-images";
 
 export interface TemplateLayout {
   /** The param whose rows (or columns) are the templates. */
@@ -51,10 +52,7 @@ export function planTemplates(score: Graph | undefined, shapes: ReadonlyMap<stri
   return { ok: true, layout: { param: weights.name, orientation, classes, columns, image: { ...image } } };
 }
 
-export interface Templates {
-  width: number;
-  height: number;
-  channels: number;
+export interface Templates extends WeightImages {
   /** One per class, channel-planar as the data sets store images (all of red, then green, then blue), 0–255. */
   images: Uint8Array[];
   /** The weights 0 and 255 stand for: the smallest and largest of all templates together. */
@@ -72,49 +70,12 @@ export function drawTemplates(layout: TemplateLayout, values: Float32Array): Tem
   if (values.length !== classes * columns) throw new RangeError(`param ${layout.param} has ${values.length} values, not ${classes} × ${columns}`);
   const pixels = image.height * image.width * image.channels;
   const weight = layout.orientation === "rows" ? (k: number, j: number) => values[k * columns + j] : (k: number, j: number) => values[j * classes + k];
-  let low = Infinity;
-  let high = -Infinity;
-  for (let k = 0; k < classes; k++) {
-    for (let j = 0; j < pixels; j++) {
-      const w = weight(k, j);
-      if (w < low) low = w;
-      if (w > high) high = w;
-    }
-  }
-  const span = high - low || 1;
-  const images = Array.from({ length: classes }, (_, k) => Uint8Array.from({ length: pixels }, (_, j) => Math.round((255 * (weight(k, j) - low)) / span)));
+  const { low, high } = rangeOf(classes * pixels, (i) => weight(Math.floor(i / pixels), i % pixels));
+  const images = Array.from({ length: classes }, (_, k) => levelsOf(pixels, (j) => weight(k, j), low, high));
   return { width: image.width, height: image.height, channels: image.channels, images, low, high };
 }
 
 /** One template as a PNG's pixels (channels interleaved), `zoom` times as large. */
 export function templateImage(templates: Templates, index: number, zoom = 1): PixelImage {
-  return gridImage(templates, [index], 1, zoom, 0);
-}
-
-/**
- * The templates side by side, `perRow` to a row in class order, each `zoom`
- * times as large, `gap` pixels of white between them.
- */
-export function gridImage(templates: Templates, indices: readonly number[], perRow: number, zoom: number, gap: number): PixelImage {
-  const { width, height, channels } = templates;
-  const rows = Math.ceil(indices.length / perRow);
-  const cellWidth = width * zoom;
-  const cellHeight = height * zoom;
-  const totalWidth = perRow * cellWidth + (perRow - 1) * gap;
-  const totalHeight = rows * cellHeight + (rows - 1) * gap;
-  const out = new Uint8Array(totalWidth * totalHeight * channels).fill(255);
-  const plane = width * height;
-  indices.forEach((index, slot) => {
-    const source = templates.images[index];
-    const left = (slot % perRow) * (cellWidth + gap);
-    const top = Math.floor(slot / perRow) * (cellHeight + gap);
-    for (let y = 0; y < cellHeight; y++) {
-      for (let x = 0; x < cellWidth; x++) {
-        const at = Math.floor(y / zoom) * width + Math.floor(x / zoom);
-        const target = ((top + y) * totalWidth + left + x) * channels;
-        for (let c = 0; c < channels; c++) out[target + c] = source[c * plane + at];
-      }
-    }
-  });
-  return { width: totalWidth, height: totalHeight, channels: channels === 3 ? 3 : 1, pixels: out };
+  return singleImage(templates, index, zoom);
 }

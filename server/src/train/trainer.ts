@@ -15,6 +15,7 @@ import { createOptimizer } from "./optimizers";
 import { stepSize, type ScheduleSpec } from "./schedules";
 import { createRunningStatistics } from "./running-statistics";
 import { ConfusionCounter, runConfusion, type RunConfusion } from "./confusion";
+import type { FilterPlan } from "./filters";
 import type { TemplatePlan } from "./templates";
 
 export interface TrainExamples {
@@ -51,6 +52,8 @@ export interface TrainSpec {
   classes?: { count: number; names?: string[] };
   /** Whether the run's model is a linear classifier on images, whose weights are drawn as templates after it (templates.ts); the loop does not read it. */
   templates?: TemplatePlan;
+  /** Whether the run's loss convolves the images with a param, whose filters are drawn after it (filters.ts); the loop does not read it. */
+  filters?: FilterPlan;
   /** Where a resumed run goes on from; `params` then holds its params at that step. */
   resume?: ResumeState;
 }
