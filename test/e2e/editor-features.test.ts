@@ -46,8 +46,14 @@ test("completion offers builtins and declared names in an expression", async () 
   const { page } = session;
   await page.keyboard.press("Escape");
   await goToPosition(page, 6, 15);
-  const labels = await completionsAtCursor(page, { contains: "logsumexp" });
+  const labels = await completionsAtCursor(page, { contains: "conv2d" });
   await screenshot(page, "editor-completion");
-  // The widget lists only the rows that fit, alphabetically.
-  for (const expected of ["abs", "axis=", "batch_mean", "dropout_mask", "logsumexp", "L"]) assert.ok(labels.includes(expected), `${expected} in ${JSON.stringify(labels)}`);
+  // The widget lists only the rows that fit, alphabetically: the image ops among the first.
+  for (const expected of ["abs", "avgpool", "axis=", "batch_mean", "conv2d"]) assert.ok(labels.includes(expected), `${expected} in ${JSON.stringify(labels)}`);
+  // Typing filters the list to the rest: a builtin and a declared name.
+  await page.keyboard.type("l");
+  const filtered = await completionsAtCursor(page, { contains: "logsumexp" });
+  for (const expected of ["logsumexp", "L"]) assert.ok(filtered.includes(expected), `${expected} in ${JSON.stringify(filtered)}`);
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Backspace");
 });
