@@ -5,23 +5,15 @@
 // handed the next trial when it finishes one; a thread that dies fails its
 // trial and the others go on with the rest.
 import { Worker } from "node:worker_threads";
-import type { BackendPreference } from "../train/executors";
 import type { Trial } from "../train/search-space";
 import type { TrialResult } from "../train/search";
+import type { SearchInput } from "./run-search";
 
-/** What each trial thread starts with. */
-export interface TrialThreadData {
-  text: string;
-  baseDirectory: string;
-  maxDataBytes?: number;
-  maxTensorEntries?: number;
-  search: string;
-  seed?: number;
-  backend: BackendPreference;
-  wasmDirectory: string;
+/** What each trial thread starts with: the search's own input, without what only the search's thread uses. */
+export type TrialThreadData = Omit<SearchInput, "trialWorkerPath" | "heapMegabytes"> & {
   /** Set to 1 to cancel: the trials under way stop as a cancelled run does. */
   cancelFlag: Int32Array;
-}
+};
 
 export type FromTrialThread = { type: "trial"; result: TrialResult };
 
