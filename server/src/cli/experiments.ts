@@ -9,8 +9,7 @@ import { prepareRuns } from "../train/prepare";
 import { dataLoader } from "../worker/load-examples";
 import type { CliOutput } from "./main";
 import { errorLine, errorLines } from "./error-line";
-import { readSource } from "./read-source";
-import { applyOverrides } from "../analysis/overrides";
+import { readWithOverrides } from "./read-source";
 
 export interface ExperimentOptions {
   kind: "sweep" | "landscape";
@@ -24,17 +23,9 @@ export interface ExperimentOptions {
 }
 
 export async function experimentFile(file: string, options: ExperimentOptions, output: CliOutput): Promise<number> {
-  const source = await readSource(file);
-  if (!source.ok) {
-    output.stderr(errorLine(file, undefined, 0, source.message));
-    return 1;
-  }
-  const overridden = applyOverrides(source.text, options.set ?? []);
-  if (!overridden.ok) {
-    output.stderr(`optim: ${overridden.message}\n`);
-    return 2;
-  }
-  const text = overridden.text;
+  const read = await readWithOverrides(file, options.set ?? [], output);
+  if (!read.ok) return read.code;
+  const text = read.text;
   const prepared = await prepareRuns(text, dataLoader({ baseDirectory: dirname(file) }));
   if (!prepared.ok) {
     output.stderr(prepared.errors ? errorLines(file, text, prepared.errors) : errorLine(file, text, prepared.span.start, prepared.message));

@@ -4,7 +4,6 @@
 // runs that search for weights (`by random_search`), as `optim train` would.
 import { dirname, join } from "node:path";
 import { analyze } from "../analysis/analyze";
-import { applyOverrides } from "../analysis/overrides";
 import { formatNumber } from "../engine/gradcheck";
 import { numberText } from "../language/number-text";
 import { describeBackend } from "../train/executors";
@@ -13,7 +12,7 @@ import type { SearchResult, TrialResult } from "../train/search";
 import { runSearch } from "../worker/run-search";
 import { errorLine, errorLines } from "./error-line";
 import type { CliOutput } from "./main";
-import { readSource } from "./read-source";
+import { readWithOverrides } from "./read-source";
 import { trainFile, type TrainOptions } from "./train";
 
 export interface SearchOptions extends Omit<TrainOptions, "kind"> {
@@ -23,17 +22,9 @@ export interface SearchOptions extends Omit<TrainOptions, "kind"> {
 
 export async function searchFile(file: string, options: SearchOptions, output: CliOutput): Promise<number> {
   if (options.run !== undefined || options.resume !== undefined) return trainFile(file, { ...options, kind: "search" }, output);
-  const source = await readSource(file);
-  if (!source.ok) {
-    output.stderr(errorLine(file, undefined, 0, source.message));
-    return 1;
-  }
-  const overridden = applyOverrides(source.text, options.set ?? []);
-  if (!overridden.ok) {
-    output.stderr(`optim: ${overridden.message}\n`);
-    return 2;
-  }
-  const text = overridden.text;
+  const read = await readWithOverrides(file, options.set ?? [], output);
+  if (!read.ok) return read.code;
+  const text = read.text;
   const searches = analyze(text).document.declarations.filter((declaration) => declaration.kind === "search" && (options.search === undefined || declaration.name.text === options.search));
   if (searches.length === 0) {
     if (options.search === undefined) return trainFile(file, { ...options, kind: "search" }, output);

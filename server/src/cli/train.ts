@@ -14,8 +14,7 @@ import { strategiesByName } from "../language/settings";
 import { dataLoader } from "../worker/load-examples";
 import type { CliOutput } from "./main";
 import { errorLine, errorLines } from "./error-line";
-import { readSource } from "./read-source";
-import { applyOverrides } from "../analysis/overrides";
+import { readWithOverrides } from "./read-source";
 import { formatConfusion } from "./learned";
 
 export interface TrainOptions {
@@ -39,17 +38,9 @@ function isSearch(run: RunDeclaration): boolean {
 }
 
 export async function trainFile(file: string, options: TrainOptions, output: CliOutput): Promise<number> {
-  const source = await readSource(file);
-  if (!source.ok) {
-    output.stderr(errorLine(file, undefined, 0, source.message));
-    return 1;
-  }
-  const overridden = applyOverrides(source.text, options.set ?? []);
-  if (!overridden.ok) {
-    output.stderr(`optim: ${overridden.message}\n`);
-    return 2;
-  }
-  const text = overridden.text;
+  const read = await readWithOverrides(file, options.set ?? [], output);
+  if (!read.ok) return read.code;
+  const text = read.text;
   // A resumed run is the one its folder saved, with the seed it was run with.
   const inputs = savedInputs(dirname(file), options.resume);
   if (!inputs.ok) {
@@ -73,8 +64,8 @@ export async function trainFile(file: string, options: TrainOptions, output: Cli
     output.stderr(errorLine(file, undefined, 0, only ? `no run named ${only}` : `no ${options.kind === "search" ? "search" : "training"} runs`));
     return 1;
   }
-  if (previous && (previous.specHash !== specHash(source.text) || JSON.stringify(previous.overrides ?? {}) !== JSON.stringify(overridden.overrides))) {
-    output.stderr(`optim: warning: ${basename(file)}${Object.keys(overridden.overrides).length || previous.overrides ? " or its --set values" : ""} changed since ${options.resume} was saved; the run goes on with them as they are now\n`);
+  if (previous && (previous.specHash !== specHash(read.source) || JSON.stringify(previous.overrides ?? {}) !== JSON.stringify(read.overrides))) {
+    output.stderr(`optim: warning: ${basename(file)}${Object.keys(read.overrides).length || previous.overrides ? " or its --set values" : ""} changed since ${options.resume} was saved; the run goes on with them as they are now\n`);
   }
   const prepared = await prepareRuns(text, dataLoader({ baseDirectory: dirname(file) }));
   if (!prepared.ok) {
@@ -94,7 +85,7 @@ export async function trainFile(file: string, options: TrainOptions, output: Cli
       continue;
     }
     if (!options.json) output.stdout(`run ${run.name.text}: ${planned.description}\n`);
-    const request = { runsFolder: join(dirname(file), "runs"), run: run.name.text, file, text: source.text, description: planned.description, seed: planned.seed, overrides: overridden.overrides, resumeFolder: options.resume, previous };
+    const request = { runsFolder: join(dirname(file), "runs"), run: run.name.text, file, text: read.source, description: planned.description, seed: planned.seed, overrides: read.overrides, resumeFolder: options.resume, previous };
     const { result, folder, templates, filters } = trainAndSave(runtime, planned.spec, request, {
       cancelled: () => false,
       onPoint: (point) => {
