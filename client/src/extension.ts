@@ -6,7 +6,7 @@ import { AnalysisSummaryNotification, CheckGradientsRequest, CheckResultsNotific
 import { LabPanel, labPanelViewType, SummaryStore } from "./lab-panel";
 import { dataPanelViewType, restoreDataPanel, showDataPreview } from "./data-panel";
 import { ExperimentPanels, GradientReports, panelKinds, RunCurves } from "./result-panels";
-import { findRunFolders, latestResumable, readSavedRun } from "./saved-runs";
+import { findRunFolders, latestResumable, readSavedRun, runsFoldersNear } from "./saved-runs";
 import { SearchResults, searchPanelKind } from "./search-results";
 import { ServerStatusBar } from "./status-bar";
 import { GradientTests } from "./test-explorer";
@@ -164,7 +164,7 @@ async function runExperiment(languageClient: LanguageClient, panels: { curves: R
   let resumeFolder: string | undefined;
   if (resume) {
     const file = vscode.Uri.parse(target);
-    const runsFolders = [...(vscode.workspace.workspaceFolders ?? []).map((folder) => vscode.Uri.joinPath(folder.uri, "runs")), vscode.Uri.joinPath(file, "..", "runs")];
+    const runsFolders = runsFoldersNear(file);
     resumeFolder = savedFolder ?? (await latestResumable(runsFolders, chosen))?.fsPath;
     if (!resumeFolder) {
       void vscode.window.showInformationMessage(`No saved run of ${chosen} to resume: a run keeps a checkpoint from its first evaluation on.`);
@@ -280,7 +280,7 @@ async function compareRuns(curves: RunCurves, log: vscode.LogOutputChannel, fold
   if (folders && folders.length > 0) chosen = folders.map((folder) => vscode.Uri.file(folder));
   else {
     const active = vscode.window.activeTextEditor?.document.uri;
-    const runsFolders = [...(vscode.workspace.workspaceFolders ?? []).map((folder) => vscode.Uri.joinPath(folder.uri, "runs")), ...(active?.scheme === "file" ? [vscode.Uri.joinPath(active, "..", "runs")] : [])];
+    const runsFolders = runsFoldersNear(active);
     const found = await findRunFolders(runsFolders);
     if (found.length === 0) {
       void vscode.window.showInformationMessage("No saved runs: a run's folder appears under runs/ when it starts.");

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { learnedView, type ToLearnedPanel } from "../../media/src/learned-view";
 import { PanelHost } from "./panel-host";
-import { findRunFolders } from "./saved-runs";
+import { findRunFolders, runsFoldersNear } from "./saved-runs";
 
 export const learnedPanelKind = { viewType: "optim.learned", title: "What the Model Learned", script: "learned-panel.js", style: "learned-panel.css" } as const;
 
@@ -54,7 +54,7 @@ export class LearnedPanel {
   async pickAndShow(folder?: string): Promise<void> {
     if (folder) return this.show(vscode.Uri.file(folder));
     const active = vscode.window.activeTextEditor?.document.uri;
-    const runsFolders = [...(vscode.workspace.workspaceFolders ?? []).map((workspace) => vscode.Uri.joinPath(workspace.uri, "runs")), ...(active?.scheme === "file" ? [vscode.Uri.joinPath(active, "..", "runs")] : [])];
+    const runsFolders = runsFoldersNear(active);
     const found = await findRunFolders(runsFolders);
     if (found.length === 0) {
       void vscode.window.showInformationMessage("No saved runs: a run's folder appears under runs/ when it starts.");

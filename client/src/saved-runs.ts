@@ -56,6 +56,11 @@ export async function latestResumable(runsFolders: vscode.Uri[], run: string): P
   return undefined;
 }
 
+/** The runs/ folders a document's runs may be saved in: each workspace folder's, and the one beside the document (a file on disk). */
+export function runsFoldersNear(document: vscode.Uri | undefined): vscode.Uri[] {
+  return [...(vscode.workspace.workspaceFolders ?? []).map((folder) => vscode.Uri.joinPath(folder.uri, "runs")), ...(document?.scheme === "file" ? [vscode.Uri.joinPath(document, "..", "runs")] : [])];
+}
+
 /** Run folders (those with a curve.csv) under the runs/ folders near these documents, newest first. */
 export async function findRunFolders(runsFolders: vscode.Uri[]): Promise<vscode.Uri[]> {
   const found: { uri: vscode.Uri; mtime: number }[] = [];
