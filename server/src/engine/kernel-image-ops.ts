@@ -8,7 +8,7 @@ import { convOutput, poolOutput, type ConvShape, type PoolShape } from "./kernel
 import { reshapeTarget } from "./image-ops";
 import type { IrNode } from "./ir";
 import type { Float32Op, Float32Tensor, Step } from "./kernel-ops";
-import { aroundAxis, flippedIndex, sizeOf } from "./tensor";
+import { flippedIndex, forEachSlice, sizeOf } from "./tensor";
 
 function convShape(x: Float32Tensor, k: Float32Tensor, node: IrNode): ConvShape {
   const [n, c, h, w] = x.shape;
@@ -60,13 +60,6 @@ function flipped(step: Step, a: Float32Tensor, axes: number[]): Float32Tensor {
   const source = flippedIndex(a.shape, axes);
   for (let i = 0; i < out.data.length; i++) out.data[i] = a.data[source(i)];
   return out;
-}
-
-/** Visits each slice a reduction along `axis` reads (everything when undefined). */
-function forEachSlice(shape: number[], axis: number | undefined, visit: (start: number, stride: number, count: number, slice: number) => void): void {
-  if (axis === undefined) return visit(0, 1, sizeOf(shape), 0);
-  const [outer, length, inner] = aroundAxis(shape, axis);
-  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) visit(o * length * inner + i, inner, length, o * inner + i);
 }
 
 export const imageFloat32Ops = {

@@ -7,7 +7,7 @@ import { batchValue, runningValue, statisticVjp, type BatchStatistics, type Stat
 import { fillDropoutMask, type DropoutDraw } from "./dropout";
 import type { IrNode, OpName } from "./ir";
 import { imageOps } from "./image-ops";
-import { aroundAxis, asMatrix, inversePermutation, map1, map2, matmul, permute, scalar, sizeOf, tensor, transpose, unbroadcast, type Tensor } from "./tensor";
+import { aroundAxis, asMatrix, forEachSlice, inversePermutation, map1, map2, matmul, permute, scalar, sizeOf, tensor, transpose, unbroadcast, type Tensor } from "./tensor";
 
 /**
  * What an op may read besides its inputs: a training step's dropout draw
@@ -118,16 +118,6 @@ function maxOf(values: Float64Array, start: number, stride: number, count: numbe
   let largest = -Infinity;
   for (let i = 0; i < count; i++) largest = Math.max(largest, values[start + i * stride]);
   return largest;
-}
-
-/**
- * Visits each slice a reduction along `axis` combines (everything when
- * undefined): `visit(start, stride, count, slice)`, slice being the output's index.
- */
-export function forEachSlice(shape: number[], axis: number | undefined, visit: (start: number, stride: number, count: number, slice: number) => void): void {
-  if (axis === undefined) return visit(0, 1, sizeOf(shape), 0);
-  const [outer, length, inner] = aroundAxis(shape, axis);
-  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) visit(o * length * inner + i, inner, length, o * inner + i);
 }
 
 /** softmax along an axis via logsoftmax, which is stable. */

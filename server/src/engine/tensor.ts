@@ -217,3 +217,13 @@ export function transpose(a: Tensor): Tensor {
   for (let i = 0; i < rows; i++) for (let j = 0; j < columns; j++) out.data[j * rows + i] = a.data[i * columns + j];
   return out;
 }
+
+/**
+ * Visits each slice a reduction along `axis` combines (everything when
+ * undefined): `visit(start, stride, count, slice)`, slice being the output's index.
+ */
+export function forEachSlice(shape: number[], axis: number | undefined, visit: (start: number, stride: number, count: number, slice: number) => void): void {
+  if (axis === undefined) return visit(0, 1, sizeOf(shape), 0);
+  const [outer, length, inner] = aroundAxis(shape, axis);
+  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) visit(o * length * inner + i, inner, length, o * inner + i);
+}
